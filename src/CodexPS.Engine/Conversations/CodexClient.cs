@@ -1,0 +1,371 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using CodexPS.Engine.Protocol;
+using CodexPS.Engine.Rpc;
+using CodexPS.Engine.Runtime;
+
+namespace CodexPS.Engine.Conversations;
+
+public enum CodexRuntimeState
+{
+    Running,
+    Exited,
+    Stopped,
+}
+
+/// <summary>
+/// Owns one runtime process and the connection to it, and routes what the runtime says to the conversations
+/// (threads) it serves.
+/// </summary>
+public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, CodexConversation> _conversations = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _warnings = new();
+    private readonly CodexClientOptions _options;
+    private CodexRuntimeProcess? _process;
+    private JsonRpcConnection? _rpc;
+    private int _state = (int)CodexRuntimeState.Running;
+
+    private CodexClient(CodexClientOptions options, CodexLocation location, string codexHome)
+    {
+        _options = options;
+        Location = location;
+        CodexHome = codexHome;
+    }
+
+    public CodexLocation Location { get; }
+
+    public string CodexHome { get; }
+
+    /// <summary>The runtime's version from its initialize answer; null when it gave none.</summary>
+    public string? RuntimeVersion { get; private set; }
+
+    public string? UserAgent { get; private set; }
+
+    public int? ProcessId => _process?.Id;
+
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.Now;
+
+    public CodexRuntimeState State => (CodexRuntimeState)Volatile.Read(ref _state);
+
+    /// <summary>Why the runtime stopped, when it stopped on its own.</summary>
+    public Exception? ExitError { get; private set; }
+
+    /// <summary>The rate limits the runtime reported last; null until it has reported any.</summary>
+    public CodexRateLimits? RateLimits { get; private set; }
+
+    public CodexModelProvider? ModelProvider => _options.ModelProvider;
+
+    public IReadOnlyCollection<CodexConversation> Conversations => _conversations.Values.ToArray();
+
+    internal CodexClientOptions Options => _options;
+
+    internal JsonRpcConnection Rpc => _rpc ?? throw new InvalidOperationException("The client is not started.");
+
+    /// <summary>Raised (on the reader's thread) for each warning; they are also queued for <see cref="DrainWarnings"/>.</summary>
+    public event EventHandler<string>? Warning;
+
+    /// <summary>Raised once when the runtime exits without being asked to.</summary>
+    public event EventHandler<Exception>? Exited;
+
+    public static async Task<CodexClient> StartAsync(CodexClientOptions options, CancellationToken cancellationToken)
+    {
+        var location = CodexRuntimeLocator.Locate(options.CodexPath, options.SearchRoots);
+        var home = options.CodexHome
+            ?? Environment.GetEnvironmentVariable("CODEX_HOME")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".codex");
+        home = Path.GetFullPath(home);
+        Directory.CreateDirectory(home);
+
+        var overrides = CodexConfigOverrides.Flatten(options.Config);
+        if (options.ModelProvider is { } provider)
+        {
+            overrides.AddRange(ProviderOverrides(provider, options.Config));
+        }
+
+        var client = new CodexClient(options, location, home);
+        var workingDirectory = options.WorkingDirectory ?? Environment.CurrentDirectory;
+        var env = new Dictionary<string, string?>(options.Environment);
+        client._process = CodexRuntimeProcess.Start(location.Path, home, workingDirectory, overrides, env);
+        var process = client._process;
+        client._rpc = new JsonRpcConnection(process.StandardOutput, process.StandardInput, client, process.ExitErrorAsync)
+        {
+            RequestTimeout = options.RequestTimeout,
+        };
+        client._rpc.Start();
+
+        try
+        {
+            var init = new JsonObject
+            {
+                ["clientInfo"] = new JsonObject
+                {
+                    ["name"] = options.ClientName,
+                    ["title"] = options.ClientTitle,
+                    ["version"] = options.ClientVersion,
+                },
+                ["capabilities"] = new JsonObject { ["experimentalApi"] = false },
+            };
+            var answer = await client._rpc.RequestAsync("initialize", init, cancellationToken)
+                .WaitAsync(options.StartTimeout, cancellationToken).ConfigureAwait(false);
+            client.UserAgent = answer.Str("userAgent");
+            client.RuntimeVersion = ParseVersion(client.UserAgent);
+            await client._rpc.NotifyAsync("initialized", null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw new CodexRuntimeUnresponsiveException("initialize", options.StartTimeout);
+        }
+        catch
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        if (client.RuntimeVersion is { } version && version != CodexRuntimeLocator.PinnedVersion)
+        {
+            client.AddWarning($"The codex runtime at '{location.Path}' is version {version}; CodexPS is built and tested for {CodexRuntimeLocator.PinnedVersion}.");
+        }
+
+        return client;
+    }
+
+    /// <summary>Starts a new thread on the runtime.</summary>
+    public async Task<CodexConversation> StartConversationAsync(CodexConversationOptions options, CancellationToken cancellationToken)
+    {
+        EnsureRunning();
+        var parameters = new JsonObject();
+        var model = options.Model ?? _options.ModelProvider?.DefaultModel;
+        if (model is not null)
+        {
+            parameters["model"] = model;
+        }
+
+        parameters["cwd"] = Path.GetFullPath(options.WorkingDirectory ?? _options.WorkingDirectory ?? Environment.CurrentDirectory);
+        if (options.Sandbox is { } sandbox)
+        {
+            parameters["sandbox"] = OptionNames.Sandbox(sandbox);
+        }
+
+        if (options.ApprovalPolicy is { } policy)
+        {
+            parameters["approvalPolicy"] = OptionNames.Approval(policy);
+        }
+
+        if (options.Ephemeral)
+        {
+            parameters["ephemeral"] = true;
+        }
+
+        var answer = await Rpc.RequestAsync("thread/start", parameters, cancellationToken).ConfigureAwait(false);
+        var conversation = new CodexConversation(this, answer, options);
+        _conversations[conversation.Id] = conversation;
+        return conversation;
+    }
+
+    /// <summary>Sends any request to the runtime; for methods CodexPS has no typed wrapper for yet.</summary>
+    public Task<JsonElement> RequestAsync(string method, JsonNode? parameters, CancellationToken cancellationToken)
+    {
+        EnsureRunning();
+        return Rpc.RequestAsync(method, parameters, cancellationToken);
+    }
+
+    public CodexConversation? FindConversation(string id) => _conversations.TryGetValue(id, out var c) ? c : null;
+
+    /// <summary>Warnings raised since the last call, oldest first.</summary>
+    public IReadOnlyList<string> DrainWarnings()
+    {
+        if (_warnings.IsEmpty)
+        {
+            return Array.Empty<string>();
+        }
+
+        var list = new List<string>();
+        while (_warnings.TryDequeue(out var w))
+        {
+            list.Add(w);
+        }
+
+        return list;
+    }
+
+    public bool HasWarnings => !_warnings.IsEmpty;
+
+    /// <summary>Stops the runtime: active turns fail, and the process is ended.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        var previous = (CodexRuntimeState)Interlocked.Exchange(ref _state, (int)CodexRuntimeState.Stopped);
+        var stopped = new CodexException("CodexRuntimeStopped", "The codex runtime serving this conversation was stopped (Disconnect-Codex or a new Connect-Codex).");
+        if (previous == CodexRuntimeState.Running)
+        {
+            foreach (var conversation in _conversations.Values)
+            {
+                conversation.ActiveTurn?.Fail(stopped);
+            }
+        }
+
+        if (_process is not null)
+        {
+            await _process.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_rpc is not null)
+        {
+            await _rpc.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Kills the runtime without a goodbye (for tests of crash handling).</summary>
+    public void KillRuntime() => _process?.Kill();
+
+    internal void EnsureRunning()
+    {
+        switch (State)
+        {
+            case CodexRuntimeState.Stopped:
+                throw new CodexException("CodexRuntimeStopped", "The codex runtime was stopped; connect again (Connect-Codex) and start a new conversation.");
+            case CodexRuntimeState.Exited:
+                throw new CodexException("CodexRuntimeExited", "The codex runtime has exited: " + ExitError?.Message, ExitError);
+        }
+    }
+
+    internal void AddWarning(string message)
+    {
+        _warnings.Enqueue(message);
+        while (_warnings.Count > 200 && _warnings.TryDequeue(out _))
+        {
+            // Keep the queue bounded when nobody drains it.
+        }
+
+        Warning?.Invoke(this, message);
+    }
+
+    async ValueTask IJsonRpcHandler.OnNotificationAsync(string method, JsonElement parameters, JsonElement message)
+    {
+        var timestamp = Json.UnixMs(message.Long("emittedAtMs")) ?? DateTimeOffset.Now;
+        if (method == "account/rateLimits/updated")
+        {
+            RateLimits = new CodexRateLimits(parameters.Prop("rateLimits"), timestamp);
+            foreach (var conversation in _conversations.Values)
+            {
+                if (conversation.ActiveTurn is { } turn)
+                {
+                    await turn.OnNotificationAsync(method, parameters, timestamp).ConfigureAwait(false);
+                }
+            }
+
+            return;
+        }
+
+        if (parameters.Str("threadId") is { } threadId && _conversations.TryGetValue(threadId, out var target))
+        {
+            if (target.ActiveTurn is { } active)
+            {
+                await active.OnNotificationAsync(method, parameters, timestamp).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        if (method == "configWarning")
+        {
+            AddWarning("codex config: " + (parameters.Str("summary") ?? parameters.GetRawText()));
+        }
+    }
+
+    async ValueTask IJsonRpcHandler.OnServerRequestAsync(JsonElement id, string method, JsonElement parameters, JsonElement message)
+    {
+        var kind = method switch
+        {
+            "item/commandExecution/requestApproval" => CodexApprovalKind.CommandExecution,
+            "item/fileChange/requestApproval" => CodexApprovalKind.FileChange,
+            _ => (CodexApprovalKind?)null,
+        };
+        var turn = parameters.Str("threadId") is { } threadId && _conversations.TryGetValue(threadId, out var conversation) ? conversation.ActiveTurn : null;
+        var timestamp = Json.UnixMs(message.Long("emittedAtMs")) ?? DateTimeOffset.Now;
+        if (kind is { } approvalKind)
+        {
+            var rpc = Rpc;
+            var request = new CodexApprovalRequest(approvalKind, parameters, turn?.ChangesFor(parameters.Str("itemId")) ?? Array.Empty<CodexFileChange>(),
+                decision => rpc.RespondAsync(id, CodexApprovalRequest.Answer(decision), CancellationToken.None));
+            if (turn is null)
+            {
+                await request.RespondAsync(CodexApprovalDecision.Decline, "CodexPS (no active turn)").ConfigureAwait(false);
+                return;
+            }
+
+            await turn.OnApprovalRequestAsync(method, parameters, timestamp, request).ConfigureAwait(false);
+            return;
+        }
+
+        // Requests CodexPS cannot answer are refused explicitly, so the runtime never waits for ever.
+        await Rpc.RespondErrorAsync(id, -32601, $"CodexPS does not handle '{method}'.", CancellationToken.None).ConfigureAwait(false);
+        AddWarning($"The runtime asked '{method}', which CodexPS does not handle; it was refused.");
+        if (turn is not null)
+        {
+            await turn.OnNotificationAsync(method, parameters, timestamp).ConfigureAwait(false);
+        }
+    }
+
+    void IJsonRpcHandler.OnMalformedLine(string reason, string excerpt)
+    {
+        AddWarning($"Skipped a line from the codex runtime ({reason}): {excerpt}");
+    }
+
+    void IJsonRpcHandler.OnClosed(Exception error)
+    {
+        if (Interlocked.CompareExchange(ref _state, (int)CodexRuntimeState.Exited, (int)CodexRuntimeState.Running) != (int)CodexRuntimeState.Running)
+        {
+            return;
+        }
+
+        ExitError = error;
+        foreach (var conversation in _conversations.Values)
+        {
+            conversation.ActiveTurn?.Fail(error);
+        }
+
+        Exited?.Invoke(this, error);
+    }
+
+    private static IEnumerable<KeyValuePair<string, string>> ProviderOverrides(CodexModelProvider provider, System.Collections.IDictionary? config)
+    {
+        var prefix = "model_providers." + provider.Id + ".";
+        yield return new("model_provider", CodexConfigOverrides.ToToml(provider.Id));
+        yield return new(prefix + "name", CodexConfigOverrides.ToToml(provider.Name));
+        yield return new(prefix + "base_url", CodexConfigOverrides.ToToml(provider.BaseUrl));
+        yield return new(prefix + "wire_api", CodexConfigOverrides.ToToml("responses"));
+        if (provider.EnvKey is not null)
+        {
+            yield return new(prefix + "env_key", CodexConfigOverrides.ToToml(provider.EnvKey));
+        }
+
+        if (provider.MaxRetries is { } retries)
+        {
+            yield return new(prefix + "request_max_retries", CodexConfigOverrides.ToToml(retries));
+            yield return new(prefix + "stream_max_retries", CodexConfigOverrides.ToToml(retries));
+        }
+
+        if (provider.DefaultModel is not null && (config is null || !config.Contains("model")))
+        {
+            yield return new("model", CodexConfigOverrides.ToToml(provider.DefaultModel));
+        }
+    }
+
+    private static string? ParseVersion(string? userAgent)
+    {
+        if (userAgent is null)
+        {
+            return null;
+        }
+
+        var match = VersionPattern().Match(userAgent);
+        return match.Success ? match.Groups[1].Value : null;
+    }
+
+    [GeneratedRegex(@"/(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)")]
+    private static partial Regex VersionPattern();
+}

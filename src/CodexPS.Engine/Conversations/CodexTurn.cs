@@ -1,0 +1,267 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using CodexPS.Engine.Protocol;
+
+namespace CodexPS.Engine.Conversations;
+
+/// <summary>
+/// One turn. The runtime's reader writes its events into a bounded channel (it waits when the channel is
+/// full, so the runtime is slowed rather than memory growing); one consumer reads them in order.
+/// </summary>
+public sealed class CodexTurn
+{
+    private readonly Channel<CodexEvent> _channel;
+    private readonly CodexTurnOptions _options;
+    private readonly TaskCompletionSource<TurnCompletedEvent> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<string, IReadOnlyList<CodexFileChange>> _fileChanges = new(StringComparer.Ordinal);
+    private readonly DateTimeOffset _startedAt = DateTimeOffset.Now;
+    private volatile bool _abandoned;
+    private int _reading;
+
+    internal CodexTurn(CodexConversation conversation, CodexTurnOptions options, int capacity)
+    {
+        Conversation = conversation;
+        _options = options;
+        _channel = Channel.CreateBounded<CodexEvent>(new BoundedChannelOptions(capacity)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+            AllowSynchronousContinuations = false,
+        });
+    }
+
+    public CodexConversation Conversation { get; }
+
+    public string? Id { get; private set; }
+
+    /// <summary>Completes with the final event, or faults when the runtime dies first.</summary>
+    public Task<TurnCompletedEvent> Completion => _completion.Task;
+
+    public bool IsCompleted => _completion.Task.IsCompleted;
+
+    /// <summary>
+    /// The turn's events in order, ending with TurnCompleted. An approval request yielded here is answered by
+    /// the turn's or conversation's handler before it is yielded; one the consumer leaves unanswered is
+    /// declined when the consumer asks for the next event or stops reading.
+    /// </summary>
+    public async IAsyncEnumerable<CodexEvent> ReadEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _reading, 1) != 0)
+        {
+            throw new InvalidOperationException("A turn's events can be read only once.");
+        }
+
+        var reader = _channel.Reader;
+        var handler = _options.ApprovalHandler ?? Conversation.ApprovalHandler;
+        ApprovalRequestedEvent? lastApproval = null;
+        try
+        {
+            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var next))
+                {
+                    if (lastApproval is not null)
+                    {
+                        await DeclineUnanswered(lastApproval.Request).ConfigureAwait(false);
+                        lastApproval = null;
+                    }
+
+                    if (next is ApprovalRequestedEvent approval)
+                    {
+                        if (handler is not null)
+                        {
+                            var decision = await handler(approval.Request, cancellationToken).ConfigureAwait(false);
+                            await approval.Request.RespondAsync(decision, "handler").ConfigureAwait(false);
+                        }
+
+                        lastApproval = approval;
+                    }
+
+                    yield return next;
+                }
+            }
+        }
+        finally
+        {
+            if (lastApproval is not null)
+            {
+                await DeclineUnanswered(lastApproval.Request).ConfigureAwait(false);
+            }
+
+            if (!reader.Completion.IsCompleted)
+            {
+                Abandon();
+            }
+        }
+    }
+
+    /// <summary>Asks the runtime to stop this turn (turn/interrupt); the turn then ends with Status Interrupted.</summary>
+    public async Task InterruptAsync(CancellationToken cancellationToken)
+    {
+        if (IsCompleted || Id is null)
+        {
+            return;
+        }
+
+        var parameters = new JsonObject { ["threadId"] = Conversation.Id, ["turnId"] = Id };
+        await Conversation.Client.Rpc.RequestAsync("turn/interrupt", parameters, cancellationToken).ConfigureAwait(false);
+    }
+
+    internal void SetId(string? id)
+    {
+        Id ??= id;
+    }
+
+    internal IReadOnlyList<CodexFileChange>? ChangesFor(string? itemId)
+    {
+        return itemId is not null && _fileChanges.TryGetValue(itemId, out var changes) ? changes : null;
+    }
+
+    internal async ValueTask OnNotificationAsync(string method, JsonElement parameters, DateTimeOffset timestamp)
+    {
+        var turnId = parameters.Str("turnId") ?? parameters.Prop("turn").Str("id");
+        if (method == "turn/started")
+        {
+            SetId(turnId);
+        }
+
+        CodexEvent? evt;
+        switch (method)
+        {
+            case "item/agentMessage/delta":
+                evt = _options.IncludeDeltas ? new DeltaEvent(CodexEventKind.AgentMessageDelta, method, Conversation.Id, turnId, timestamp, parameters) : null;
+                break;
+            case "item/commandExecution/outputDelta":
+                evt = _options.IncludeDeltas ? new DeltaEvent(CodexEventKind.CommandOutputDelta, method, Conversation.Id, turnId, timestamp, parameters) : null;
+                break;
+            case "item/reasoning/summaryTextDelta":
+            case "item/reasoning/textDelta":
+                evt = _options.IncludeDeltas ? new DeltaEvent(CodexEventKind.ReasoningDelta, method, Conversation.Id, turnId, timestamp, parameters) : null;
+                break;
+            case "turn/started":
+                evt = new TurnStartedEvent(method, Conversation.Id, turnId, timestamp, parameters);
+                break;
+            case "item/started":
+                var started = new ItemEvent(CodexEventKind.ItemStarted, method, Conversation.Id, turnId, timestamp, parameters);
+                if (started.Item is FileChangeItem change && change.Id is not null)
+                {
+                    _fileChanges[change.Id] = change.Changes;
+                }
+
+                evt = started;
+                break;
+            case "item/completed":
+                evt = new ItemEvent(CodexEventKind.ItemCompleted, method, Conversation.Id, turnId, timestamp, parameters);
+                break;
+            case "thread/tokenUsage/updated":
+                evt = new TokenUsageEvent(method, Conversation.Id, turnId, timestamp, parameters);
+                break;
+            case "account/rateLimits/updated":
+                evt = new RateLimitsEvent(method, Conversation.Id, Id, timestamp, parameters);
+                break;
+            case "turn/diff/updated":
+                evt = new TurnDiffEvent(method, Conversation.Id, turnId, timestamp, parameters);
+                break;
+            case "error":
+                evt = new ErrorEvent(method, Conversation.Id, turnId, timestamp, parameters);
+                break;
+            case "turn/completed":
+                var completed = new TurnCompletedEvent(method, Conversation.Id, turnId, timestamp, parameters);
+                await PostAsync(completed).ConfigureAwait(false);
+                Finish(completed);
+                return;
+            case "serverRequest/resolved":
+                evt = new NotificationEvent(method, Conversation.Id, Id, timestamp, parameters, CodexEventKind.ApprovalResolved);
+                break;
+            default:
+                evt = new NotificationEvent(method, Conversation.Id, turnId ?? Id, timestamp, parameters);
+                break;
+        }
+
+        if (evt is not null)
+        {
+            await PostAsync(evt).ConfigureAwait(false);
+        }
+    }
+
+    internal async ValueTask OnApprovalRequestAsync(string method, JsonElement parameters, DateTimeOffset timestamp, CodexApprovalRequest request)
+    {
+        var evt = new ApprovalRequestedEvent(method, Conversation.Id, parameters.Str("turnId") ?? Id, timestamp, parameters, request);
+        if (!await PostAsync(evt).ConfigureAwait(false))
+        {
+            await request.RespondAsync(CodexApprovalDecision.Decline, "CodexPS (nobody is reading the turn)").ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Ends the turn with an error (the runtime died or was stopped); events already queued are still read first.</summary>
+    internal void Fail(Exception error)
+    {
+        _channel.Writer.TryComplete(error);
+        _completion.TrySetException(error);
+        _ = _completion.Task.Exception; // observed: nobody may be awaiting it
+        Conversation.TurnEnded(this);
+    }
+
+    private void Finish(TurnCompletedEvent completed)
+    {
+        _channel.Writer.TryComplete();
+        _completion.TrySetResult(completed);
+        Conversation.TurnEnded(this);
+    }
+
+    private async ValueTask<bool> PostAsync(CodexEvent evt)
+    {
+        if (_abandoned)
+        {
+            return false;
+        }
+
+        try
+        {
+            await _channel.Writer.WriteAsync(evt).ConfigureAwait(false);
+            return true;
+        }
+        catch (ChannelClosedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The consumer stopped reading: the rest of the turn is dropped (approvals declined) so the reader never waits on it.</summary>
+    private void Abandon()
+    {
+        _abandoned = true;
+        _channel.Writer.TryComplete();
+        while (_channel.Reader.TryRead(out var left))
+        {
+            if (left is ApprovalRequestedEvent approval)
+            {
+                _ = DeclineUnanswered(approval.Request);
+            }
+        }
+    }
+
+    private static async Task DeclineUnanswered(CodexApprovalRequest request)
+    {
+        if (request.IsAnswered)
+        {
+            return;
+        }
+
+        try
+        {
+            await request.RespondAsync(CodexApprovalDecision.Decline, "CodexPS (no handler, no consent)").ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is CodexException or ObjectDisposedException or IOException)
+        {
+            // The runtime is gone; there is nobody left to answer.
+        }
+    }
+
+    /// <summary>Time since the turn was started, for results built without the runtime's duration.</summary>
+    internal TimeSpan Elapsed => DateTimeOffset.Now - _startedAt;
+}

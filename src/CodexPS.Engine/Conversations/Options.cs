@@ -1,0 +1,132 @@
+using System.Collections;
+using CodexPS.Engine.Protocol;
+
+namespace CodexPS.Engine.Conversations;
+
+public enum CodexSandbox
+{
+    ReadOnly,
+    WorkspaceWrite,
+    DangerFullAccess,
+}
+
+public enum CodexApprovalPolicy
+{
+    Untrusted,
+    OnRequest,
+    Never,
+}
+
+/// <summary>Decides an approval request; runs on the consumer's side of the event stream, never on the reader.</summary>
+public delegate Task<CodexApprovalDecision> CodexApprovalHandler(CodexApprovalRequest request, CancellationToken cancellationToken);
+
+/// <summary>An OpenAI-Responses-compatible model endpoint the runtime should use instead of its default.</summary>
+public sealed record CodexModelProvider(string Id, string Name, string BaseUrl)
+{
+    /// <summary>The environment variable the runtime reads the API key from; the key itself never becomes an argument.</summary>
+    public string? EnvKey { get; init; }
+
+    /// <summary>A model slug from the runtime's bundled catalogue to use with this provider.</summary>
+    public string? DefaultModel { get; init; }
+
+    /// <summary>0 makes a failing endpoint fail the turn at once instead of being retried.</summary>
+    public int? MaxRetries { get; init; }
+}
+
+public sealed class CodexClientOptions
+{
+    /// <summary>An explicit runtime binary; otherwise the locator's rules apply.</summary>
+    public string? CodexPath { get; set; }
+
+    /// <summary>Folders from which native/node_modules is searched upwards (the module's own folder).</summary>
+    public IList<string> SearchRoots { get; } = new List<string>();
+
+    /// <summary>CODEX_HOME for the runtime; default $CODEX_HOME, else ~/.codex.</summary>
+    public string? CodexHome { get; set; }
+
+    /// <summary>Runtime config overrides (dotted keys or nested dictionaries), as codex's -c key=value.</summary>
+    public IDictionary? Config { get; set; }
+
+    public CodexModelProvider? ModelProvider { get; set; }
+
+    /// <summary>Extra environment for the runtime (null removes a variable).</summary>
+    public IDictionary<string, string?> Environment { get; } = new Dictionary<string, string?>();
+
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>How long a request may wait for its answer before CodexRuntimeUnresponsive; null waits for ever.</summary>
+    public TimeSpan? RequestTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long start-up (spawn to initialize answer) may take.</summary>
+    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public string ClientName { get; set; } = "codexps";
+
+    public string ClientTitle { get; set; } = "CodexPS";
+
+    public string ClientVersion { get; set; } = typeof(CodexClientOptions).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    /// <summary>Capacity of each turn's event channel; the reader waits when it is full.</summary>
+    public int EventBufferCapacity { get; set; } = 1024;
+}
+
+public sealed class CodexConversationOptions
+{
+    public string? Model { get; set; }
+
+    public string? WorkingDirectory { get; set; }
+
+    public CodexSandbox? Sandbox { get; set; }
+
+    public CodexApprovalPolicy? ApprovalPolicy { get; set; }
+
+    public bool Ephemeral { get; set; }
+
+    public CodexApprovalHandler? ApprovalHandler { get; set; }
+}
+
+public sealed class CodexTurnOptions
+{
+    /// <summary>Whether text deltas are delivered; without them only whole items arrive.</summary>
+    public bool IncludeDeltas { get; set; } = true;
+
+    /// <summary>Overrides the conversation's handler for this turn.</summary>
+    public CodexApprovalHandler? ApprovalHandler { get; set; }
+
+    public string? Model { get; set; }
+
+    public string? Effort { get; set; }
+}
+
+internal static class OptionNames
+{
+    public static string Sandbox(CodexSandbox sandbox) => sandbox switch
+    {
+        CodexSandbox.ReadOnly => "read-only",
+        CodexSandbox.WorkspaceWrite => "workspace-write",
+        _ => "danger-full-access",
+    };
+
+    public static string Approval(CodexApprovalPolicy policy) => policy switch
+    {
+        CodexApprovalPolicy.Untrusted => "untrusted",
+        CodexApprovalPolicy.OnRequest => "on-request",
+        _ => "never",
+    };
+
+    public static CodexSandbox? ParseSandbox(string? text) => text switch
+    {
+        "read-only" or "readOnly" => CodexSandbox.ReadOnly,
+        "workspace-write" or "workspaceWrite" => CodexSandbox.WorkspaceWrite,
+        "danger-full-access" or "dangerFullAccess" => CodexSandbox.DangerFullAccess,
+        _ => null,
+    };
+
+    public static CodexApprovalPolicy? ParseApproval(string? text) => text switch
+    {
+        "untrusted" => CodexApprovalPolicy.Untrusted,
+        "on-request" => CodexApprovalPolicy.OnRequest,
+        "never" => CodexApprovalPolicy.Never,
+        _ => null,
+    };
+}

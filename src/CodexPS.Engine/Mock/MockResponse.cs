@@ -1,0 +1,214 @@
+using System.Collections;
+using System.Globalization;
+using System.Text.Json;
+
+namespace CodexPS.Engine.Mock;
+
+public enum MockResponseKind
+{
+    /// <summary>An assistant message streamed in deltas.</summary>
+    Text,
+
+    /// <summary>An exec_command tool call (the runtime runs the command, then posts again).</summary>
+    ExecCommand,
+
+    /// <summary>An apply_patch tool call.</summary>
+    ApplyPatch,
+
+    /// <summary>An HTTP error status with a body.</summary>
+    HttpError,
+
+    /// <summary>Starts streaming, then closes the connection before response.completed.</summary>
+    CloseStream,
+
+    /// <summary>Starts streaming, then sends nothing until released or the client hangs up (for interrupts).</summary>
+    Stall,
+}
+
+/// <summary>Rate-limit headers as the real endpoint sends them (x-codex-primary-*, x-codex-secondary-*).</summary>
+public sealed record MockRateLimits(double? PrimaryUsedPercent, int? PrimaryWindowMinutes, long? PrimaryResetAt,
+    double? SecondaryUsedPercent = null, int? SecondaryWindowMinutes = null, long? SecondaryResetAt = null)
+{
+    internal IEnumerable<KeyValuePair<string, string>> Headers()
+    {
+        static string F(double v) => v.ToString(CultureInfo.InvariantCulture);
+        if (PrimaryUsedPercent is { } pu) yield return new("x-codex-primary-used-percent", F(pu));
+        if (PrimaryWindowMinutes is { } pw) yield return new("x-codex-primary-window-minutes", pw.ToString(CultureInfo.InvariantCulture));
+        if (PrimaryResetAt is { } pr) yield return new("x-codex-primary-reset-at", pr.ToString(CultureInfo.InvariantCulture));
+        if (SecondaryUsedPercent is { } su) yield return new("x-codex-secondary-used-percent", F(su));
+        if (SecondaryWindowMinutes is { } sw) yield return new("x-codex-secondary-window-minutes", sw.ToString(CultureInfo.InvariantCulture));
+        if (SecondaryResetAt is { } sr) yield return new("x-codex-secondary-reset-at", sr.ToString(CultureInfo.InvariantCulture));
+    }
+}
+
+/// <summary>One scripted answer of the mock model endpoint: what it sends back to one POST /v1/responses.</summary>
+public sealed class MockResponse
+{
+    public MockResponseKind Kind { get; init; }
+
+    /// <summary>The message text (Text, and the partial text of CloseStream).</summary>
+    public string? Text { get; init; }
+
+    /// <summary>How many deltas Text is streamed in.</summary>
+    public int Deltas { get; init; } = 1;
+
+    /// <summary>When set, the message is this delta repeated Deltas times (for large streams).</summary>
+    public string? RepeatDelta { get; init; }
+
+    /// <summary>The shell command of an ExecCommand.</summary>
+    public string? Command { get; init; }
+
+    /// <summary>Asks to run the command outside the sandbox (sandbox_permissions = require_escalated).</summary>
+    public bool Escalate { get; init; }
+
+    public string? Justification { get; init; }
+
+    /// <summary>The patch of an ApplyPatch, in Codex's *** Begin Patch format.</summary>
+    public string? Patch { get; init; }
+
+    public int StatusCode { get; init; } = 500;
+
+    public string? Body { get; init; }
+
+    /// <summary>Wait before answering.</summary>
+    public TimeSpan Delay { get; init; }
+
+    /// <summary>Wait between deltas.</summary>
+    public TimeSpan DeltaDelay { get; init; }
+
+    public MockRateLimits? RateLimits { get; init; }
+
+    public IDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    public static MockResponse FromText(string text, int deltas = 1) => new() { Kind = MockResponseKind.Text, Text = text, Deltas = Math.Max(1, deltas) };
+
+    public static MockResponse Repeated(string delta, int count) => new() { Kind = MockResponseKind.Text, RepeatDelta = delta, Deltas = Math.Max(1, count) };
+
+    public static MockResponse FromCommand(string command, bool escalate = false, string? justification = null) =>
+        new() { Kind = MockResponseKind.ExecCommand, Command = command, Escalate = escalate, Justification = justification };
+
+    public static MockResponse FromPatch(string patch) => new() { Kind = MockResponseKind.ApplyPatch, Patch = patch };
+
+    public static MockResponse FromError(int status, string? body = null) => new() { Kind = MockResponseKind.HttpError, StatusCode = status, Body = body };
+
+    public static MockResponse StallResponse() => new() { Kind = MockResponseKind.Stall };
+
+    public static MockResponse Disconnect(string? partialText = null) => new() { Kind = MockResponseKind.CloseStream, Text = partialText };
+
+    /// <summary>
+    /// Builds a response from a dictionary (a PowerShell hashtable or a JSON object): Text/Deltas, Delta+Deltas
+    /// (repeated), Command/Escalate/Justification, Patch, Status/Body, Stall, Disconnect, DelayMs, DeltaDelayMs,
+    /// RateLimits (PrimaryUsedPercent, PrimaryWindowMinutes, PrimaryResetAt, Secondary...), Headers.
+    /// </summary>
+    public static MockResponse FromDictionary(IDictionary entry)
+    {
+        var values = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+        foreach (DictionaryEntry e in entry)
+        {
+            values[Convert.ToString(e.Key, CultureInfo.InvariantCulture) ?? string.Empty] = Unwrap(e.Value);
+        }
+
+        string? S(string key) => values.TryGetValue(key, out var v) && v is not null ? Convert.ToString(v, CultureInfo.InvariantCulture) : null;
+        int? I(string key) => S(key) is { } s ? int.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture) : null;
+        bool B(string key) => values.TryGetValue(key, out var v) && v is not null && (v is bool b ? b : bool.Parse(Convert.ToString(v, CultureInfo.InvariantCulture)!));
+
+        var known = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "Text", "Deltas", "Delta", "Command", "Escalate", "Justification", "Patch", "Status", "StatusCode", "Body",
+            "Stall", "Disconnect", "DelayMs", "DeltaDelayMs", "RateLimits", "Headers",
+        };
+        foreach (var key in values.Keys)
+        {
+            if (!known.Contains(key))
+            {
+                throw new ArgumentException($"Unknown mock response key '{key}'. Known keys: {string.Join(", ", known)}.");
+            }
+        }
+
+        MockResponseKind kind;
+        if (S("Command") is not null) kind = MockResponseKind.ExecCommand;
+        else if (S("Patch") is not null) kind = MockResponseKind.ApplyPatch;
+        else if (I("Status") is not null || I("StatusCode") is not null) kind = MockResponseKind.HttpError;
+        else if (B("Stall")) kind = MockResponseKind.Stall;
+        else if (B("Disconnect")) kind = MockResponseKind.CloseStream;
+        else if (S("Text") is not null || S("Delta") is not null) kind = MockResponseKind.Text;
+        else throw new ArgumentException("A mock response needs one of Text, Delta, Command, Patch, Status, Stall or Disconnect.");
+
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (values.TryGetValue("Headers", out var h) && h is IDictionary headerTable)
+        {
+            foreach (DictionaryEntry e in headerTable)
+            {
+                headers[Convert.ToString(e.Key, CultureInfo.InvariantCulture)!] = Convert.ToString(Unwrap(e.Value), CultureInfo.InvariantCulture) ?? string.Empty;
+            }
+        }
+
+        MockRateLimits? limits = null;
+        if (values.TryGetValue("RateLimits", out var r) && r is IDictionary rl)
+        {
+            var l = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            foreach (DictionaryEntry e in rl)
+            {
+                l[Convert.ToString(e.Key, CultureInfo.InvariantCulture)!] = Convert.ToString(Unwrap(e.Value), CultureInfo.InvariantCulture);
+            }
+
+            double? D(string k) => l.TryGetValue(k, out var v) && v is not null ? double.Parse(v, CultureInfo.InvariantCulture) : null;
+            int? N(string k) => l.TryGetValue(k, out var v) && v is not null ? int.Parse(v, CultureInfo.InvariantCulture) : null;
+            long? L(string k) => l.TryGetValue(k, out var v) && v is not null ? long.Parse(v, CultureInfo.InvariantCulture) : null;
+            limits = new MockRateLimits(D("PrimaryUsedPercent"), N("PrimaryWindowMinutes"), L("PrimaryResetAt"),
+                D("SecondaryUsedPercent"), N("SecondaryWindowMinutes"), L("SecondaryResetAt"));
+        }
+
+        return new MockResponse
+        {
+            Kind = kind,
+            Text = S("Text"),
+            RepeatDelta = S("Delta"),
+            Deltas = Math.Max(1, I("Deltas") ?? 1),
+            Command = S("Command"),
+            Escalate = B("Escalate"),
+            Justification = S("Justification"),
+            Patch = S("Patch"),
+            StatusCode = I("Status") ?? I("StatusCode") ?? 500,
+            Body = S("Body"),
+            Delay = TimeSpan.FromMilliseconds(I("DelayMs") ?? 0),
+            DeltaDelay = TimeSpan.FromMilliseconds(I("DeltaDelayMs") ?? 0),
+            RateLimits = limits,
+            Headers = headers,
+        };
+    }
+
+    /// <summary>Reads a script file: a JSON array of response objects (the same keys as <see cref="FromDictionary"/>).</summary>
+    public static IReadOnlyList<MockResponse> FromJsonFile(string path)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        if (document.RootElement.ValueKind != JsonValueKind.Array)
+        {
+            throw new ArgumentException($"The mock script '{path}' must hold a JSON array of responses.");
+        }
+
+        return document.RootElement.EnumerateArray().Select(e => FromDictionary(ToDictionary(e))).ToArray();
+    }
+
+    /// <summary>PowerShell hands in PSObject-wrapped values; the module sets this to unwrap them.</summary>
+    public static Func<object?, object?> Unwrap { get; set; } = v => v;
+
+    private static IDictionary ToDictionary(JsonElement element)
+    {
+        var table = new Hashtable(StringComparer.OrdinalIgnoreCase);
+        foreach (var property in element.EnumerateObject())
+        {
+            table[property.Name] = property.Value.ValueKind switch
+            {
+                JsonValueKind.Object => ToDictionary(property.Value),
+                JsonValueKind.String => property.Value.GetString(),
+                JsonValueKind.True => true,
+                JsonValueKind.False => false,
+                JsonValueKind.Null => null,
+                _ => property.Value.GetRawText(),
+            };
+        }
+
+        return table;
+    }
+}

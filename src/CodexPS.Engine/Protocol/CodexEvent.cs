@@ -1,0 +1,345 @@
+using System.Text.Json;
+
+namespace CodexPS.Engine.Protocol;
+
+public enum CodexEventKind
+{
+    TurnStarted,
+    ItemStarted,
+    ItemCompleted,
+    AgentMessageDelta,
+    ReasoningDelta,
+    CommandOutputDelta,
+    TokenUsage,
+    RateLimits,
+    TurnDiff,
+    PlanUpdated,
+    ApprovalRequested,
+    ApprovalResolved,
+    Error,
+    TurnCompleted,
+    Notification,
+}
+
+/// <summary>Something the runtime reported about a turn. Raw is the notification's params as the runtime sent them.</summary>
+public class CodexEvent
+{
+    private readonly JsonElement _params;
+
+    internal CodexEvent(CodexEventKind kind, string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters)
+    {
+        Kind = kind;
+        Method = method;
+        ConversationId = conversationId;
+        TurnId = turnId;
+        Timestamp = timestamp;
+        _params = parameters;
+    }
+
+    public CodexEventKind Kind { get; }
+
+    /// <summary>The protocol method that carried the event (turn/started, item/completed, ...).</summary>
+    public string Method { get; }
+
+    public string? ConversationId { get; }
+
+    public string? TurnId { get; internal set; }
+
+    /// <summary>When the runtime emitted it (its emittedAtMs), else when CodexPS received it.</summary>
+    public DateTimeOffset Timestamp { get; }
+
+    public string Raw => _params.ValueKind == JsonValueKind.Undefined ? "null" : _params.GetRawText();
+
+    internal JsonElement Params => _params;
+
+    /// <summary>A one-line description for tables.</summary>
+    public virtual string Summary => Method;
+
+    public override string ToString() => $"{Kind}: {Summary}";
+}
+
+public sealed class TurnStartedEvent : CodexEvent
+{
+    internal TurnStartedEvent(string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters)
+        : base(CodexEventKind.TurnStarted, method, conversationId, turnId, timestamp, parameters)
+    {
+    }
+
+    public override string Summary => $"turn {TurnId}";
+}
+
+public sealed class ItemEvent : CodexEvent
+{
+    internal ItemEvent(CodexEventKind kind, string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters)
+        : base(kind, method, conversationId, turnId, timestamp, parameters)
+    {
+        Item = CodexItem.FromJson(parameters.Prop("item"));
+    }
+
+    public CodexItem Item { get; }
+
+    public override string Summary => Item switch
+    {
+        AgentMessageItem m => "message: " + OneLine(m.Text),
+        CommandExecutionItem c => $"command: {OneLine(c.Command)}" + (c.ExitCode is { } code ? $" (exit {code})" : c.Status is { } s ? $" ({s})" : string.Empty),
+        FileChangeItem f => $"file change: {OneLine(f.ToString())}" + (f.Status is { } s ? $" ({s})" : string.Empty),
+        ReasoningItem r => "reasoning: " + OneLine(r.ToString()),
+        UserMessageItem u => "user: " + OneLine(u.Text),
+        _ => Item.Type,
+    };
+
+    internal static string OneLine(string text)
+    {
+        var line = text.ReplaceLineEndings(" ").Trim();
+        return line.Length > 120 ? line[..117] + "..." : line;
+    }
+}
+
+/// <summary>A piece of streamed text: an agent message, reasoning or a command's output.</summary>
+public sealed class DeltaEvent : CodexEvent
+{
+    internal DeltaEvent(CodexEventKind kind, string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters)
+        : base(kind, method, conversationId, turnId, timestamp, parameters)
+    {
+        ItemId = parameters.Str("itemId");
+        Delta = parameters.Str("delta") ?? string.Empty;
+    }
+
+    public string? ItemId { get; }
+
+    public string Delta { get; }
+
+    public override string Summary => ItemEvent.OneLine(Delta);
+}
+
+public sealed record CodexTokenUsage(long InputTokens, long CachedInputTokens, long OutputTokens, long ReasoningOutputTokens, long TotalTokens)
+{
+    internal static CodexTokenUsage? From(JsonElement json)
+    {
+        if (json.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        return new CodexTokenUsage(
+            json.Long("inputTokens") ?? 0,
+            json.Long("cachedInputTokens") ?? 0,
+            json.Long("outputTokens") ?? 0,
+            json.Long("reasoningOutputTokens") ?? 0,
+            json.Long("totalTokens") ?? 0);
+    }
+}
+
+public sealed class TokenUsageEvent : CodexEvent
+{
+    internal TokenUsageEvent(string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters)
+        : base(CodexEventKind.TokenUsage, method, conversationId, turnId, timestamp, parameters)
+    {
+        var usage = parameters.Prop("tokenUsage");
+        Total = CodexTokenUsage.From(usage.Prop("total"));
+        Last = CodexTokenUsage.From(usage.Prop("last"));
+        ModelContextWindow = usage.Long("modelContextWindow");
+    }
+
+    public CodexTokenUsage? Total { get; }
+
+    public CodexTokenUsage? Last { get; }
+
+    public long? ModelContextWindow { get; }
+
+    public override string Summary => $"tokens: {Last?.InputTokens} in, {Last?.OutputTokens} out (total {Total?.TotalTokens})";
+}
+
+/// <summary>A rate-limit window as the runtime reported it; every member it left out is null.</summary>
+public sealed record CodexRateLimitWindow(int UsedPercent, int? WindowMinutes, DateTimeOffset? ResetsAt)
+{
+    internal static CodexRateLimitWindow? From(JsonElement json)
+    {
+        if (json.ValueKind != JsonValueKind.Object || json.Int("usedPercent") is not { } used)
+        {
+            return null;
+        }
+
+        return new CodexRateLimitWindow(used, json.Int("windowDurationMins"), Json.UnixSeconds(json.Long("resetsAt")));
+    }
+}
+
+public sealed class CodexRateLimits
+{
+    internal CodexRateLimits(JsonElement snapshot, DateTimeOffset reportedAt)
+    {
+        Primary = CodexRateLimitWindow.From(snapshot.Prop("primary"));
+        Secondary = CodexRateLimitWindow.From(snapshot.Prop("secondary"));
+        LimitId = snapshot.Str("limitId");
+        PlanType = snapshot.Str("planType");
+        ReportedAt = reportedAt;
+    }
+
+    public CodexRateLimitWindow? Primary { get; }
+
+    public CodexRateLimitWindow? Secondary { get; }
+
+    public string? LimitId { get; }
+
+    public string? PlanType { get; }
+
+    public DateTimeOffset ReportedAt { get; }
+
+    public override string ToString() => $"primary {Primary?.UsedPercent}%, secondary {Secondary?.UsedPercent}%";
+}
+
+public sealed class RateLimitsEvent : CodexEvent
+{
+    internal RateLimitsEvent(string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters)
+        : base(CodexEventKind.RateLimits, method, conversationId, turnId, timestamp, parameters)
+    {
+        RateLimits = new CodexRateLimits(parameters.Prop("rateLimits"), timestamp);
+    }
+
+    public CodexRateLimits RateLimits { get; }
+
+    public CodexRateLimitWindow? Primary => RateLimits.Primary;
+
+    public CodexRateLimitWindow? Secondary => RateLimits.Secondary;
+
+    public override string Summary => "rate limits: " + RateLimits;
+}
+
+public sealed class TurnDiffEvent : CodexEvent
+{
+    internal TurnDiffEvent(string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters)
+        : base(CodexEventKind.TurnDiff, method, conversationId, turnId, timestamp, parameters)
+    {
+        Diff = parameters.Str("diff") ?? string.Empty;
+    }
+
+    public string Diff { get; }
+
+    public override string Summary => $"diff: {Diff.Split('\n').Length} lines";
+}
+
+public sealed class ErrorEvent : CodexEvent
+{
+    internal ErrorEvent(string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters)
+        : base(CodexEventKind.Error, method, conversationId, turnId, timestamp, parameters)
+    {
+        Error = CodexTurnError.From(parameters.Prop("error"));
+        WillRetry = parameters.Bool("willRetry") ?? false;
+    }
+
+    public CodexTurnError? Error { get; }
+
+    public bool WillRetry { get; }
+
+    public override string Summary => (WillRetry ? "retrying: " : "error: ") + Error?.Message;
+}
+
+/// <summary>Why a turn failed, with the runtime's codexErrorInfo mapped to a stable ErrorId.</summary>
+public sealed class CodexTurnError
+{
+    private CodexTurnError(string message, string? info, int? httpStatusCode, string? additionalDetails)
+    {
+        Message = message;
+        CodexErrorInfo = info;
+        HttpStatusCode = httpStatusCode;
+        AdditionalDetails = additionalDetails;
+        ErrorId = "Codex" + (info is null ? "TurnFailed" : Json.Pascal(info));
+    }
+
+    public string Message { get; }
+
+    /// <summary>The runtime's codexErrorInfo name (usageLimitExceeded, httpConnectionFailed, ...), null when it gave none.</summary>
+    public string? CodexErrorInfo { get; }
+
+    /// <summary>CodexUsageLimitExceeded, CodexInternalServerError, CodexHttpConnectionFailed, ... or CodexTurnFailed.</summary>
+    public string ErrorId { get; }
+
+    public int? HttpStatusCode { get; }
+
+    public string? AdditionalDetails { get; }
+
+    public override string ToString() => $"{ErrorId}: {Message}";
+
+    internal static CodexTurnError? From(JsonElement json)
+    {
+        if (json.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var infoElement = json.Prop("codexErrorInfo");
+        string? info = null;
+        int? status = null;
+        if (infoElement.ValueKind == JsonValueKind.String)
+        {
+            info = infoElement.GetString();
+        }
+        else if (infoElement.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in infoElement.EnumerateObject())
+            {
+                info = property.Name;
+                status = property.Value.Int("httpStatusCode");
+                break;
+            }
+        }
+
+        return new CodexTurnError(json.Str("message") ?? "(no message)", info, status, json.Str("additionalDetails"));
+    }
+}
+
+public enum CodexTurnStatus
+{
+    InProgress,
+    Completed,
+    Interrupted,
+    Failed,
+}
+
+public sealed class TurnCompletedEvent : CodexEvent
+{
+    internal TurnCompletedEvent(string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters)
+        : base(CodexEventKind.TurnCompleted, method, conversationId, turnId, timestamp, parameters)
+    {
+        var turn = parameters.Prop("turn");
+        Status = ParseStatus(turn.Str("status"));
+        Error = CodexTurnError.From(turn.Prop("error"));
+        Duration = turn.Long("durationMs") is { } ms ? TimeSpan.FromMilliseconds(ms) : null;
+    }
+
+    /// <summary>Built by CodexPS when the turn ended without the runtime saying so (the runtime died).</summary>
+    internal TurnCompletedEvent(string? conversationId, string? turnId, CodexTurnStatus status, TimeSpan? duration)
+        : base(CodexEventKind.TurnCompleted, "turn/completed", conversationId, turnId, DateTimeOffset.Now, default)
+    {
+        Status = status;
+        Duration = duration;
+    }
+
+    public CodexTurnStatus Status { get; }
+
+    public CodexTurnError? Error { get; }
+
+    public TimeSpan? Duration { get; }
+
+    /// <summary>The final answer parsed against the turn's output schema, when one was given (set by the caller).</summary>
+    public object? Output { get; set; }
+
+    public override string Summary => Error is null ? Status.ToString() : $"{Status}: {Error.ErrorId}: {ItemEvent.OneLine(Error.Message)}";
+
+    internal static CodexTurnStatus ParseStatus(string? status) => status switch
+    {
+        "completed" => CodexTurnStatus.Completed,
+        "interrupted" => CodexTurnStatus.Interrupted,
+        "failed" => CodexTurnStatus.Failed,
+        _ => CodexTurnStatus.InProgress,
+    };
+}
+
+/// <summary>Any notification CodexPS does not model: kept whole in Raw.</summary>
+public sealed class NotificationEvent : CodexEvent
+{
+    internal NotificationEvent(string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters, CodexEventKind? kind = null)
+        : base(kind ?? (method == "turn/plan/updated" ? CodexEventKind.PlanUpdated : CodexEventKind.Notification), method, conversationId, turnId, timestamp, parameters)
+    {
+    }
+}

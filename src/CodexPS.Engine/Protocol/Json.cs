@@ -1,0 +1,77 @@
+using System.Text.Json;
+
+namespace CodexPS.Engine.Protocol;
+
+/// <summary>Tolerant readers for the runtime's JSON: a missing or mistyped member is null, never an exception.</summary>
+internal static class Json
+{
+    private static readonly char[] Separators = { '_', '-', '/' };
+
+    public static JsonElement Prop(this JsonElement element, string name)
+    {
+        return element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value : default;
+    }
+
+    public static string? Str(this JsonElement element, string name)
+    {
+        var value = element.Prop(name);
+        return value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    }
+
+    public static long? Long(this JsonElement element, string name)
+    {
+        var value = element.Prop(name);
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) ? n : null;
+    }
+
+    public static int? Int(this JsonElement element, string name)
+    {
+        var value = element.Prop(name);
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) ? n : null;
+    }
+
+    public static double? Double(this JsonElement element, string name)
+    {
+        var value = element.Prop(name);
+        return value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var n) ? n : null;
+    }
+
+    public static bool? Bool(this JsonElement element, string name)
+    {
+        var value = element.Prop(name);
+        return value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => null,
+        };
+    }
+
+    public static IEnumerable<JsonElement> Array(this JsonElement element, string name)
+    {
+        var value = element.Prop(name);
+        return value.ValueKind == JsonValueKind.Array ? value.EnumerateArray() : Enumerable.Empty<JsonElement>();
+    }
+
+    public static DateTimeOffset? UnixMs(long? milliseconds)
+    {
+        return milliseconds is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+    }
+
+    public static DateTimeOffset? UnixSeconds(long? seconds)
+    {
+        return seconds is { } s ? DateTimeOffset.FromUnixTimeSeconds(s) : null;
+    }
+
+    /// <summary>camelCase protocol names become PascalCase .NET names: usageLimitExceeded → UsageLimitExceeded.</summary>
+    public static string Pascal(string name)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            return name;
+        }
+
+        var parts = name.Split(Separators, StringSplitOptions.RemoveEmptyEntries);
+        return string.Concat(parts.Select(p => char.ToUpperInvariant(p[0]) + p[1..]));
+    }
+}

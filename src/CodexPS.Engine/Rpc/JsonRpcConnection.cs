@@ -1,0 +1,445 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace CodexPS.Engine.Rpc;
+
+/// <summary>What the single reader hands on: awaited, so a slow consumer slows the reader (backpressure).</summary>
+public interface IJsonRpcHandler
+{
+    /// <summary>A notification: method, params (default when absent) and the whole message.</summary>
+    ValueTask OnNotificationAsync(string method, JsonElement parameters, JsonElement message);
+
+    /// <summary>A request from the runtime; the handler must answer it through the connection.</summary>
+    ValueTask OnServerRequestAsync(JsonElement id, string method, JsonElement parameters, JsonElement message);
+
+    /// <summary>A line that could not be understood; it was skipped.</summary>
+    void OnMalformedLine(string reason, string excerpt);
+
+    /// <summary>The stream ended; every pending request has already been failed with <paramref name="error"/>.</summary>
+    void OnClosed(Exception error);
+}
+
+/// <summary>
+/// JSON-RPC over newline-delimited JSON (app-server omits the "jsonrpc" member). One reader task owns the
+/// input; requests from this side and from the runtime have separate id spaces.
+/// </summary>
+public sealed class JsonRpcConnection : IAsyncDisposable
+{
+    private const int OverloadedCode = -32001;
+    private static readonly byte[] NewLine = { (byte)'\n' };
+
+    private readonly Stream _input;
+    private readonly Stream _output;
+    private readonly IJsonRpcHandler _handler;
+    private readonly Func<Task<Exception>> _closeReason;
+    private readonly ConcurrentDictionary<long, PendingRequest> _pending = new();
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly CancellationTokenSource _readerStop = new();
+    private long _nextId;
+    private Task? _reader;
+    private volatile Exception? _terminalError;
+
+    public JsonRpcConnection(Stream input, Stream output, IJsonRpcHandler handler, Func<Task<Exception>>? closeReason = null)
+    {
+        _input = input;
+        _output = output;
+        _handler = handler;
+        _closeReason = closeReason ?? (() => Task.FromResult<Exception>(new CodexRuntimeExitedException(null, string.Empty, "its output closed")));
+    }
+
+    /// <summary>How many times a request answered with -32001 (overloaded) is sent again.</summary>
+    public int OverloadRetries { get; set; } = 5;
+
+    /// <summary>The first back-off after -32001; it doubles each time and gets up to as much again as jitter.</summary>
+    public TimeSpan OverloadBaseDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long a request may wait for its answer; infinite when null.</summary>
+    public TimeSpan? RequestTimeout { get; set; }
+
+    /// <summary>Set once the input has ended; the error every later request fails with.</summary>
+    public Exception? TerminalError => _terminalError;
+
+    /// <summary>Completes when the reader has stopped.</summary>
+    public Task Completion => _reader ?? Task.CompletedTask;
+
+    public void Start()
+    {
+        _reader ??= Task.Run(ReadLoopAsync);
+    }
+
+    /// <summary>Sends a request and waits for its result; -32001 is retried with back-off and jitter.</summary>
+    public async Task<JsonElement> RequestAsync(string method, JsonNode? parameters, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await SendRequestOnceAsync(method, parameters, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CodexRpcException ex) when (ex.Code == OverloadedCode && attempt < OverloadRetries)
+            {
+                var baseMs = OverloadBaseDelay.TotalMilliseconds * Math.Pow(2, attempt);
+                var jitter = Random.Shared.NextDouble() * OverloadBaseDelay.TotalMilliseconds * (attempt + 1);
+                await Task.Delay(TimeSpan.FromMilliseconds(baseMs + jitter), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public Task NotifyAsync(string method, JsonNode? parameters, CancellationToken cancellationToken)
+    {
+        return WriteMessageAsync(
+            writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("method", method);
+                if (parameters is not null)
+                {
+                    writer.WritePropertyName("params");
+                    parameters.WriteTo(writer);
+                }
+
+                writer.WriteEndObject();
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Answers a request that came from the runtime, echoing its id as it was sent.</summary>
+    public Task RespondAsync(JsonElement id, JsonNode result, CancellationToken cancellationToken)
+    {
+        return WriteMessageAsync(
+            writer =>
+            {
+                writer.WriteStartObject();
+                writer.WritePropertyName("id");
+                id.WriteTo(writer);
+                writer.WritePropertyName("result");
+                result.WriteTo(writer);
+                writer.WriteEndObject();
+            },
+            cancellationToken);
+    }
+
+    public Task RespondErrorAsync(JsonElement id, int code, string message, CancellationToken cancellationToken)
+    {
+        return WriteMessageAsync(
+            writer =>
+            {
+                writer.WriteStartObject();
+                writer.WritePropertyName("id");
+                id.WriteTo(writer);
+                writer.WriteStartObject("error");
+                writer.WriteNumber("code", code);
+                writer.WriteString("message", message);
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            },
+            cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _readerStop.Cancel();
+        FailAll(new ObjectDisposedException(nameof(JsonRpcConnection)));
+        if (_reader is not null)
+        {
+            try
+            {
+                await _reader.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // The reader ends on its own once the process is gone; nothing more to do here.
+            }
+        }
+
+        _readerStop.Dispose();
+    }
+
+    private async Task<JsonElement> SendRequestOnceAsync(string method, JsonNode? parameters, CancellationToken cancellationToken)
+    {
+        if (_terminalError is { } dead)
+        {
+            throw Rethrowable(dead);
+        }
+
+        var id = Interlocked.Increment(ref _nextId);
+        var pending = new PendingRequest(method);
+        _pending[id] = pending;
+        try
+        {
+            await WriteMessageAsync(
+                writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WriteNumber("id", id);
+                    writer.WriteString("method", method);
+                    if (parameters is not null)
+                    {
+                        writer.WritePropertyName("params");
+                        parameters.WriteTo(writer);
+                    }
+
+                    writer.WriteEndObject();
+                },
+                cancellationToken).ConfigureAwait(false);
+
+            // A close that raced with the write would otherwise leave this request waiting forever.
+            if (_terminalError is { } closed)
+            {
+                pending.Completion.TrySetException(Rethrowable(closed));
+            }
+
+            var task = pending.Completion.Task;
+            if (RequestTimeout is { } timeout)
+            {
+                try
+                {
+                    return await task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    throw new CodexRuntimeUnresponsiveException(method, timeout);
+                }
+            }
+
+            return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _pending.TryRemove(id, out _);
+        }
+    }
+
+    private async Task WriteMessageAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            write(writer);
+        }
+
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_terminalError is { } dead)
+            {
+                throw Rethrowable(dead);
+            }
+
+            await _output.WriteAsync(buffer.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
+            await _output.WriteAsync(NewLine, CancellationToken.None).ConfigureAwait(false);
+            await _output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            var reason = _terminalError ?? await _closeReason().ConfigureAwait(false);
+            throw Rethrowable(reason);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        var buffer = new byte[64 * 1024];
+        int start = 0, end = 0, scanned = 0;
+        Exception? readError = null;
+        try
+        {
+            while (true)
+            {
+                var newline = buffer.AsSpan(scanned, end - scanned).IndexOf((byte)'\n');
+                if (newline >= 0)
+                {
+                    var lineEnd = scanned + newline;
+                    var line = buffer.AsSpan(start, lineEnd - start).ToArray();
+                    start = scanned = lineEnd + 1;
+                    await HandleLineAsync(line).ConfigureAwait(false);
+                    continue;
+                }
+
+                scanned = end;
+                if (start > 0 && end == buffer.Length)
+                {
+                    Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+                    end -= start;
+                    scanned -= start;
+                    start = 0;
+                }
+
+                if (end == buffer.Length)
+                {
+                    Array.Resize(ref buffer, buffer.Length * 2);
+                }
+
+                var read = await _input.ReadAsync(buffer.AsMemory(end), _readerStop.Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    if (end > start)
+                    {
+                        await HandleLineAsync(buffer.AsSpan(start, end - start).ToArray()).ConfigureAwait(false);
+                    }
+
+                    break;
+                }
+
+                end += read;
+            }
+        }
+        catch (OperationCanceledException) when (_readerStop.IsCancellationRequested)
+        {
+            readError = new ObjectDisposedException(nameof(JsonRpcConnection));
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            readError = ex;
+        }
+
+        Exception error;
+        try
+        {
+            error = readError is ObjectDisposedException ode ? ode : await _closeReason().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+        }
+
+        FailAll(error);
+        try
+        {
+            _handler.OnClosed(error);
+        }
+        catch (Exception)
+        {
+            // A handler failing while everything shuts down must not hide the original error.
+        }
+    }
+
+    private void FailAll(Exception error)
+    {
+        if (_terminalError is null)
+        {
+            _terminalError = error;
+        }
+
+        foreach (var pair in _pending)
+        {
+            pair.Value.Completion.TrySetException(Rethrowable(_terminalError));
+        }
+    }
+
+    private async ValueTask HandleLineAsync(byte[] line)
+    {
+        var length = line.Length;
+        while (length > 0 && (line[length - 1] == (byte)'\r' || line[length - 1] == (byte)' '))
+        {
+            length--;
+        }
+
+        if (length == 0)
+        {
+            return;
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(line.AsMemory(0, length));
+        }
+        catch (JsonException ex)
+        {
+            _handler.OnMalformedLine("not JSON: " + ex.Message, Excerpt(line, length));
+            return;
+        }
+
+        // The document is not disposed: events built from it keep referring to its elements.
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            _handler.OnMalformedLine("not a JSON object", Excerpt(line, length));
+            return;
+        }
+
+        var hasMethod = root.TryGetProperty("method", out var methodElement) && methodElement.ValueKind == JsonValueKind.String;
+        var hasId = root.TryGetProperty("id", out var idElement);
+        root.TryGetProperty("params", out var parameters);
+        try
+        {
+            if (hasMethod && hasId)
+            {
+                await _handler.OnServerRequestAsync(idElement, methodElement.GetString()!, parameters, root).ConfigureAwait(false);
+            }
+            else if (hasMethod)
+            {
+                await _handler.OnNotificationAsync(methodElement.GetString()!, parameters, root).ConfigureAwait(false);
+            }
+            else if (hasId)
+            {
+                CompleteResponse(idElement, root, line, length);
+            }
+            else
+            {
+                _handler.OnMalformedLine("neither a request, a response nor a notification", Excerpt(line, length));
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _handler.OnMalformedLine("handler failed: " + ex.Message, Excerpt(line, length));
+        }
+    }
+
+    private void CompleteResponse(JsonElement idElement, JsonElement root, byte[] line, int length)
+    {
+        if (idElement.ValueKind != JsonValueKind.Number || !idElement.TryGetInt64(out var id) || !_pending.TryGetValue(id, out var pending))
+        {
+            _handler.OnMalformedLine("a response to no pending request", Excerpt(line, length));
+            return;
+        }
+
+        if (root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
+        {
+            var code = error.TryGetProperty("code", out var c) && c.TryGetInt32(out var ci) ? ci : 0;
+            var message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "(no message)";
+            var data = error.TryGetProperty("data", out var d) ? d.GetRawText() : null;
+            pending.Completion.TrySetException(new CodexRpcException(pending.Method, code, message, data));
+            return;
+        }
+
+        pending.Completion.TrySetResult(root.TryGetProperty("result", out var result) ? result : default);
+    }
+
+    private static string Excerpt(byte[] line, int length)
+    {
+        const int max = 200;
+        var text = Encoding.UTF8.GetString(line, 0, Math.Min(length, max));
+        return length > max ? text + "…" : text;
+    }
+
+    private static Exception Rethrowable(Exception error)
+    {
+        return error switch
+        {
+            CodexRuntimeExitedException e => new CodexRuntimeExitedException(e.ExitCode, e.StderrTail),
+            ObjectDisposedException => new ObjectDisposedException(nameof(JsonRpcConnection), "The connection to the codex runtime was closed."),
+            _ => error,
+        };
+    }
+
+    private sealed class PendingRequest
+    {
+        public PendingRequest(string method)
+        {
+            Method = method;
+        }
+
+        public string Method { get; }
+
+        public TaskCompletionSource<JsonElement> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,227 @@
+using System.Runtime.InteropServices;
+
+namespace CodexPS.Engine.Runtime;
+
+/// <summary>Where the runtime binary was found and which rule found it.</summary>
+public sealed record CodexLocation(string Path, string Source);
+
+/// <summary>
+/// Finds the real codex binary: an explicit path, then $CODEXPS_CODEX_PATH, then native/node_modules beside
+/// the module or any folder above it, then `codex` on PATH resolved through npm's shim to the platform binary.
+/// </summary>
+public static class CodexRuntimeLocator
+{
+    /// <summary>The @openai/codex version this build of CodexPS is made and tested for.</summary>
+    public const string PinnedVersion = "0.169.0";
+
+    public const string PathVariable = "CODEXPS_CODEX_PATH";
+
+    private static readonly bool IsWindows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
+
+    public static string BinaryName => IsWindows ? "codex.exe" : "codex";
+
+    public static CodexLocation Locate(string? explicitPath, IEnumerable<string>? searchRoots = null)
+    {
+        var searched = new List<string>();
+        if (!string.IsNullOrWhiteSpace(explicitPath))
+        {
+            var full = System.IO.Path.GetFullPath(explicitPath);
+            searched.Add($"-CodexPath: {full}");
+            if (IsUsableFile(full))
+            {
+                return new CodexLocation(full, "explicit path");
+            }
+
+            throw NotFound($"The codex runtime given as '{full}' does not exist or is not executable.", searched);
+        }
+
+        var fromEnvironment = Environment.GetEnvironmentVariable(PathVariable);
+        if (!string.IsNullOrWhiteSpace(fromEnvironment))
+        {
+            var full = System.IO.Path.GetFullPath(fromEnvironment);
+            searched.Add($"${PathVariable}: {full}");
+            if (IsUsableFile(full))
+            {
+                return new CodexLocation(full, PathVariable);
+            }
+        }
+
+        foreach (var root in searchRoots ?? Array.Empty<string>())
+        {
+            for (var dir = new DirectoryInfo(root); dir is not null; dir = dir.Parent)
+            {
+                var modules = System.IO.Path.Combine(dir.FullName, "native", "node_modules");
+                searched.Add(modules);
+                if (FindInNodeModules(modules) is { } found)
+                {
+                    return new CodexLocation(found, "native/node_modules");
+                }
+            }
+        }
+
+        var onPath = FindOnPath(searched);
+        if (onPath is not null)
+        {
+            return new CodexLocation(onPath, "PATH");
+        }
+
+        throw NotFound("The codex runtime was not found.", searched);
+    }
+
+    /// <summary>The platform package npm installs beside @openai/codex, e.g. @openai/codex-linux-x64.</summary>
+    public static string PlatformPackage()
+    {
+        var os = IsWindows ? "win32" : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "darwin" : "linux";
+        var arch = RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "arm64" : "x64";
+        return $"codex-{os}-{arch}";
+    }
+
+    private static string TargetTriple()
+    {
+        var arm = RuntimeInformation.OSArchitecture == Architecture.Arm64;
+        if (IsWindows)
+        {
+            return arm ? "aarch64-pc-windows-msvc" : "x86_64-pc-windows-msvc";
+        }
+
+        if (RuntimeInformation.IsOSPlatform(OSPlatform.OSX))
+        {
+            return arm ? "aarch64-apple-darwin" : "x86_64-apple-darwin";
+        }
+
+        return arm ? "aarch64-unknown-linux-musl" : "x86_64-unknown-linux-musl";
+    }
+
+    /// <summary>Looks for the platform binary below one node_modules folder (flat or nested install).</summary>
+    public static string? FindInNodeModules(string nodeModules)
+    {
+        var relative = System.IO.Path.Combine("vendor", TargetTriple(), "bin", BinaryName);
+        string[] candidates =
+        {
+            System.IO.Path.Combine(nodeModules, "@openai", PlatformPackage(), relative),
+            System.IO.Path.Combine(nodeModules, "@openai", "codex", "node_modules", "@openai", PlatformPackage(), relative),
+            System.IO.Path.Combine(nodeModules, "@openai", "codex", relative),
+        };
+        return candidates.FirstOrDefault(IsUsableFile);
+    }
+
+    private static string? FindOnPath(List<string> searched)
+    {
+        var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
+        string[] names = IsWindows ? new[] { "codex.exe", "codex.cmd", "codex" } : new[] { "codex" };
+        foreach (var dir in path.Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            foreach (var name in names)
+            {
+                var candidate = System.IO.Path.Combine(dir, name);
+                if (!File.Exists(candidate))
+                {
+                    continue;
+                }
+
+                searched.Add($"PATH: {candidate}");
+                if (ResolveShim(candidate) is { } real)
+                {
+                    return real;
+                }
+            }
+        }
+
+        searched.Add("PATH: no codex command");
+        return null;
+    }
+
+    /// <summary>
+    /// npm puts a node script (a symlink on Unix, a .cmd file on Windows) on PATH; the binary we must spawn lives
+    /// in the platform package beside it. A native binary on PATH is used as it is.
+    /// </summary>
+    private static string? ResolveShim(string candidate)
+    {
+        var target = candidate;
+        try
+        {
+            var info = new FileInfo(candidate);
+            if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is { } resolved)
+            {
+                target = resolved.FullName;
+            }
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+
+        // .../node_modules/@openai/codex/bin/codex.js  → .../node_modules
+        if (target.EndsWith(".js", StringComparison.OrdinalIgnoreCase) || target.EndsWith(".cmd", StringComparison.OrdinalIgnoreCase)
+            || target.EndsWith(".ps1", StringComparison.OrdinalIgnoreCase))
+        {
+            foreach (var nodeModules in NodeModulesNear(target))
+            {
+                if (FindInNodeModules(nodeModules) is { } found)
+                {
+                    return found;
+                }
+            }
+
+            return null;
+        }
+
+        return IsUsableFile(target) && !LooksLikeScript(target) ? target : null;
+    }
+
+    private static IEnumerable<string> NodeModulesNear(string shim)
+    {
+        for (var dir = new FileInfo(shim).Directory; dir is not null; dir = dir.Parent)
+        {
+            if (string.Equals(dir.Name, "node_modules", StringComparison.OrdinalIgnoreCase))
+            {
+                yield return dir.FullName;
+            }
+
+            // Windows npm prefix: codex.cmd sits beside node_modules.
+            var beside = System.IO.Path.Combine(dir.FullName, "node_modules");
+            if (Directory.Exists(beside))
+            {
+                yield return beside;
+            }
+        }
+    }
+
+    private static bool LooksLikeScript(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return stream.ReadByte() == '#' && stream.ReadByte() == '!';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsUsableFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            return true;
+        }
+
+        var mode = File.GetUnixFileMode(path);
+        return (mode & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
+    }
+
+    private static CodexRuntimeNotFoundException NotFound(string first, List<string> searched)
+    {
+        var message = first + " Looked in:" + Environment.NewLine + string.Join(Environment.NewLine, searched.Select(s => "  " + s))
+            + Environment.NewLine
+            + $"Install it with 'npm ci' in the module's native folder (or 'npm install -g @openai/codex@{PinnedVersion}'), "
+            + $"or point -CodexPath or ${PathVariable} at the codex binary.";
+        return new CodexRuntimeNotFoundException(message, searched);
+    }
+}
