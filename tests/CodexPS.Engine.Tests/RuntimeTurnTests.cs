@@ -4,6 +4,7 @@ using CodexPS.Engine.Protocol;
 
 namespace CodexPS.Engine.Tests;
 
+[Collection(RealRuntimeCollection.Name)]
 public sealed class RuntimeTurnTests
 {
     [Fact]

@@ -82,6 +82,14 @@ public sealed class CodexTurn
                     }
 
                     yield return next;
+
+                    // The consumer asked for the next event: the runtime waits for this answer before it sends
+                    // any, so decline now rather than when the next event arrives (it never would).
+                    if (lastApproval is not null)
+                    {
+                        await DeclineUnanswered(lastApproval.Request).ConfigureAwait(false);
+                        lastApproval = null;
+                    }
                 }
             }
         }

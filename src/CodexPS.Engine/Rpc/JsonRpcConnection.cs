@@ -41,6 +41,7 @@ public sealed class JsonRpcConnection : IAsyncDisposable
     private long _nextId;
     private Task? _reader;
     private volatile Exception? _terminalError;
+    private int _disposed;
 
     public JsonRpcConnection(Stream input, Stream output, IJsonRpcHandler handler, Func<Task<Exception>>? closeReason = null)
     {
@@ -141,6 +142,11 @@ public sealed class JsonRpcConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _readerStop.Cancel();
         FailAll(new ObjectDisposedException(nameof(JsonRpcConnection)));
         if (_reader is not null)
@@ -344,6 +350,13 @@ public sealed class JsonRpcConnection : IAsyncDisposable
 
         if (length == 0)
         {
+            return;
+        }
+
+        // JsonDocument accepts invalid UTF-8 inside strings (it fails only later, in GetString), so check first.
+        if (!System.Text.Unicode.Utf8.IsValid(line.AsSpan(0, length)))
+        {
+            _handler.OnMalformedLine("not valid UTF-8", Excerpt(line, length));
             return;
         }
 

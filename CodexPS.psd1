@@ -1,0 +1,33 @@
+@{
+    RootModule           = 'CodexPS.dll'
+    # Stamped at build time from Directory.Build.props (CodexPSVersion); this value is only a placeholder for the source tree.
+    ModuleVersion        = '0.0.0'
+    GUID                 = '3f0f3b8e-6a51-4c1e-9d0b-5a8f1c2e7d44'
+    Author               = 'CodexPS contributors'
+    CompanyName          = 'CodexPS'
+    Copyright            = '(c) CodexPS contributors. MIT License.'
+    Description          = 'Drive the Codex coding agent (the codex-rs runtime over app-server) from PowerShell: conversations, turns, approvals and typed events in the pipeline.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('CodexPS.Format.ps1xml')
+    CmdletsToExport      = @(
+        'Connect-Codex'
+        'Disconnect-Codex'
+        'Get-CodexStatus'
+        'Invoke-Codex'
+        'New-CodexConversation'
+        'Send-CodexTurn'
+        'Start-CodexMockProvider'
+        'Stop-CodexMockProvider'
+        'Stop-CodexTurn'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('Codex', 'OpenAI', 'AI', 'Agent', 'Automation', 'PSEdition_Core')
+            LicenseUri = 'https://opensource.org/licenses/MIT'
+        }
+    }
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+    Builds, tests, demonstrates and benchmarks CodexPS.
+.DESCRIPTION
+    Thin task runner. Every task installs what it needs from the project's own pinned files: the codex
+    runtime (native/package-lock.json, npm ci), Pester (build/tools.csproj, NuGet) and the module itself.
+    Run it through the pinned PowerShell local tool: dotnet tool restore; dotnet pwsh ./build.ps1 <Task>
+.PARAMETER Task
+    Build  - compile and lay out the importable module at out/CodexPS/CodexPS.psd1
+    Test   - Build, then run the xunit engine tests and the Pester cmdlet tests
+    Demo   - Build, then run a real conversation (the mock model without OPENAI_API_KEY)
+    Bench  - Build, then run the streaming benchmark and print its figures
+    Native - install the pinned codex runtime into native/node_modules
+    Clean  - remove out/ and build output
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Native', 'Clean')]
+    [string[]] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+if ($PSStyle) { $PSStyle.OutputRendering = 'PlainText' }
+Set-StrictMode -Version Latest
+$Root = $PSScriptRoot
+$OutDir = Join-Path $Root 'out/CodexPS'
+$ToolPackages = Join-Path $Root 'build/packages'
+Set-Location $Root
+
+function Invoke-Checked {
+    param([Parameter(Mandatory)][string] $What, [Parameter(Mandatory)][scriptblock] $Command)
+    Write-Host "==> $What" -ForegroundColor Cyan
+    & $Command
+    if ($LASTEXITCODE -ne 0) { throw "$What failed (exit code $LASTEXITCODE)." }
+}
+
+function Get-ModuleVersion {
+    $props = [xml](Get-Content -Raw (Join-Path $Root 'Directory.Build.props'))
+    ($props.Project.PropertyGroup | Where-Object { $_['CodexPSVersion'] } | Select-Object -First 1)['CodexPSVersion'].InnerText
+}
+
+function Invoke-Native {
+    $native = Join-Path $Root 'native'
+    $lock = Join-Path $native 'package-lock.json'
+    $installed = Join-Path $native 'node_modules/.package-lock.json'
+    $fresh = (Test-Path $installed) -and ([IO.File]::GetLastWriteTimeUtc($installed) -ge [IO.File]::GetLastWriteTimeUtc($lock))
+    if ($fresh -and (Test-Path (Join-Path $native 'node_modules/@openai/codex'))) {
+        Write-Host '==> codex runtime already installed (native/node_modules)' -ForegroundColor Cyan
+        return
+    }
+    Push-Location $native
+    try { Invoke-Checked 'npm ci (pinned codex runtime)' { npm ci --no-audit --no-fund } }
+    finally { Pop-Location }
+}
+
+function Invoke-Tools {
+    if (Test-Path (Join-Path $ToolPackages 'pester/5.7.1/tools/Pester.psd1')) { return }
+    Invoke-Checked 'restore pinned PowerShell tools (Pester)' {
+        dotnet restore (Join-Path $Root 'build/tools.csproj') --packages $ToolPackages --nologo -v quiet
+    }
+}
+
+function Invoke-Build {
+    Invoke-Native
+    $version = Get-ModuleVersion
+    $staging = Join-Path $Root "src/CodexPS/bin/$Configuration/publish"
+    Invoke-Checked "dotnet publish CodexPS $version" {
+        dotnet publish (Join-Path $Root 'src/CodexPS/CodexPS.csproj') -c $Configuration -o $staging --nologo -v quiet
+    }
+    if (Test-Path $OutDir) { Remove-Item -Recurse -Force $OutDir }
+    New-Item -ItemType Directory -Force $OutDir | Out-Null
+    foreach ($file in 'CodexPS.dll', 'CodexPS.Engine.dll', 'CodexPS.Format.ps1xml') {
+        Copy-Item (Join-Path $staging $file) $OutDir
+    }
+    $manifest = Get-Content -Raw (Join-Path $Root 'CodexPS.psd1')
+    $manifest = $manifest -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion        = '$version'"
+    Set-Content -Path (Join-Path $OutDir 'CodexPS.psd1') -Value $manifest -NoNewline
+    Write-Host "==> module ready: $(Join-Path $OutDir 'CodexPS.psd1')" -ForegroundColor Green
+}
+
+function Invoke-Test {
+    Invoke-Build
+    Invoke-Tools
+    $results = [ordered]@{}
+
+    Write-Host '==> xunit: engine tests against the real codex runtime' -ForegroundColor Cyan
+    $xunitLog = dotnet test (Join-Path $Root 'tests/CodexPS.Engine.Tests') -c $Configuration --nologo 2>&1 | ForEach-Object { "$_" }
+    $xunitExit = $LASTEXITCODE
+    $xunitLog | Write-Host
+    $summary = $xunitLog | Select-String 'Failed:\s*(\d+), Passed:\s*(\d+), Skipped:\s*(\d+)' | Select-Object -Last 1
+    if (-not $summary) { throw "xunit printed no summary (exit code $xunitExit)." }
+    $xunitFailed = [int]$summary.Matches[0].Groups[1].Value
+    # A non-zero exit with no failed test (a crashed test host) still counts as a failure.
+    if ($xunitExit -ne 0 -and $xunitFailed -eq 0) { $xunitFailed = 1 }
+    $results.xunit = @{ Passed = [int]$summary.Matches[0].Groups[2].Value; Failed = $xunitFailed }
+
+    Write-Host '==> Pester: cmdlet tests in a child pwsh against the built module' -ForegroundColor Cyan
+    $resultFile = Join-Path ([IO.Path]::GetTempPath()) "codexps-pester-$PID.json"
+    $pester = Join-Path $ToolPackages 'pester/5.7.1/tools/Pester.psd1'
+    & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'tests/Pester/Invoke-PesterTests.ps1') `
+        -PesterPath $pester -ModulePath (Join-Path $OutDir 'CodexPS.psd1') -ResultFile $resultFile
+    if (-not (Test-Path $resultFile)) { throw "Pester wrote no result (exit code $LASTEXITCODE)." }
+    $pesterResult = Get-Content -Raw $resultFile | ConvertFrom-Json
+    Remove-Item $resultFile
+    $results.Pester = @{ Passed = [int]$pesterResult.Passed; Failed = [int]$pesterResult.Failed }
+
+    $passed = ($results.Values | Measure-Object -Property Passed -Sum).Sum
+    $failed = ($results.Values | Measure-Object -Property Failed -Sum).Sum
+    foreach ($name in $results.Keys) { Write-Host ("{0,-7} {1} passed, {2} failed" -f $name, $results[$name].Passed, $results[$name].Failed) }
+    Write-Host "$passed passed, $failed failed"
+    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    Invoke-Checked 'demo: a real conversation from PowerShell' {
+        dotnet pwsh -NoProfile -File (Join-Path $Root 'demo/Demo.ps1') -ModulePath (Join-Path $OutDir 'CodexPS.psd1')
+    }
+}
+
+function Invoke-Bench {
+    Invoke-Build
+    Invoke-Checked 'benchmarks' {
+        dotnet pwsh -NoProfile -File (Join-Path $Root 'tests/CodexPS.Bench/Invoke-Bench.ps1') -ModulePath (Join-Path $OutDir 'CodexPS.psd1') -Configuration $Configuration
+    }
+}
+
+foreach ($name in $Task) {
+    switch ($name) {
+        'Native' { Invoke-Native }
+        'Build' { Invoke-Build }
+        'Test' { Invoke-Test }
+        'Demo' { Invoke-Demo }
+        'Bench' { Invoke-Bench }
+        'Clean' {
+            foreach ($path in 'out', 'src/CodexPS/bin', 'src/CodexPS/obj', 'src/CodexPS.Engine/bin', 'src/CodexPS.Engine/obj') {
+                $full = Join-Path $Root $path
+                if (Test-Path $full) { Remove-Item -Recurse -Force $full }
+            }
+        }
+    }
+}

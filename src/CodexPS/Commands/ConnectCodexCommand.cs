@@ -1,0 +1,84 @@
+using System.Collections;
+using System.Management.Automation;
+using CodexPS.Engine.Mock;
+
+namespace CodexPS.Commands;
+
+/// <summary>Starts (or replaces) the session's codex runtime.</summary>
+[Cmdlet(VerbsCommunications.Connect, "Codex", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(CodexStatus))]
+public sealed class ConnectCodexCommand : CodexCmdlet
+{
+    /// <summary>The codex binary to run; otherwise $env:CODEXPS_CODEX_PATH, the module's native/node_modules, then PATH.</summary>
+    [Parameter]
+    public string? CodexPath { get; set; }
+
+    /// <summary>CODEX_HOME for the runtime (threads, config, auth). Default: $env:CODEX_HOME or ~/.codex; a private temporary folder with -MockProvider.</summary>
+    [Parameter]
+    public string? CodexHome { get; set; }
+
+    /// <summary>A mock endpoint from Start-CodexMockProvider to use as the model provider.</summary>
+    [Parameter]
+    public MockModelServer? MockProvider { get; set; }
+
+    /// <summary>Runtime config overrides, dotted keys or nested hashtables, as codex's -c key=value.</summary>
+    [Parameter]
+    public Hashtable? Config { get; set; }
+
+    /// <summary>Use OpenAI's Responses API with the key in this environment variable (the key itself is never passed as an argument).</summary>
+    [Parameter]
+    public string? ApiKeyEnvironmentVariable { get; set; }
+
+    /// <summary>The runtime's working directory and the default for new conversations.</summary>
+    [Parameter]
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>How long a request to the runtime may take before it counts as unresponsive.</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int RequestTimeoutSec { get; set; }
+
+    /// <summary>Writes the runtime's status.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void EndProcessing()
+    {
+        if (MockProvider is { IsRunning: false })
+        {
+            ThrowTerminatingError(NewError("CodexMockProviderStopped", ErrorCategory.InvalidArgument, MockProvider, $"The mock provider at {MockProvider.BaseUrl} was stopped."));
+        }
+
+        var settings = new ConnectSettings
+        {
+            CodexPath = CodexPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CodexPath),
+            CodexHome = CodexHome is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CodexHome),
+            MockProvider = MockProvider,
+            Config = Config,
+            ApiKeyEnvironmentVariable = ApiKeyEnvironmentVariable,
+            WorkingDirectory = SessionState.Path.GetUnresolvedProviderPathFromPSPath(WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath),
+            RequestTimeout = RequestTimeoutSec > 0 ? TimeSpan.FromSeconds(RequestTimeoutSec) : null,
+        };
+
+        var what = MockProvider is null ? "codex app-server" : $"codex app-server with the mock model at {MockProvider.BaseUrl}";
+        if (!ShouldProcess(what, ModuleState.Client is null ? "Start" : "Replace the running runtime with"))
+        {
+            return;
+        }
+
+        try
+        {
+            var client = ModuleState.Connect(settings, CancellationToken);
+            WriteClientWarnings(client);
+            WriteVerbose($"codex {client.RuntimeVersion} (pid {client.ProcessId}) from {client.Location.Path} [{client.Location.Source}], CODEX_HOME {client.CodexHome}.");
+            if (PassThru)
+            {
+                WriteObject(CodexStatus.Capture(CancellationToken));
+            }
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex, CodexPath ?? MockProvider?.BaseUrl ?? (object)"codex"));
+        }
+    }
+}

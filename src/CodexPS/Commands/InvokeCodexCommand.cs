@@ -1,0 +1,79 @@
+using System.Management.Automation;
+using CodexPS.Engine.Conversations;
+using CodexPS.Engine.Protocol;
+
+namespace CodexPS.Commands;
+
+/// <summary>Runs one prompt on a new ephemeral conversation and returns the whole result.</summary>
+[Cmdlet(VerbsLifecycle.Invoke, "Codex", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(CodexTurnResult))]
+public sealed class InvokeCodexCommand : CodexTurnCmdlet
+{
+    /// <summary>What to ask the agent.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [AllowEmptyString]
+    public string Prompt { get; set; } = string.Empty;
+
+    /// <summary>The model slug; default: the runtime's configured model.</summary>
+    [Parameter]
+    public string? Model { get; set; }
+
+    /// <summary>The folder the agent works in; default: the current location.</summary>
+    [Parameter]
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>What commands may touch: ReadOnly, WorkspaceWrite or DangerFullAccess.</summary>
+    [Parameter]
+    public CodexSandbox? Sandbox { get; set; }
+
+    /// <summary>When the runtime asks before acting: Untrusted, OnRequest or Never.</summary>
+    [Parameter]
+    public CodexApprovalPolicy? ApprovalPolicy { get; set; }
+
+    /// <summary>Reasoning effort (minimal, low, medium, high, xhigh).</summary>
+    [Parameter]
+    public string? Effort { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (string.IsNullOrWhiteSpace(Prompt))
+        {
+            WriteError(NewError("CodexPromptEmpty", ErrorCategory.InvalidArgument, Prompt, "The prompt is empty; nothing was sent."));
+            return;
+        }
+
+        var cwd = SessionState.Path.GetUnresolvedProviderPathFromPSPath(WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+        CodexConversation conversation;
+        try
+        {
+            var client = GetClient();
+            conversation = Await(client.StartConversationAsync(
+                new CodexConversationOptions { Model = Model, WorkingDirectory = cwd, Sandbox = Sandbox, ApprovalPolicy = ApprovalPolicy, Ephemeral = true },
+                CancellationToken));
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
+        {
+            WriteError(ToErrorRecord(ex, cwd));
+            return;
+        }
+
+        var result = new CodexTurnResult();
+        var options = new CodexTurnOptions { IncludeDeltas = IncludeDelta, Model = Model, Effort = Effort };
+        var completed = RunTurn(conversation, Prompt, options, evt =>
+        {
+            result.Add(evt);
+            if (IncludeDelta && evt is DeltaEvent)
+            {
+                WriteObject(evt);
+            }
+            else
+            {
+                WriteVerbose(evt.ToString());
+            }
+        });
+        if (completed is not null)
+        {
+            WriteObject(result);
+        }
+    }
+}

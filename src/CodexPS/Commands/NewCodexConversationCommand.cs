@@ -1,0 +1,69 @@
+using System.Management.Automation;
+using CodexPS.Engine.Conversations;
+
+namespace CodexPS.Commands;
+
+/// <summary>Starts a new conversation (a runtime thread).</summary>
+[Cmdlet(VerbsCommon.New, "CodexConversation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(CodexConversation))]
+public sealed class NewCodexConversationCommand : CodexCmdlet
+{
+    /// <summary>The model slug; default: the runtime's configured model.</summary>
+    [Parameter]
+    public string? Model { get; set; }
+
+    /// <summary>The folder the agent works in; default: the current location.</summary>
+    [Parameter]
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>What commands may touch: ReadOnly, WorkspaceWrite or DangerFullAccess.</summary>
+    [Parameter]
+    public CodexSandbox? Sandbox { get; set; }
+
+    /// <summary>When the runtime asks before acting: Untrusted (every command), OnRequest (when the model asks) or Never.</summary>
+    [Parameter]
+    public CodexApprovalPolicy? ApprovalPolicy { get; set; }
+
+    /// <summary>Keeps the thread out of the runtime's saved history.</summary>
+    [Parameter]
+    public SwitchParameter Ephemeral { get; set; }
+
+    /// <summary>Decides approval requests for every turn of this conversation (see Send-CodexTurn -ApprovalHandler).</summary>
+    [Parameter]
+    public ScriptBlock? ApprovalHandler { get; set; }
+
+    protected override void EndProcessing()
+    {
+        var cwd = SessionState.Path.GetUnresolvedProviderPathFromPSPath(WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+        if (!Directory.Exists(cwd))
+        {
+            ThrowTerminatingError(NewError("CodexWorkingDirectoryNotFound", ErrorCategory.ObjectNotFound, WorkingDirectory, $"The working directory '{cwd}' does not exist."));
+        }
+
+        if (!ShouldProcess(cwd, "Start a codex conversation"))
+        {
+            return;
+        }
+
+        try
+        {
+            var client = GetClient();
+            var conversation = Await(client.StartConversationAsync(
+                new CodexConversationOptions
+                {
+                    Model = Model,
+                    WorkingDirectory = cwd,
+                    Sandbox = Sandbox,
+                    ApprovalPolicy = ApprovalPolicy,
+                    Ephemeral = Ephemeral,
+                },
+                CancellationToken));
+            ModuleState.SetHandler(conversation, ApprovalHandler);
+            WriteObject(conversation);
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex, cwd));
+        }
+    }
+}

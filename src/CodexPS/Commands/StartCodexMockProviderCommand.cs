@@ -1,0 +1,61 @@
+using System.Collections;
+using System.Management.Automation;
+using CodexPS.Engine.Mock;
+
+namespace CodexPS.Commands;
+
+/// <summary>Starts the scripted mock model endpoint on 127.0.0.1 (a free port).</summary>
+[Cmdlet(VerbsLifecycle.Start, "CodexMockProvider", DefaultParameterSetName = ResponseSet)]
+[OutputType(typeof(MockModelServer))]
+public sealed class StartCodexMockProviderCommand : CodexCmdlet
+{
+    private const string ResponseSet = "Response";
+    private const string PathSet = "Path";
+
+    /// <summary>The script: one response per POST, as hashtables (Text/Deltas, Command, Patch, Status/Body, Stall, Disconnect, ...) or MockResponse objects.</summary>
+    [Parameter(Position = 0, ParameterSetName = ResponseSet)]
+    public object[]? Response { get; set; }
+
+    /// <summary>A JSON file holding an array of responses with the same keys as -Response.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = PathSet)]
+    public string Path { get; set; } = string.Empty;
+
+    protected override void EndProcessing()
+    {
+        IReadOnlyList<MockResponse> script;
+        try
+        {
+            script = ParameterSetName == PathSet ? MockResponse.FromJsonFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path)) : Build(Response);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or IOException or System.Text.Json.JsonException or UnauthorizedAccessException)
+        {
+            var errorId = ex is IOException or UnauthorizedAccessException ? "CodexMockScriptUnreadable" : "CodexMockScriptInvalid";
+            var category = ex is FileNotFoundException or DirectoryNotFoundException ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidArgument;
+            ThrowTerminatingError(new ErrorRecord(ex, errorId, category, ParameterSetName == PathSet ? Path : Response));
+            return;
+        }
+
+        var server = MockModelServer.Start(script);
+        ModuleState.AddMock(server);
+        WriteVerbose($"Mock model endpoint listening at {server.BaseUrl} with {script.Count} scripted responses.");
+        WriteObject(server);
+    }
+
+    private static List<MockResponse> Build(object[]? responses)
+    {
+        var list = new List<MockResponse>();
+        foreach (var item in responses ?? Array.Empty<object>())
+        {
+            var value = item is PSObject pso ? pso.BaseObject : item;
+            list.Add(value switch
+            {
+                MockResponse response => response,
+                IDictionary table => MockResponse.FromDictionary(table),
+                string text => MockResponse.FromText(text),
+                _ => throw new ArgumentException($"A mock response must be a hashtable or a string, not {value?.GetType().Name ?? "null"}."),
+            });
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,37 @@
+# Dot-sourced by every test file: imports the built module and gives small helpers.
+param([string] $ModulePath)
+
+if (-not (Get-Module CodexPS)) { Import-Module $ModulePath -Force }
+
+function New-TestDirectory {
+    param([string] $Prefix = 'codexps-test')
+    $path = Join-Path ([IO.Path]::GetTempPath()) ("$Prefix-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    New-Item -ItemType Directory -Path $path -Force | Select-Object -ExpandProperty FullName
+}
+
+function Connect-TestMock {
+    # A fresh mock endpoint with this script and a fresh runtime pointed at it.
+    param([object[]] $Response = @())
+    $mock = Start-CodexMockProvider -Response $Response
+    Connect-Codex -MockProvider $mock -CodexHome (New-TestDirectory 'codexps-home')
+    $mock
+}
+
+function Start-InRunspace {
+    # Runs a script in another runspace of this process (same module state), so the test can act meanwhile.
+    param([scriptblock] $Script, [hashtable] $Arguments = @{})
+    $ps = [powershell]::Create()
+    $null = $ps.AddScript("Import-Module '$((Get-Module CodexPS).Path)'").AddStatement()
+    $null = $ps.AddScript($Script.ToString())
+    foreach ($key in $Arguments.Keys) { $null = $ps.AddParameter($key, $Arguments[$key]) }
+    [pscustomobject]@{ PowerShell = $ps; Handle = $ps.BeginInvoke() }
+}
+
+function Wait-Until {
+    param([scriptblock] $Condition, [int] $TimeoutMs = 10000)
+    $sw = [Diagnostics.Stopwatch]::StartNew()
+    while (-not (& $Condition)) {
+        if ($sw.ElapsedMilliseconds -gt $TimeoutMs) { throw "Timed out after $TimeoutMs ms waiting for: $Condition" }
+        Start-Sleep -Milliseconds 20
+    }
+}
