@@ -35,3 +35,16 @@ function Wait-Until {
         Start-Sleep -Milliseconds 20
     }
 }
+
+function Get-PwshCommand {
+    # The pwsh running these tests (dotnet + pwsh.dll for the local tool), to start a child host directly.
+    $exe = [Environment]::ProcessPath
+    $first = [Environment]::GetCommandLineArgs()[0]
+    if ($first -like '*.dll') { return @($exe, $first) }
+    return @($exe)
+}
+
+function Test-ProcessAlive {
+    param([int] $Id)
+    $null -ne (Get-Process -Id $Id -ErrorAction SilentlyContinue)
+}

@@ -1,0 +1,160 @@
+param([string] $ModulePath)
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1') -ModulePath $ModulePath
+    $pwsh = Get-PwshCommand
+    $moduleFile = (Get-Module CodexPS).Path
+
+    function Invoke-ChildHost {
+        # Runs a script in a separate pwsh process and returns its output lines.
+        param([string] $Script)
+        $file = Join-Path (New-TestDirectory 'codexps-child') 'child.ps1'
+        Set-Content -Path $file -Value $Script
+        $hostArgs = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $file)
+        & $pwsh[0] $hostArgs 2>&1 | ForEach-Object { "$_" }
+    }
+}
+
+AfterAll {
+    Disconnect-Codex
+    Stop-CodexMockProvider
+}
+
+Describe 'Connect-Codex' {
+    It 'starts the pinned runtime with the mock provider and reports it' {
+        $mock = Start-CodexMockProvider
+        $status = Connect-Codex -MockProvider $mock -PassThru -WarningAction SilentlyContinue
+        $status.RuntimeState | Should -Be 'Running'
+        $status.CodexVersion | Should -Be '0.169.0'
+        $status.CodexPath | Should -Exist
+        $status.ModelProvider | Should -Be $mock.BaseUrl
+        Test-ProcessAlive $status.ProcessId | Should -BeTrue
+    }
+
+    It 'replaces the running runtime and stops the old one' {
+        $mock = Start-CodexMockProvider
+        $old = Connect-Codex -MockProvider $mock -PassThru -WarningAction SilentlyContinue
+        $new = Connect-Codex -MockProvider $mock -PassThru -WarningAction SilentlyContinue
+        $new.ProcessId | Should -Not -Be $old.ProcessId
+        Wait-Until { -not (Test-ProcessAlive $old.ProcessId) } -TimeoutMs 5000
+    }
+
+    It 'passes -Config overrides (dotted keys and nested hashtables) to the runtime' {
+        $mock = Start-CodexMockProvider -Response @(@{ Text = 'configured' })
+        Connect-Codex -MockProvider $mock -Config @{ 'model_reasoning_effort' = 'high'; developer_instructions = 'Answer in CodexPS test mode.' } -WarningAction SilentlyContinue
+        $c = New-CodexConversation -WorkingDirectory (New-TestDirectory)
+        $c.ReasoningEffort | Should -Be 'high'
+        $null = Send-CodexTurn 'hi' -Conversation $c
+        $mock.Requests[-1].Body | Should -Match 'Answer in CodexPS test mode.'
+    }
+
+    It 'fails with CodexRuntimeNotFound naming where it looked when the binary is missing' {
+        $missing = Join-Path (New-TestDirectory) 'no-codex-here'
+        { Connect-Codex -CodexPath $missing } | Should -Throw -ErrorId 'CodexRuntimeNotFound,CodexPS.Commands.ConnectCodexCommand'
+        try { Connect-Codex -CodexPath $missing } catch { $err = $_ }
+        $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err.Exception.Message | Should -Match ([regex]::Escape($missing))
+        $err.Exception.Message | Should -Match 'npm'
+    }
+
+    It 'fails with CodexRuntimeNotFound when the binary is not executable' -Skip:$IsWindows {
+        $file = Join-Path (New-TestDirectory) 'codex'
+        Set-Content -Path $file -Value 'not a program'
+        { Connect-Codex -CodexPath $file } | Should -Throw -ErrorId 'CodexRuntimeNotFound,CodexPS.Commands.ConnectCodexCommand'
+    }
+
+    It 'finds the binary through $env:CODEXPS_CODEX_PATH' {
+        $real = (Get-CodexStatus).CodexPath
+        $env:CODEXPS_CODEX_PATH = $real
+        try {
+            $mock = Start-CodexMockProvider
+            $status = Connect-Codex -MockProvider $mock -PassThru -WarningAction SilentlyContinue
+            $status.CodexPath | Should -Be $real
+        }
+        finally { Remove-Item Env:CODEXPS_CODEX_PATH }
+    }
+
+    It 'Disconnect-Codex stops the runtime and leaves no process' {
+        $mock = Start-CodexMockProvider
+        $status = Connect-Codex -MockProvider $mock -PassThru -WarningAction SilentlyContinue
+        Disconnect-Codex
+        Wait-Until { -not (Test-ProcessAlive $status.ProcessId) } -TimeoutMs 5000
+        (Get-CodexStatus).RuntimeState | Should -Be 'NotStarted'
+    }
+}
+
+Describe 'The runtime never outlives its owner' {
+    It 'exits when the host process is killed' {
+        $pidFile = Join-Path (New-TestDirectory) 'runtime.pid'
+        $script = @"
+Import-Module '$moduleFile'
+`$m = Start-CodexMockProvider
+Connect-Codex -MockProvider `$m -WarningAction SilentlyContinue
+(Get-CodexStatus).ProcessId | Set-Content '$pidFile'
+Start-Sleep -Seconds 120
+"@
+        $file = Join-Path (New-TestDirectory) 'host.ps1'
+        Set-Content -Path $file -Value $script
+        $hostProcess = Start-Process -FilePath $pwsh[0] -ArgumentList (@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $file)) -PassThru
+        try {
+            Wait-Until { (Test-Path $pidFile) -and (Get-Content $pidFile) } -TimeoutMs 30000
+            $runtimePid = [int](Get-Content $pidFile)
+            Test-ProcessAlive $runtimePid | Should -BeTrue
+            $hostProcess.Kill()   # SIGKILL: no cleanup code runs in the host
+            Wait-Until { -not (Test-ProcessAlive $runtimePid) } -TimeoutMs 5000
+            Test-ProcessAlive $runtimePid | Should -BeFalse
+        }
+        finally {
+            if (-not $hostProcess.HasExited) { $hostProcess.Kill() }
+        }
+    }
+
+    It 'exits when the module is removed' {
+        $output = Invoke-ChildHost @"
+Import-Module '$moduleFile'
+`$m = Start-CodexMockProvider
+Connect-Codex -MockProvider `$m -WarningAction SilentlyContinue
+`$id = (Get-CodexStatus).ProcessId
+Remove-Module CodexPS
+Start-Sleep -Milliseconds 500
+"pid=`$id alive=`$([bool](Get-Process -Id `$id -ErrorAction SilentlyContinue))"
+"@
+        (@($output) -match '^pid=\d+ alive=False$') | Should -Not -BeNullOrEmpty -Because ($output -join "`n")
+    }
+
+    It 'exits when the host exits normally' {
+        $output = Invoke-ChildHost @"
+Import-Module '$moduleFile'
+`$m = Start-CodexMockProvider
+Connect-Codex -MockProvider `$m -WarningAction SilentlyContinue
+"pid=`$((Get-CodexStatus).ProcessId)"
+"@
+        $line = @($output) -match '^pid=\d+$' | Select-Object -First 1
+        $line | Should -Not -BeNullOrEmpty -Because ($output -join "`n")
+        $runtimePid = [int]($line -replace 'pid=')
+        Wait-Until { -not (Test-ProcessAlive $runtimePid) } -TimeoutMs 5000
+    }
+}
+
+Describe 'Assembly isolation' {
+    It 'imports and runs a turn in a pwsh that already loaded its own System.Text.Json' {
+        $output = Invoke-ChildHost @"
+`$before = [System.Text.Json.JsonSerializer]::Serialize(@{ a = 1 })
+`$stj = [System.Text.Json.JsonSerializer].Assembly.GetName().Version
+Import-Module '$moduleFile'
+`$m = Start-CodexMockProvider -Response @(@{ Text = 'isolated ok' })
+Connect-Codex -MockProvider `$m -WarningAction SilentlyContinue
+`$c = New-CodexConversation -WorkingDirectory ([IO.Path]::GetTempPath())
+`$last = Send-CodexTurn 'hi' -Conversation `$c | Where-Object { `$_.Kind -eq 'ItemCompleted' -and `$_.Item.Type -eq 'AgentMessage' }
+"stj=`$stj answer=`$(`$last.Item.Text)"
+"loaded=`$(([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'System.Text.Json' }).Count)"
+Disconnect-Codex
+"@
+        (@($output) -match '^stj=.* answer=isolated ok$') | Should -Not -BeNullOrEmpty -Because ($output -join "`n")
+        (@($output) -match '^loaded=1$') | Should -Not -BeNullOrEmpty -Because ($output -join "`n")
+    }
+
+    It 'ships no System.Text.Json of its own' {
+        Join-Path (Split-Path $moduleFile) 'System.Text.Json.dll' | Should -Not -Exist
+    }
+}
