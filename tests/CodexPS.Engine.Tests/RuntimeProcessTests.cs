@@ -46,6 +46,45 @@ public sealed class RuntimeProcessTests
     }
 
     [Fact]
+    public async Task ARuntimeOfAnotherVersionStartsWithAWarning()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // The fake runtime is a shell script.
+        }
+
+        var dir = TestRuntime.NewTempDirectory("codexps-fake");
+        try
+        {
+            // Answers initialize (request id 1) as a runtime of another version would, then serves until stdin closes.
+            var script = Path.Combine(dir, "fake-codex");
+            await File.WriteAllTextAsync(script,
+                "#!/bin/sh\nread line\necho '{\"id\":1,\"result\":{\"userAgent\":\"codex_cli_rs/0.1.2 (fake)\"}}'\nwhile read line; do :; done\n");
+            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var options = new CodexClientOptions { CodexPath = script, CodexHome = Path.Combine(dir, "home"), WorkingDirectory = dir };
+
+            await using var client = await CodexClient.StartAsync(options, CancellationToken.None);
+
+            Assert.Equal("0.1.2", client.RuntimeVersion);
+            var warning = Assert.Single(client.DrainWarnings());
+            Assert.Contains("0.1.2", warning, StringComparison.Ordinal);
+            Assert.Contains(Runtime.CodexRuntimeLocator.PinnedVersion, warning, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task ThePinnedRuntimeStartsWithoutAVersionWarning()
+    {
+        await using var rt = await TestRuntime.StartAsync();
+        Assert.Equal(Runtime.CodexRuntimeLocator.PinnedVersion, rt.Client.RuntimeVersion);
+        Assert.DoesNotContain(rt.Client.DrainWarnings(), w => w.Contains("CodexPS is built and tested for", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task TheRuntimeExitsWhenItsStdinCloses()
     {
         await using var rt = await TestRuntime.StartAsync();

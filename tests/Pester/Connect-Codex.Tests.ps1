@@ -74,6 +74,25 @@ Describe 'Connect-Codex' {
         finally { Remove-Item Env:CODEXPS_CODEX_PATH }
     }
 
+    It 'starts a runtime with defaults on first use, without Connect-Codex' {
+        Disconnect-Codex
+        $home2 = New-TestDirectory 'codexps-defaulthome'
+        $saved = $env:CODEX_HOME
+        $env:CODEX_HOME = $home2
+        try {
+            $c = New-CodexConversation -WorkingDirectory (New-TestDirectory) -WarningAction SilentlyContinue
+            $c.Id | Should -Not -BeNullOrEmpty
+            $status = Get-CodexStatus
+            $status.RuntimeState | Should -Be 'Running'
+            $status.CodexHome | Should -Be $home2
+            $status.ModelProvider | Should -BeNullOrEmpty
+        }
+        finally {
+            $env:CODEX_HOME = $saved
+            Disconnect-Codex
+        }
+    }
+
     It 'Disconnect-Codex stops the runtime and leaves no process' {
         $mock = Start-CodexMockProvider
         $status = Connect-Codex -MockProvider $mock -PassThru -WarningAction SilentlyContinue
