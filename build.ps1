@@ -59,8 +59,9 @@ function Invoke-Native {
 }
 
 function Invoke-Tools {
-    if (Test-Path (Join-Path $ToolPackages 'pester/5.7.1/tools/Pester.psd1')) { return }
-    Invoke-Checked 'restore pinned PowerShell tools (Pester)' {
+    if ((Test-Path (Join-Path $ToolPackages 'pester/5.7.1/tools/Pester.psd1')) -and
+        (Test-Path (Join-Path $ToolPackages 'markdig/0.45.0/lib/netstandard2.0/Markdig.dll'))) { return }
+    Invoke-Checked 'restore pinned build tools (Pester, Markdig)' {
         dotnet restore (Join-Path $Root 'build/tools.csproj') --packages $ToolPackages --nologo -v quiet
     }
 }
@@ -80,12 +81,17 @@ function Invoke-Build {
     $manifest = Get-Content -Raw (Join-Path $Root 'CodexPS.psd1')
     $manifest = $manifest -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion        = '$version'"
     Set-Content -Path (Join-Path $OutDir 'CodexPS.psd1') -Value $manifest -NoNewline
+    Invoke-Tools
+    # In a child pwsh: the help compiler loads Markdig, which must not meet the one PowerShell ships.
+    Invoke-Checked 'compile help (docs/en-US -> MAML)' {
+        dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'build/Build-Help.ps1') -DocsPath (Join-Path $Root 'docs/en-US') `
+            -OutputPath $OutDir -MarkdigPath (Join-Path $ToolPackages 'markdig/0.45.0/lib/netstandard2.0/Markdig.dll')
+    }
     Write-Host "==> module ready: $(Join-Path $OutDir 'CodexPS.psd1')" -ForegroundColor Green
 }
 
 function Invoke-Test {
     Invoke-Build
-    Invoke-Tools
     $results = [ordered]@{}
 
     Write-Host '==> xunit: engine tests against the real codex runtime' -ForegroundColor Cyan

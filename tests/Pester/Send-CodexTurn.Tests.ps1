@@ -132,7 +132,8 @@ Describe 'Send-CodexTurn' {
             $change = ($events | Where-Object { $_.Kind -eq 'ItemCompleted' -and $_.Item.Type -eq 'FileChange' }).Item
             $change.Status | Should -Be 'Completed'
             $change.Changes[0].Kind | Should -Be 'Add'
-            $events | Where-Object Kind -EQ 'TurnDiff' | Should -Not -BeNullOrEmpty
+            # turn/diff/updated may come after turn/completed (then it belongs to no turn); when it comes in time it names the file.
+            $events | Where-Object Kind -EQ 'TurnDiff' | ForEach-Object { $_.Diff | Should -Match 'hello.txt' }
         }
 
         It 'reports a handler that throws and declines' {

@@ -438,7 +438,9 @@ public sealed class MockModelServer : IAsyncDisposable
             }
             else if (sse.Pending > 48 * 1024)
             {
+                // Hand the runtime what is ready rather than holding a large stream back.
                 await output.FlushAsync().ConfigureAwait(false);
+                sse.Pending = 0;
             }
         }
 
@@ -571,7 +573,8 @@ public sealed class MockModelServer : IAsyncDisposable
             _writer = new Utf8JsonWriter(_json);
         }
 
-        public long Pending { get; private set; }
+        /// <summary>Bytes written since the caller last flushed.</summary>
+        public long Pending { get; set; }
 
         public void Write(string eventName, Action<Utf8JsonWriter> body)
         {
@@ -587,10 +590,6 @@ public sealed class MockModelServer : IAsyncDisposable
             _output.Write(_json.WrittenSpan);
             _output.Write(EventEnd);
             Pending += _json.WrittenCount + eventName.Length + 10;
-            if (Pending > 64 * 1024)
-            {
-                Pending = 0;
-            }
         }
     }
 }

@@ -29,7 +29,7 @@ public sealed class ConnectCodexCommand : CodexCmdlet
     [Parameter]
     public string? ApiKeyEnvironmentVariable { get; set; }
 
-    /// <summary>The runtime's working directory and the default for new conversations.</summary>
+    /// <summary>The runtime process's working directory (conversations take their own, the current location by default).</summary>
     [Parameter]
     public string? WorkingDirectory { get; set; }
 
