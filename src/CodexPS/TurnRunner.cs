@@ -145,7 +145,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
             : string.Join(", ", request.Changes.Select(c => $"{c.Kind} {c.Path}"));
 
         // -WhatIf answers every request with Decline and says what would have run.
-        if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var whatIf) && whatIf is SwitchParameter { IsPresent: true })
+        if (IsWhatIf())
         {
             ShouldProcess(target, action);
             return (CodexApprovalDecision.Decline, "WhatIf");
@@ -193,6 +193,17 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
             WriteWarning($"Declined: {action} '{target}'. The host could not ask ({ex.Message}).");
             return (CodexApprovalDecision.Decline, "NonInteractive");
         }
+    }
+
+    /// <summary>-WhatIf given, or $WhatIfPreference set by the caller.</summary>
+    private bool IsWhatIf()
+    {
+        if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound))
+        {
+            return bound is SwitchParameter { IsPresent: true };
+        }
+
+        return LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference"));
     }
 
     private CodexApprovalDecision InvokeHandler(ScriptBlock handler, CodexApprovalRequest request)

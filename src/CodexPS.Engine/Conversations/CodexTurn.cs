@@ -208,17 +208,18 @@ public sealed class CodexTurn
     /// <summary>Ends the turn with an error (the runtime died or was stopped); events already queued are still read first.</summary>
     internal void Fail(Exception error)
     {
+        // The conversation is free before anyone hears the turn ended, so a next turn can start at once.
+        Conversation.TurnEnded(this);
         _channel.Writer.TryComplete(error);
         _completion.TrySetException(error);
         _ = _completion.Task.Exception; // observed: nobody may be awaiting it
-        Conversation.TurnEnded(this);
     }
 
     private void Finish(TurnCompletedEvent completed)
     {
+        Conversation.TurnEnded(this);
         _channel.Writer.TryComplete();
         _completion.TrySetResult(completed);
-        Conversation.TurnEnded(this);
     }
 
     private async ValueTask<bool> PostAsync(CodexEvent evt)

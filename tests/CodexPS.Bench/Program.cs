@@ -1,0 +1,437 @@
+// The streaming benchmark's C# side. One process = one mode = one measured turn:
+//   bare    a bare client: spawns the real runtime itself and reads stdout with a plain StreamReader.ReadLine loop
+//           (the baseline: the runtime's own speed plus the cheapest possible reader);
+//   engine  the same turn through CodexClient / CodexConversation / CodexTurn.ReadEventsAsync (IncludeDeltas).
+// Each mode starts a fresh mock endpoint and runtime, runs one short warm-up turn (so process start and first-turn
+// costs are excluded; tier-up of the hot path by the JIT still happens during the measured turn), then times only
+// the measured turn: from sending turn/start to receiving turn/completed. It prints one JSON line
+// {"mode","deltas","ms","count","deltaCount","turnDurationMs","clientCpuMs","runtimeCpuMs"} and exits 1 on any
+// failure, including a delta count other than --deltas. CODEXPS_BENCH_WINDOW=1 also prints the measured turn's
+// CLOCK_MONOTONIC window to stderr, for `perf record -k CLOCK_MONOTONIC` + `perf report --time`.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CodexPS.Engine.Conversations;
+using CodexPS.Engine.Mock;
+using CodexPS.Engine.Protocol;
+using CodexPS.Engine.Runtime;
+
+namespace CodexPS.Bench;
+
+internal static class Program
+{
+    private const string Usage = "usage: CodexPS.Bench bare|engine [--deltas N] [--warmup N]";
+
+    private static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0)
+        {
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
+        var mode = args[0];
+        var deltas = 20000;
+        var warmup = 10;
+        for (var i = 1; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--deltas" when i + 1 < args.Length:
+                    deltas = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--warmup" when i + 1 < args.Length:
+                    warmup = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                default:
+                    Console.Error.WriteLine($"unknown argument '{args[i]}'; {Usage}");
+                    return 2;
+            }
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            var result = mode switch
+            {
+                "bare" => await BareClient.RunAsync(deltas, warmup, timeout.Token).ConfigureAwait(false),
+                "engine" => await RunEngineAsync(deltas, warmup, timeout.Token).ConfigureAwait(false),
+                _ => throw new ArgumentException($"unknown mode '{mode}'; {Usage}"),
+            };
+
+            if (Environment.GetEnvironmentVariable("CODEXPS_BENCH_WINDOW") == "1")
+            {
+                // For `perf report --time`: the measured turn's CLOCK_MONOTONIC window (Stopwatch ticks are ns on Linux).
+                Console.Error.WriteLine($"window {(result.EndTimestamp - result.Elapsed.Ticks * (Stopwatch.Frequency / TimeSpan.TicksPerSecond)) / 1e9:F6},{result.EndTimestamp / 1e9:F6}");
+            }
+
+            if (result.DeltaCount != deltas)
+            {
+                throw new InvalidOperationException($"{mode}: received {result.DeltaCount} deltas, expected {deltas}.");
+            }
+
+            Console.WriteLine(JsonSerializer.Serialize(new JsonObject
+            {
+                ["mode"] = mode,
+                ["deltas"] = deltas,
+                ["ms"] = Math.Round(result.Elapsed.TotalMilliseconds, 1),
+                ["count"] = result.Count,
+                ["deltaCount"] = result.DeltaCount,
+                ["turnDurationMs"] = result.TurnDurationMs,
+                ["clientCpuMs"] = result.ClientCpuMs,
+                ["runtimeCpuMs"] = result.RuntimeCpuMs,
+            }));
+            return 0;
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine($"BENCH FAILED ({mode}): {ex}");
+            return 1;
+        }
+    }
+
+    /// <summary>The measured turn through the engine: CodexClient → CodexConversation → CodexTurn.ReadEventsAsync.</summary>
+    private static async Task<Measurement> RunEngineAsync(int deltas, int warmup, CancellationToken cancellationToken)
+    {
+        using var dirs = new TempDirs();
+        await using var mock = MockModelServer.Start(new[] { MockResponse.Repeated("x", warmup), MockResponse.Repeated("x", deltas) });
+        var options = new CodexClientOptions
+        {
+            ModelProvider = mock.Provider,
+            CodexHome = dirs.Home,
+            WorkingDirectory = dirs.Workspace,
+        };
+        options.SearchRoots.Add(AppContext.BaseDirectory);
+        await using var client = await CodexClient.StartAsync(options, cancellationToken).ConfigureAwait(false);
+        var conversation = await client.StartConversationAsync(new CodexConversationOptions { WorkingDirectory = dirs.Workspace }, cancellationToken)
+            .ConfigureAwait(false);
+
+        var warm = await EngineTurnAsync(conversation, "warm up", cancellationToken).ConfigureAwait(false);
+        if (warm.DeltaCount != warmup)
+        {
+            throw new InvalidOperationException($"engine warm-up: received {warm.DeltaCount} deltas, expected {warmup}.");
+        }
+
+        // CodexTurn completes its event channel before it clears the conversation's active turn, so a turn started
+        // the instant the previous one's events end can be refused (CodexTurnInProgress). Wait for it (not timed).
+        var wait = Stopwatch.StartNew();
+        while (conversation.ActiveTurn is not null)
+        {
+            if (wait.Elapsed > TimeSpan.FromSeconds(5))
+            {
+                throw new InvalidOperationException("engine: the warm-up turn stayed active after turn/completed.");
+            }
+
+            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+        }
+
+        var cpu = CpuSample.Take(client.ProcessId);
+        var measured = await EngineTurnAsync(conversation, "go", cancellationToken).ConfigureAwait(false);
+        return cpu.Annotate(measured, client.ProcessId);
+    }
+
+    private static async Task<Measurement> EngineTurnAsync(CodexConversation conversation, string prompt, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var turn = await conversation.StartTurnAsync(prompt, new CodexTurnOptions { IncludeDeltas = true }, cancellationToken).ConfigureAwait(false);
+        int count = 0, deltaCount = 0;
+        TurnCompletedEvent? completed = null;
+        await foreach (var evt in turn.ReadEventsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            count++;
+            if (evt.Kind == CodexEventKind.AgentMessageDelta)
+            {
+                deltaCount++;
+            }
+            else if (evt is TurnCompletedEvent done)
+            {
+                stopwatch.Stop();
+                completed = done;
+            }
+        }
+
+        if (completed is null || completed.Status != CodexTurnStatus.Completed)
+        {
+            throw new InvalidOperationException($"engine: the turn ended {completed?.Summary ?? "without turn/completed"}.");
+        }
+
+        return new Measurement(stopwatch.Elapsed, count, deltaCount, (long?)completed.Duration?.TotalMilliseconds);
+    }
+}
+
+internal sealed record Measurement(TimeSpan Elapsed, int Count, int DeltaCount, long? TurnDurationMs)
+{
+    /// <summary>Stopwatch.GetTimestamp() when the measured turn ended.</summary>
+    public long EndTimestamp { get; init; } = Stopwatch.GetTimestamp();
+
+    /// <summary>CPU this process (client and in-process mock endpoint) used during the measured turn.</summary>
+    public double? ClientCpuMs { get; init; }
+
+    /// <summary>CPU the runtime process used during the measured turn.</summary>
+    public double? RuntimeCpuMs { get; init; }
+}
+
+/// <summary>CPU time of this process and of the runtime, to tell a client that costs CPU from one that waits.</summary>
+internal readonly record struct CpuSample(TimeSpan Client, TimeSpan? Runtime)
+{
+    public static CpuSample Take(int? runtimePid)
+    {
+        TimeSpan? runtime = null;
+        if (runtimePid is { } pid)
+        {
+            try
+            {
+                using var process = Process.GetProcessById(pid);
+                runtime = process.TotalProcessorTime;
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Gone already.
+            }
+        }
+
+        using var self = Process.GetCurrentProcess();
+        return new CpuSample(self.TotalProcessorTime, runtime);
+    }
+
+    public Measurement Annotate(Measurement measurement, int? runtimePid)
+    {
+        var now = Take(runtimePid);
+        return measurement with
+        {
+            ClientCpuMs = Math.Round((now.Client - Client).TotalMilliseconds),
+            RuntimeCpuMs = now.Runtime is { } r && Runtime is { } r0 ? Math.Round((r - r0).TotalMilliseconds) : null,
+        };
+    }
+}
+
+/// <summary>A fresh CODEX_HOME and workspace, removed afterwards.</summary>
+internal sealed class TempDirs : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "codexps-bench-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public TempDirs()
+    {
+        Directory.CreateDirectory(Home);
+        Directory.CreateDirectory(Workspace);
+    }
+
+    public string Home => Path.Combine(_root, "home");
+
+    public string Workspace => Path.Combine(_root, "ws");
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort; the runtime may still hold a file for a moment.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Best effort.
+        }
+    }
+}
+
+/// <summary>
+/// The baseline: spawns the runtime exactly as CodexRuntimeProcess does (same arguments, environment and provider
+/// overrides as CodexClient builds them) and speaks to it with WriteLine/ReadLine, nothing else.
+/// </summary>
+internal static class BareClient
+{
+    private const string DeltaMethod = "\"item/agentMessage/delta\"";
+    private const string CompletedMethod = "\"turn/completed\"";
+
+    public static async Task<Measurement> RunAsync(int deltas, int warmup, CancellationToken cancellationToken)
+    {
+        using var dirs = new TempDirs();
+        await using var mock = MockModelServer.Start(new[] { MockResponse.Repeated("x", warmup), MockResponse.Repeated("x", deltas) });
+        var location = CodexRuntimeLocator.Locate(null, new[] { AppContext.BaseDirectory });
+        var provider = mock.Provider;
+
+        var info = new ProcessStartInfo(location.Path)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            CreateNoWindow = true,
+            WorkingDirectory = dirs.Workspace,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        info.ArgumentList.Add("app-server");
+        info.ArgumentList.Add("--disable");
+        info.ArgumentList.Add("plugins");
+        foreach (var (key, value) in ProviderOverrides(provider))
+        {
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add(key + "=" + value);
+        }
+
+        info.Environment["CODEX_HOME"] = dirs.Home;
+        info.Environment["CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG"] = "1";
+        info.Environment["RUST_LOG"] = "warn";
+        info.Environment["NO_COLOR"] = "1";
+
+        using var process = new Process { StartInfo = info };
+        var stderr = new StringBuilder();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (stderr)
+            {
+                if (e.Data is not null && stderr.Length < 20000)
+                {
+                    stderr.AppendLine(e.Data);
+                }
+            }
+        };
+        process.Start();
+        process.BeginErrorReadLine();
+        using var killOnTimeout = cancellationToken.Register(() => process.Kill(entireProcessTree: true));
+        var stdin = process.StandardInput;
+        var stdout = process.StandardOutput;
+        try
+        {
+            Send(stdin, 1, "initialize", new JsonObject
+            {
+                ["clientInfo"] = new JsonObject { ["name"] = "codexps-bench", ["title"] = "CodexPS bench", ["version"] = "0.0.0" },
+                ["capabilities"] = new JsonObject { ["experimentalApi"] = false },
+            });
+            WaitForResponse(stdout, 1);
+            stdin.WriteLine("{\"method\":\"initialized\"}");
+            stdin.Flush();
+
+            Send(stdin, 2, "thread/start", new JsonObject { ["model"] = provider.DefaultModel, ["cwd"] = dirs.Workspace });
+            var threadId = WaitForResponse(stdout, 2).GetProperty("thread").GetProperty("id").GetString()
+                ?? throw new InvalidOperationException("thread/start answered without a thread id.");
+
+            var warm = Turn(stdin, stdout, 3, threadId, "warm up");
+            if (warm.DeltaCount != warmup)
+            {
+                throw new InvalidOperationException($"bare warm-up: received {warm.DeltaCount} deltas, expected {warmup}.");
+            }
+
+            var cpu = CpuSample.Take(process.Id);
+            var measured = Turn(stdin, stdout, 4, threadId, "go");
+            return cpu.Annotate(measured, process.Id);
+        }
+        catch (Exception ex)
+        {
+            string tail;
+            lock (stderr)
+            {
+                tail = stderr.ToString();
+            }
+
+            throw new InvalidOperationException("bare client failed; runtime stderr:" + Environment.NewLine + tail, ex);
+        }
+        finally
+        {
+            stdin.Close();
+            if (!process.WaitForExit(3000))
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    /// <summary>One turn: turn/start, then ReadLine until turn/completed, counting lines and delta lines.</summary>
+    private static Measurement Turn(StreamWriter stdin, StreamReader stdout, int id, string threadId, string prompt)
+    {
+        var parameters = new JsonObject
+        {
+            ["threadId"] = threadId,
+            ["input"] = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = prompt }),
+        };
+        var request = Request(id, "turn/start", parameters);
+
+        var stopwatch = Stopwatch.StartNew();
+        stdin.WriteLine(request);
+        stdin.Flush();
+        int count = 0, deltaCount = 0;
+        string? completed = null;
+        while (stdout.ReadLine() is { } line)
+        {
+            count++;
+            if (line.Contains(DeltaMethod, StringComparison.Ordinal))
+            {
+                deltaCount++;
+            }
+            else if (line.Contains(CompletedMethod, StringComparison.Ordinal))
+            {
+                stopwatch.Stop();
+                completed = line;
+                break;
+            }
+        }
+
+        if (completed is null)
+        {
+            throw new IOException("the runtime's output ended before turn/completed.");
+        }
+
+        using var document = JsonDocument.Parse(completed);
+        var turn = document.RootElement.GetProperty("params").GetProperty("turn");
+        var status = turn.GetProperty("status").GetString();
+        if (status != "completed")
+        {
+            throw new InvalidOperationException($"bare: the turn ended '{status}': {completed}");
+        }
+
+        long? duration = turn.TryGetProperty("durationMs", out var d) && d.TryGetInt64(out var ms) ? ms : null;
+        return new Measurement(stopwatch.Elapsed, count, deltaCount, duration);
+    }
+
+    private static string Request(int id, string method, JsonObject parameters) =>
+        new JsonObject { ["id"] = id, ["method"] = method, ["params"] = parameters }.ToJsonString();
+
+    private static void Send(StreamWriter stdin, int id, string method, JsonObject parameters)
+    {
+        stdin.WriteLine(Request(id, method, parameters));
+        stdin.Flush();
+    }
+
+    /// <summary>Reads (and skips notifications) until the response with this id; returns its result.</summary>
+    private static JsonElement WaitForResponse(StreamReader stdout, int id)
+    {
+        while (stdout.ReadLine() is { } line)
+        {
+            using var document = JsonDocument.Parse(line);
+            var root = document.RootElement;
+            if (root.TryGetProperty("method", out _) || !root.TryGetProperty("id", out var idElement)
+                || idElement.ValueKind != JsonValueKind.Number || idElement.GetInt32() != id)
+            {
+                continue;
+            }
+
+            if (root.TryGetProperty("error", out var error))
+            {
+                throw new InvalidOperationException($"request {id} failed: {error.GetRawText()}");
+            }
+
+            return root.GetProperty("result").Clone();
+        }
+
+        throw new IOException($"the runtime's output ended before the response to request {id}.");
+    }
+
+    /// <summary>The provider's -c overrides, built the way CodexClient.ProviderOverrides builds them.</summary>
+    private static IEnumerable<(string Key, string Value)> ProviderOverrides(CodexModelProvider provider)
+    {
+        var prefix = "model_providers." + provider.Id + ".";
+        yield return ("model_provider", CodexConfigOverrides.ToToml(provider.Id));
+        yield return (prefix + "name", CodexConfigOverrides.ToToml(provider.Name));
+        yield return (prefix + "base_url", CodexConfigOverrides.ToToml(provider.BaseUrl));
+        yield return (prefix + "wire_api", CodexConfigOverrides.ToToml("responses"));
+        yield return (prefix + "request_max_retries", CodexConfigOverrides.ToToml(provider.MaxRetries ?? 0));
+        yield return (prefix + "stream_max_retries", CodexConfigOverrides.ToToml(provider.MaxRetries ?? 0));
+        yield return ("model", CodexConfigOverrides.ToToml(provider.DefaultModel ?? MockModelServer.DefaultModel));
+    }
+}
