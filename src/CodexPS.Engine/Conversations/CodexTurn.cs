@@ -179,6 +179,9 @@ public sealed class CodexTurn
                 break;
             case "turn/completed":
                 var completed = new TurnCompletedEvent(method, Conversation.Id, turnId, timestamp, parameters);
+
+                // Free the conversation before the consumer can see the end, so it may start the next turn at once.
+                Conversation.TurnEnded(this);
                 await PostAsync(completed).ConfigureAwait(false);
                 Finish(completed);
                 return;
