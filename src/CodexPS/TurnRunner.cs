@@ -44,33 +44,30 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
 
         WriteVerbose($"Turn {turn.Id} started in conversation {conversation.Id}.");
         TurnCompletedEvent? last = null;
-        var events = turn.ReadEventsAsync(CancellationToken).GetAsyncEnumerator(CancellationToken);
+        var batch = new List<CodexEvent>(256);
         try
         {
-            while (MoveNext(events))
+            // Everything buffered is taken at once: a fast stream costs one wake-up per batch, not per event.
+            while (turn.ReadBatch(batch, CancellationToken))
             {
-                var evt = events.Current;
-                if (evt is ApprovalRequestedEvent approval)
+                foreach (var evt in batch)
                 {
-                    Decide(approval.Request, handler);
+                    if (evt is ApprovalRequestedEvent approval)
+                    {
+                        Decide(approval.Request, handler);
+                    }
+
+                    onEvent(evt);
+                    if (evt is TurnCompletedEvent completed)
+                    {
+                        last = completed;
+                        ReportFailure(conversation, completed);
+                    }
                 }
 
                 if (conversation.Client.HasWarnings)
                 {
                     WriteClientWarnings(conversation.Client);
-                }
-
-                onEvent(evt);
-                if (evt is TurnCompletedEvent completed)
-                {
-                    last = completed;
-                    if (completed.Status == CodexTurnStatus.Failed)
-                    {
-                        var error = completed.Error;
-                        var id = error?.ErrorId ?? "CodexTurnFailed";
-                        WriteError(NewError(id, Category(id), conversation,
-                            $"The turn failed: {error?.Message ?? "the runtime gave no reason"}" + (error?.AdditionalDetails is { } details ? $" ({details})" : string.Empty)));
-                    }
                 }
             }
         }
@@ -84,23 +81,23 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
         }
         finally
         {
-            try
-            {
-                events.DisposeAsync().AsTask().Wait(2000, CancellationToken.None);
-            }
-            catch (AggregateException)
-            {
-                // Disposal of an enumerator that already failed rethrows its failure; it was reported above.
-            }
+            turn.StopReading();
         }
 
         return last;
     }
 
-    private static bool MoveNext(IAsyncEnumerator<CodexEvent> events)
+    private void ReportFailure(CodexConversation conversation, TurnCompletedEvent completed)
     {
-        var next = events.MoveNextAsync();
-        return next.IsCompletedSuccessfully ? next.Result : next.AsTask().GetAwaiter().GetResult();
+        if (completed.Status != CodexTurnStatus.Failed)
+        {
+            return;
+        }
+
+        var error = completed.Error;
+        var id = error?.ErrorId ?? "CodexTurnFailed";
+        WriteError(NewError(id, Category(id), conversation,
+            $"The turn failed: {error?.Message ?? "the runtime gave no reason"}" + (error?.AdditionalDetails is { } details ? $" ({details})" : string.Empty)));
     }
 
     /// <summary>Ctrl+C: ask the runtime to stop the turn so the conversation stays usable; wait at most a second.</summary>

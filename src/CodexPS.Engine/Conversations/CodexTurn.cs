@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using CodexPS.Engine.Protocol;
 
 namespace CodexPS.Engine.Conversations;
@@ -13,7 +12,7 @@ namespace CodexPS.Engine.Conversations;
 /// </summary>
 public sealed class CodexTurn
 {
-    private readonly Channel<CodexEvent> _channel;
+    private readonly TurnEventQueue _queue;
     private readonly CodexTurnOptions _options;
     private readonly TaskCompletionSource<TurnCompletedEvent> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<string, IReadOnlyList<CodexFileChange>> _fileChanges = new(StringComparer.Ordinal);
@@ -25,13 +24,7 @@ public sealed class CodexTurn
     {
         Conversation = conversation;
         _options = options;
-        _channel = Channel.CreateBounded<CodexEvent>(new BoundedChannelOptions(capacity)
-        {
-            SingleReader = true,
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.Wait,
-            AllowSynchronousContinuations = false,
-        });
+        _queue = new TurnEventQueue(capacity);
     }
 
     public CodexConversation Conversation { get; }
@@ -50,19 +43,18 @@ public sealed class CodexTurn
     /// </summary>
     public async IAsyncEnumerable<CodexEvent> ReadEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref _reading, 1) != 0)
+        if (Interlocked.CompareExchange(ref _reading, 2, 0) != 0)
         {
             throw new InvalidOperationException("A turn's events can be read only once.");
         }
 
-        var reader = _channel.Reader;
         var handler = _options.ApprovalHandler ?? Conversation.ApprovalHandler;
         ApprovalRequestedEvent? lastApproval = null;
         try
         {
-            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            while (await _queue.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var next))
+                while (_queue.TryRead(out var next))
                 {
                     if (lastApproval is not null)
                     {
@@ -100,10 +92,44 @@ public sealed class CodexTurn
                 await DeclineUnanswered(lastApproval.Request).ConfigureAwait(false);
             }
 
-            if (!reader.Completion.IsCompleted)
+            if (!_queue.IsCompleted)
             {
                 Abandon();
             }
+        }
+    }
+
+    /// <summary>
+    /// For a consumer that owns a thread (the PowerShell pipeline): blocks until events arrive and moves every
+    /// buffered one into <paramref name="batch"/>; false once the turn has ended. Handlers are not run here:
+    /// the caller answers approval requests, and one it left unanswered is declined at its next call.
+    /// Throws the runtime's failure, or OperationCanceledException when the token is cancelled.
+    /// </summary>
+    public bool ReadBatch(List<CodexEvent> batch, CancellationToken cancellationToken)
+    {
+        foreach (var evt in batch)
+        {
+            if (evt is ApprovalRequestedEvent approval && !approval.Request.IsAnswered)
+            {
+                DeclineUnanswered(approval.Request).GetAwaiter().GetResult();
+            }
+        }
+
+        batch.Clear();
+        if (Interlocked.CompareExchange(ref _reading, 1, 0) == 2)
+        {
+            throw new InvalidOperationException("A turn's events can be read only once.");
+        }
+
+        return _queue.ReadBatch(batch, cancellationToken);
+    }
+
+    /// <summary>The consumer stops reading: the rest of the turn is dropped and its approvals declined.</summary>
+    public void StopReading()
+    {
+        if (!_queue.IsCompleted)
+        {
+            Abandon();
         }
     }
 
@@ -213,7 +239,7 @@ public sealed class CodexTurn
     {
         // The conversation is free before anyone hears the turn ended, so a next turn can start at once.
         Conversation.TurnEnded(this);
-        _channel.Writer.TryComplete(error);
+        _queue.Complete(error);
         _completion.TrySetException(error);
         _ = _completion.Task.Exception; // observed: nobody may be awaiting it
     }
@@ -221,34 +247,20 @@ public sealed class CodexTurn
     private void Finish(TurnCompletedEvent completed)
     {
         Conversation.TurnEnded(this);
-        _channel.Writer.TryComplete();
+        _queue.Complete();
         _completion.TrySetResult(completed);
     }
 
-    private async ValueTask<bool> PostAsync(CodexEvent evt)
+    private ValueTask<bool> PostAsync(CodexEvent evt)
     {
-        if (_abandoned)
-        {
-            return false;
-        }
-
-        try
-        {
-            await _channel.Writer.WriteAsync(evt).ConfigureAwait(false);
-            return true;
-        }
-        catch (ChannelClosedException)
-        {
-            return false;
-        }
+        return new ValueTask<bool>(!_abandoned && _queue.Write(evt));
     }
 
     /// <summary>The consumer stopped reading: the rest of the turn is dropped (approvals declined) so the reader never waits on it.</summary>
     private void Abandon()
     {
         _abandoned = true;
-        _channel.Writer.TryComplete();
-        while (_channel.Reader.TryRead(out var left))
+        foreach (var left in _queue.Close())
         {
             if (left is ApprovalRequestedEvent approval)
             {

@@ -37,11 +37,12 @@ public sealed class JsonRpcConnection : IAsyncDisposable
     private readonly Func<Task<Exception>> _closeReason;
     private readonly ConcurrentDictionary<long, PendingRequest> _pending = new();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly CancellationTokenSource _readerStop = new();
+    private volatile bool _stopping;
     private long _nextId;
     private Task? _reader;
     private volatile Exception? _terminalError;
     private int _disposed;
+    private int _closedNotified;
 
     public JsonRpcConnection(Stream input, Stream output, IJsonRpcHandler handler, Func<Task<Exception>>? closeReason = null)
     {
@@ -68,7 +69,29 @@ public sealed class JsonRpcConnection : IAsyncDisposable
 
     public void Start()
     {
-        _reader ??= Task.Run(ReadLoopAsync);
+        if (_reader is not null)
+        {
+            return;
+        }
+
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                ReadLoop();
+            }
+            finally
+            {
+                finished.TrySetResult();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "CodexPS runtime reader",
+        };
+        _reader = finished.Task;
+        thread.Start();
     }
 
     /// <summary>Sends a request and waits for its result; -32001 is retried with back-off and jitter.</summary>
@@ -147,21 +170,31 @@ public sealed class JsonRpcConnection : IAsyncDisposable
             return;
         }
 
-        _readerStop.Cancel();
+        _stopping = true;
         FailAll(new ObjectDisposedException(nameof(JsonRpcConnection)));
+        try
+        {
+            // Unblocks the reader where the platform allows; otherwise it ends at the stream's end of file.
+            _input.Dispose();
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // Already closed.
+        }
+
         if (_reader is not null)
         {
             try
             {
-                await _reader.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+                await _reader.WaitAsync(TimeSpan.FromMilliseconds(500)).ConfigureAwait(false);
             }
             catch (Exception)
             {
-                // The reader ends on its own once the process is gone; nothing more to do here.
+                // A reader blocked on a stream that cannot be interrupted ends at its end of file.
             }
         }
 
-        _readerStop.Dispose();
+        NotifyClosed(_terminalError ?? new ObjectDisposedException(nameof(JsonRpcConnection)));
     }
 
     private async Task<JsonElement> SendRequestOnceAsync(string method, JsonNode? parameters, CancellationToken cancellationToken)
@@ -250,7 +283,12 @@ public sealed class JsonRpcConnection : IAsyncDisposable
         }
     }
 
-    private async Task ReadLoopAsync()
+    /// <summary>
+    /// The single reader: a dedicated thread doing blocking reads, so a stream of thousands of lines a second
+    /// costs no thread-pool dispatch per read. Handlers run on it in order; when one waits (a full turn
+    /// buffer), reading waits too, and the runtime is slowed instead of memory growing.
+    /// </summary>
+    private void ReadLoop()
     {
         var buffer = new byte[64 * 1024];
         int start = 0, end = 0, scanned = 0;
@@ -263,9 +301,8 @@ public sealed class JsonRpcConnection : IAsyncDisposable
                 if (newline >= 0)
                 {
                     var lineEnd = scanned + newline;
-                    var line = buffer.AsSpan(start, lineEnd - start).ToArray();
+                    HandleLine(buffer.AsSpan(start, lineEnd - start));
                     start = scanned = lineEnd + 1;
-                    await HandleLineAsync(line).ConfigureAwait(false);
                     continue;
                 }
 
@@ -283,12 +320,12 @@ public sealed class JsonRpcConnection : IAsyncDisposable
                     Array.Resize(ref buffer, buffer.Length * 2);
                 }
 
-                var read = await _input.ReadAsync(buffer.AsMemory(end), _readerStop.Token).ConfigureAwait(false);
+                var read = _input.Read(buffer, end, buffer.Length - end);
                 if (read == 0)
                 {
                     if (end > start)
                     {
-                        await HandleLineAsync(buffer.AsSpan(start, end - start).ToArray()).ConfigureAwait(false);
+                        HandleLine(buffer.AsSpan(start, end - start));
                     }
 
                     break;
@@ -297,19 +334,17 @@ public sealed class JsonRpcConnection : IAsyncDisposable
                 end += read;
             }
         }
-        catch (OperationCanceledException) when (_readerStop.IsCancellationRequested)
+        catch (Exception ex)
         {
-            readError = new ObjectDisposedException(nameof(JsonRpcConnection));
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
-        {
-            readError = ex;
+            // Whatever ends the reads (a broken pipe, a stream disposed under the reader) ends the connection;
+            // nothing may escape a thread of ours and take the host down.
+            readError = _stopping ? new ObjectDisposedException(nameof(JsonRpcConnection)) : ex;
         }
 
         Exception error;
         try
         {
-            error = readError is ObjectDisposedException ode ? ode : await _closeReason().ConfigureAwait(false);
+            error = readError is ObjectDisposedException ode ? ode : _closeReason().GetAwaiter().GetResult();
         }
         catch (Exception ex)
         {
@@ -317,6 +352,16 @@ public sealed class JsonRpcConnection : IAsyncDisposable
         }
 
         FailAll(error);
+        NotifyClosed(error);
+    }
+
+    private void NotifyClosed(Exception error)
+    {
+        if (Interlocked.Exchange(ref _closedNotified, 1) != 0)
+        {
+            return;
+        }
+
         try
         {
             _handler.OnClosed(error);
@@ -340,42 +385,42 @@ public sealed class JsonRpcConnection : IAsyncDisposable
         }
     }
 
-    private async ValueTask HandleLineAsync(byte[] line)
+    private void HandleLine(ReadOnlySpan<byte> line)
     {
-        var length = line.Length;
-        while (length > 0 && (line[length - 1] == (byte)'\r' || line[length - 1] == (byte)' '))
-        {
-            length--;
-        }
-
-        if (length == 0)
+        line = line.TrimEnd("\r "u8);
+        if (line.IsEmpty)
         {
             return;
         }
 
-        // JsonDocument accepts invalid UTF-8 inside strings (it fails only later, in GetString), so check first.
-        if (!System.Text.Unicode.Utf8.IsValid(line.AsSpan(0, length)))
+        // The JSON reader accepts invalid UTF-8 inside strings (it fails only later, in GetString), so check first.
+        if (!System.Text.Unicode.Utf8.IsValid(line))
         {
-            _handler.OnMalformedLine("not valid UTF-8", Excerpt(line, length));
+            _handler.OnMalformedLine("not valid UTF-8", Excerpt(line));
             return;
         }
 
-        JsonDocument document;
+        JsonElement root;
         try
         {
-            document = JsonDocument.Parse(line.AsMemory(0, length));
+            // ParseValue copies the line into a document of its own: events may keep it as long as they like.
+            var reader = new Utf8JsonReader(line, new JsonReaderOptions { MaxDepth = 512 });
+            root = JsonElement.ParseValue(ref reader);
+            if (!line[(int)reader.BytesConsumed..].Trim(" \t"u8).IsEmpty)
+            {
+                _handler.OnMalformedLine("not JSON: text after the value", Excerpt(line));
+                return;
+            }
         }
         catch (JsonException ex)
         {
-            _handler.OnMalformedLine("not JSON: " + ex.Message, Excerpt(line, length));
+            _handler.OnMalformedLine("not JSON: " + ex.Message, Excerpt(line));
             return;
         }
 
-        // The document is not disposed: events built from it keep referring to its elements.
-        var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
         {
-            _handler.OnMalformedLine("not a JSON object", Excerpt(line, length));
+            _handler.OnMalformedLine("not a JSON object", Excerpt(line));
             return;
         }
 
@@ -386,32 +431,41 @@ public sealed class JsonRpcConnection : IAsyncDisposable
         {
             if (hasMethod && hasId)
             {
-                await _handler.OnServerRequestAsync(idElement, methodElement.GetString()!, parameters, root).ConfigureAwait(false);
+                Complete(_handler.OnServerRequestAsync(idElement, methodElement.GetString()!, parameters, root));
             }
             else if (hasMethod)
             {
-                await _handler.OnNotificationAsync(methodElement.GetString()!, parameters, root).ConfigureAwait(false);
+                Complete(_handler.OnNotificationAsync(methodElement.GetString()!, parameters, root));
             }
             else if (hasId)
             {
-                CompleteResponse(idElement, root, line, length);
+                CompleteResponse(idElement, root, line);
             }
             else
             {
-                _handler.OnMalformedLine("neither a request, a response nor a notification", Excerpt(line, length));
+                _handler.OnMalformedLine("neither a request, a response nor a notification", Excerpt(line));
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            _handler.OnMalformedLine("handler failed: " + ex.Message, Excerpt(line, length));
+            _handler.OnMalformedLine("handler failed: " + ex.Message, Excerpt(line));
         }
     }
 
-    private void CompleteResponse(JsonElement idElement, JsonElement root, byte[] line, int length)
+    /// <summary>Handlers almost always finish at once; when one does not, the reader thread waits for it.</summary>
+    private static void Complete(ValueTask pending)
+    {
+        if (!pending.IsCompletedSuccessfully)
+        {
+            pending.AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private void CompleteResponse(JsonElement idElement, JsonElement root, ReadOnlySpan<byte> line)
     {
         if (idElement.ValueKind != JsonValueKind.Number || !idElement.TryGetInt64(out var id) || !_pending.TryGetValue(id, out var pending))
         {
-            _handler.OnMalformedLine("a response to no pending request", Excerpt(line, length));
+            _handler.OnMalformedLine("a response to no pending request", Excerpt(line));
             return;
         }
 
@@ -427,11 +481,11 @@ public sealed class JsonRpcConnection : IAsyncDisposable
         pending.Completion.TrySetResult(root.TryGetProperty("result", out var result) ? result : default);
     }
 
-    private static string Excerpt(byte[] line, int length)
+    private static string Excerpt(ReadOnlySpan<byte> line)
     {
         const int max = 200;
-        var text = Encoding.UTF8.GetString(line, 0, Math.Min(length, max));
-        return length > max ? text + "…" : text;
+        var text = Encoding.UTF8.GetString(line[..Math.Min(line.Length, max)]);
+        return line.Length > max ? text + "…" : text;
     }
 
     private static Exception Rethrowable(Exception error)

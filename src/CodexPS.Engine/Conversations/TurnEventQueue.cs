@@ -1,0 +1,202 @@
+using CodexPS.Engine.Protocol;
+
+namespace CodexPS.Engine.Conversations;
+
+/// <summary>
+/// The bounded buffer between the runtime's reader thread and a turn's one consumer. The writer blocks when
+/// it is full (backpressure reaches the runtime through the pipe). The consumer either waits asynchronously
+/// or, on a thread it owns (the PowerShell pipeline thread), blocks and takes everything buffered in one go:
+/// one wake-up per batch instead of a thread-pool hop and a wake-up per event.
+/// </summary>
+internal sealed class TurnEventQueue
+{
+    private static readonly TimeSpan CancellationPoll = TimeSpan.FromMilliseconds(50);
+
+    private readonly object _gate = new();
+    private readonly Queue<CodexEvent> _items = new();
+    private readonly int _capacity;
+    private TaskCompletionSource? _asyncReader;
+    private int _blockedReaders;
+    private int _blockedWriters;
+    private bool _completed;
+    private bool _closed;
+    private Exception? _error;
+
+    public TurnEventQueue(int capacity)
+    {
+        _capacity = Math.Max(1, capacity);
+    }
+
+    public bool IsCompleted
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _completed && _items.Count == 0;
+            }
+        }
+    }
+
+    /// <summary>Adds an event, waiting while the buffer is full. False when nobody reads any more (closed or completed).</summary>
+    public bool Write(CodexEvent item)
+    {
+        TaskCompletionSource? wake;
+        lock (_gate)
+        {
+            while (_items.Count >= _capacity && !_closed && !_completed)
+            {
+                _blockedWriters++;
+                try
+                {
+                    Monitor.Wait(_gate);
+                }
+                finally
+                {
+                    _blockedWriters--;
+                }
+            }
+
+            if (_closed || _completed)
+            {
+                return false;
+            }
+
+            _items.Enqueue(item);
+            if (_blockedReaders > 0)
+            {
+                Monitor.PulseAll(_gate);
+            }
+
+            wake = _asyncReader;
+            _asyncReader = null;
+        }
+
+        wake?.TrySetResult();
+        return true;
+    }
+
+    /// <summary>No more events will come; the consumer reads what is buffered, then sees the end (or the error).</summary>
+    public void Complete(Exception? error = null)
+    {
+        TaskCompletionSource? wake;
+        lock (_gate)
+        {
+            if (_completed)
+            {
+                return;
+            }
+
+            _completed = true;
+            _error = error;
+            Monitor.PulseAll(_gate);
+            wake = _asyncReader;
+            _asyncReader = null;
+        }
+
+        wake?.TrySetResult();
+    }
+
+    /// <summary>The consumer has gone: writes are refused from now on and what was buffered is handed back.</summary>
+    public IReadOnlyList<CodexEvent> Close()
+    {
+        lock (_gate)
+        {
+            _closed = true;
+            var left = _items.ToArray();
+            _items.Clear();
+            Monitor.PulseAll(_gate);
+            return left;
+        }
+    }
+
+    /// <summary>
+    /// Blocks until events are buffered, then moves all of them into <paramref name="batch"/>. False at the end;
+    /// throws the error the queue was completed with, or OperationCanceledException.
+    /// </summary>
+    public bool ReadBatch(List<CodexEvent> batch, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            while (true)
+            {
+                if (_items.Count > 0)
+                {
+                    while (_items.Count > 0)
+                    {
+                        batch.Add(_items.Dequeue());
+                    }
+
+                    if (_blockedWriters > 0)
+                    {
+                        Monitor.PulseAll(_gate);
+                    }
+
+                    return true;
+                }
+
+                if (_completed)
+                {
+                    return _error is null ? false : throw _error;
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                _blockedReaders++;
+                try
+                {
+                    Monitor.Wait(_gate, CancellationPoll);
+                }
+                finally
+                {
+                    _blockedReaders--;
+                }
+            }
+        }
+    }
+
+    public bool TryRead(out CodexEvent item)
+    {
+        lock (_gate)
+        {
+            if (_items.Count == 0)
+            {
+                item = null!;
+                return false;
+            }
+
+            item = _items.Dequeue();
+            if (_blockedWriters > 0)
+            {
+                Monitor.PulseAll(_gate);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Waits until an event is buffered (true) or the queue has ended (false, or its error).</summary>
+    public async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task waiter;
+            lock (_gate)
+            {
+                if (_items.Count > 0)
+                {
+                    return true;
+                }
+
+                if (_completed)
+                {
+                    return _error is null ? false : throw _error;
+                }
+
+                _asyncReader ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                waiter = _asyncReader.Task;
+            }
+
+            await waiter.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
