@@ -5,7 +5,8 @@
     than through a bare client of the same runtime.
 .DESCRIPTION
     Three cases, each in its own fresh process with a fresh mock endpoint and runtime, each timing ONLY the measured
-    turn (from sending turn/start to receiving turn/completed) after one short warm-up turn:
+    turn (from sending turn/start to receiving turn/completed) after a warm-up turn of the same size, so each
+    process is measured in its steady state (code compiled, caches filled), not during its start-up:
       (a) bare   - CodexPS.Bench bare: spawns the runtime itself and reads stdout with StreamReader.ReadLine;
       (b) engine - CodexPS.Bench engine: CodexClient / CodexConversation / CodexTurn.ReadEventsAsync;
       (c) cmdlet - a child pwsh: Send-CodexTurn 'go' -Conversation $c -IncludeDelta | Measure-Object.
@@ -29,8 +30,13 @@ param(
     [ValidateRange(1, 100)]
     [int] $Runs = 5,
 
-    [ValidateRange(1, 1000)]
-    [int] $Warmup = 10,
+    [ValidateRange(1, 1000000)]
+    [int] $Warmup = 20000,
+
+    # Warm-up turns before the measured one: .NET promotes hot code to optimised code only after a few
+    # thousand calls and a quiet moment, which one turn does not always give.
+    [ValidateRange(1, 10)]
+    [int] $WarmupTurns = 3,
 
     [double] $Target = 1.15
 )
@@ -59,13 +65,16 @@ Import-Module '$quotedModule'
 `$ws = Join-Path ([IO.Path]::GetTempPath()) ('codexps-bench-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
 `$null = New-Item -ItemType Directory -Path `$ws
 try {
-    `$mock = Start-CodexMockProvider -Response @(@{ Delta = 'x'; Deltas = $Warmup }, @{ Delta = 'x'; Deltas = $Deltas })
+    `$script = @(1..$WarmupTurns | ForEach-Object { @{ Delta = 'x'; Deltas = $Warmup } }) + @(@{ Delta = 'x'; Deltas = $Deltas })
+    `$mock = Start-CodexMockProvider -Response `$script
     Connect-Codex -MockProvider `$mock -WorkingDirectory `$ws
     `$c = New-CodexConversation -WorkingDirectory `$ws
-    `$warm = Send-CodexTurn 'warm up' -Conversation `$c -IncludeDelta
-    `$warmDeltas = @(`$warm | Where-Object Kind -EQ 'AgentMessageDelta').Count
-    if (`$warmDeltas -ne $Warmup) { throw "cmdlet warm-up: received `$warmDeltas deltas, expected $Warmup." }
-    if (`$warm[-1].Kind -ne 'TurnCompleted' -or `$warm[-1].Status -ne 'Completed') { throw 'cmdlet warm-up: the turn did not complete.' }
+    # The warm-up streams exactly like the measured turn (nothing kept), so it warms the same code paths.
+    foreach (`$w in 1..$WarmupTurns) {
+        `$warm = Send-CodexTurn 'warm up' -Conversation `$c -IncludeDelta | Measure-Object
+        if (`$warm.Count -lt $Warmup + 3) { throw "cmdlet warm-up: received `$(`$warm.Count) events, expected $Warmup deltas plus the turn's other events." }
+    }
+    [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
 
     `$self = [Diagnostics.Process]::GetCurrentProcess()
     `$runtime = [Diagnostics.Process]::GetProcessById((Get-CodexStatus).ProcessId)
@@ -101,7 +110,7 @@ finally {
             & dotnet pwsh -NoProfile -NonInteractive -c $cmdletScript
         }
         else {
-            & dotnet $BenchDll $Mode --deltas $Deltas --warmup $Warmup
+            & dotnet $BenchDll $Mode --deltas $Deltas --warmup $Warmup --warmup-turns $WarmupTurns
         }
 
         $exit = $LASTEXITCODE
@@ -130,7 +139,7 @@ finally {
     $loadBefore = Get-LoadAverage
     $measurements = [System.Collections.Generic.List[object]]::new()
     $clock = [Diagnostics.Stopwatch]::StartNew()
-    Write-Host "==> streaming benchmark: $Deltas deltas, $Runs rounds of bare/engine/cmdlet interleaved ($Warmup-delta warm-up turn each)" -ForegroundColor Cyan
+    Write-Host "==> streaming benchmark: $Deltas deltas, $Runs rounds of bare/engine/cmdlet interleaved ($WarmupTurns warm-up turns of $Warmup deltas each)" -ForegroundColor Cyan
     for ($round = 1; $round -le $Runs; $round++) {
         # Rotate the order so no case always runs first (or right after the heaviest one).
         $order = 0..2 | ForEach-Object { $modes[($_ + $round - 1) % 3] }
@@ -191,6 +200,7 @@ finally {
         configuration = $Configuration
         deltas        = $Deltas
         warmupDeltas  = $Warmup
+        warmupTurns   = $WarmupTurns
         runs          = $Runs
         measurements  = $measurements
         loadAverage   = [ordered]@{ before = $loadBefore; after = $loadAfter }

@@ -22,7 +22,7 @@ namespace CodexPS.Bench;
 
 internal static class Program
 {
-    private const string Usage = "usage: CodexPS.Bench bare|engine [--deltas N] [--warmup N]";
+    private const string Usage = "usage: CodexPS.Bench bare|engine [--deltas N] [--warmup N] [--warmup-turns N]";
 
     private static async Task<int> Main(string[] args)
     {
@@ -35,6 +35,7 @@ internal static class Program
         var mode = args[0];
         var deltas = 20000;
         var warmup = 10;
+        var warmupTurns = 1;
         for (var i = 1; i < args.Length; i++)
         {
             switch (args[i])
@@ -44,6 +45,9 @@ internal static class Program
                     break;
                 case "--warmup" when i + 1 < args.Length:
                     warmup = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--warmup-turns" when i + 1 < args.Length:
+                    warmupTurns = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture));
                     break;
                 default:
                     Console.Error.WriteLine($"unknown argument '{args[i]}'; {Usage}");
@@ -56,8 +60,8 @@ internal static class Program
         {
             var result = mode switch
             {
-                "bare" => await BareClient.RunAsync(deltas, warmup, timeout.Token).ConfigureAwait(false),
-                "engine" => await RunEngineAsync(deltas, warmup, timeout.Token).ConfigureAwait(false),
+                "bare" => await BareClient.RunAsync(deltas, warmup, warmupTurns, timeout.Token).ConfigureAwait(false),
+                "engine" => await RunEngineAsync(deltas, warmup, warmupTurns, timeout.Token).ConfigureAwait(false),
                 _ => throw new ArgumentException($"unknown mode '{mode}'; {Usage}"),
             };
 
@@ -93,10 +97,22 @@ internal static class Program
     }
 
     /// <summary>The measured turn through the engine: CodexClient → CodexConversation → CodexTurn.ReadEventsAsync.</summary>
-    private static async Task<Measurement> RunEngineAsync(int deltas, int warmup, CancellationToken cancellationToken)
+    /// <summary>Every case starts its measured turn with the garbage of its warm-up collected.</summary>
+    internal static void FullCollect()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
+
+    /// <summary>The mock's script: the warm-up turns, then the measured one.</summary>
+    internal static MockResponse[] Script(int deltas, int warmup, int warmupTurns) =>
+        Enumerable.Repeat(0, warmupTurns).Select(_ => MockResponse.Repeated("x", warmup)).Append(MockResponse.Repeated("x", deltas)).ToArray();
+
+    private static async Task<Measurement> RunEngineAsync(int deltas, int warmup, int warmupTurns, CancellationToken cancellationToken)
     {
         using var dirs = new TempDirs();
-        await using var mock = MockModelServer.Start(new[] { MockResponse.Repeated("x", warmup), MockResponse.Repeated("x", deltas) });
+        await using var mock = MockModelServer.Start(Script(deltas, warmup, warmupTurns));
         var options = new CodexClientOptions
         {
             ModelProvider = mock.Provider,
@@ -108,10 +124,18 @@ internal static class Program
         var conversation = await client.StartConversationAsync(new CodexConversationOptions { WorkingDirectory = dirs.Workspace }, cancellationToken)
             .ConfigureAwait(false);
 
-        var warm = await EngineTurnAsync(conversation, "warm up", cancellationToken).ConfigureAwait(false);
-        if (warm.DeltaCount != warmup)
+        for (var w = 0; w < warmupTurns; w++)
         {
-            throw new InvalidOperationException($"engine warm-up: received {warm.DeltaCount} deltas, expected {warmup}.");
+            var warm = await EngineTurnAsync(conversation, "warm up", cancellationToken).ConfigureAwait(false);
+            if (warm.DeltaCount != warmup)
+            {
+                throw new InvalidOperationException($"engine warm-up: received {warm.DeltaCount} deltas, expected {warmup}.");
+            }
+
+            while (conversation.ActiveTurn is not null)
+            {
+                await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         // CodexTurn completes its event channel before it clears the conversation's active turn, so a turn started
@@ -127,6 +151,7 @@ internal static class Program
             await Task.Delay(1, cancellationToken).ConfigureAwait(false);
         }
 
+        FullCollect();
         var cpu = CpuSample.Take(client.ProcessId);
         var measured = await EngineTurnAsync(conversation, "go", cancellationToken).ConfigureAwait(false);
         return cpu.Annotate(measured, client.ProcessId);
@@ -248,10 +273,10 @@ internal static class BareClient
     private const string DeltaMethod = "\"item/agentMessage/delta\"";
     private const string CompletedMethod = "\"turn/completed\"";
 
-    public static async Task<Measurement> RunAsync(int deltas, int warmup, CancellationToken cancellationToken)
+    public static async Task<Measurement> RunAsync(int deltas, int warmup, int warmupTurns, CancellationToken cancellationToken)
     {
         using var dirs = new TempDirs();
-        await using var mock = MockModelServer.Start(new[] { MockResponse.Repeated("x", warmup), MockResponse.Repeated("x", deltas) });
+        await using var mock = MockModelServer.Start(Program.Script(deltas, warmup, warmupTurns));
         var location = CodexRuntimeLocator.Locate(null, new[] { AppContext.BaseDirectory });
         var provider = mock.Provider;
 
@@ -312,14 +337,19 @@ internal static class BareClient
             var threadId = WaitForResponse(stdout, 2).GetProperty("thread").GetProperty("id").GetString()
                 ?? throw new InvalidOperationException("thread/start answered without a thread id.");
 
-            var warm = Turn(stdin, stdout, 3, threadId, "warm up");
-            if (warm.DeltaCount != warmup)
+            var id = 3;
+            for (var w = 0; w < warmupTurns; w++)
             {
-                throw new InvalidOperationException($"bare warm-up: received {warm.DeltaCount} deltas, expected {warmup}.");
+                var warm = Turn(stdin, stdout, id++, threadId, "warm up");
+                if (warm.DeltaCount != warmup)
+                {
+                    throw new InvalidOperationException($"bare warm-up: received {warm.DeltaCount} deltas, expected {warmup}.");
+                }
             }
 
+            Program.FullCollect();
             var cpu = CpuSample.Take(process.Id);
-            var measured = Turn(stdin, stdout, 4, threadId, "go");
+            var measured = Turn(stdin, stdout, id, threadId, "go");
             return cpu.Annotate(measured, process.Id);
         }
         catch (Exception ex)

@@ -27,6 +27,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
     private CodexRuntimeProcess? _process;
     private JsonRpcConnection? _rpc;
     private int _state = (int)CodexRuntimeState.Running;
+    private CodexConversation? _lastRouted;
 
     private CodexClient(CodexClientOptions options, CodexLocation location, string codexHome)
     {
@@ -260,7 +261,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
             return;
         }
 
-        if (parameters.Str("threadId") is { } threadId && _conversations.TryGetValue(threadId, out var target))
+        if (FindByThreadId(parameters) is { } target)
         {
             if (target.ActiveTurn is { } active)
             {
@@ -284,7 +285,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
             "item/fileChange/requestApproval" => CodexApprovalKind.FileChange,
             _ => (CodexApprovalKind?)null,
         };
-        var turn = parameters.Str("threadId") is { } threadId && _conversations.TryGetValue(threadId, out var conversation) ? conversation.ActiveTurn : null;
+        var turn = FindByThreadId(parameters)?.ActiveTurn;
         var timestamp = Json.UnixMs(message.Long("emittedAtMs")) ?? DateTimeOffset.Now;
         if (kind is { } approvalKind)
         {
@@ -308,6 +309,29 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
         {
             await turn.OnNotificationAsync(method, parameters, timestamp).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The conversation a message's threadId names; the last one found is tried first, without allocating.</summary>
+    private CodexConversation? FindByThreadId(JsonElement parameters)
+    {
+        var element = parameters.Prop("threadId");
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        if (_lastRouted is { } last && element.ValueEquals(last.Id))
+        {
+            return last;
+        }
+
+        if (_conversations.TryGetValue(element.GetString()!, out var found))
+        {
+            _lastRouted = found;
+            return found;
+        }
+
+        return null;
     }
 
     void IJsonRpcHandler.OnMalformedLine(string reason, string excerpt)

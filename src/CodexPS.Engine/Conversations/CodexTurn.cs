@@ -18,6 +18,7 @@ public sealed class CodexTurn
     private readonly ConcurrentDictionary<string, IReadOnlyList<CodexFileChange>> _fileChanges = new(StringComparer.Ordinal);
     private readonly DateTimeOffset _startedAt = DateTimeOffset.Now;
     private volatile bool _abandoned;
+    private string? _lastDeltaItemId;
     private int _reading;
 
     internal CodexTurn(CodexConversation conversation, CodexTurnOptions options, int capacity)
@@ -157,7 +158,7 @@ public sealed class CodexTurn
 
     internal async ValueTask OnNotificationAsync(string method, JsonElement parameters, DateTimeOffset timestamp)
     {
-        var turnId = parameters.Str("turnId") ?? parameters.Prop("turn").Str("id");
+        var turnId = parameters.Str("turnId", Id) ?? parameters.Prop("turn").Str("id", Id);
         if (method == "turn/started")
         {
             SetId(turnId);
@@ -167,14 +168,14 @@ public sealed class CodexTurn
         switch (method)
         {
             case "item/agentMessage/delta":
-                evt = _options.IncludeDeltas ? new DeltaEvent(CodexEventKind.AgentMessageDelta, method, Conversation.Id, turnId, timestamp, parameters) : null;
+                evt = _options.IncludeDeltas ? Delta(CodexEventKind.AgentMessageDelta, method, turnId, timestamp, parameters) : null;
                 break;
             case "item/commandExecution/outputDelta":
-                evt = _options.IncludeDeltas ? new DeltaEvent(CodexEventKind.CommandOutputDelta, method, Conversation.Id, turnId, timestamp, parameters) : null;
+                evt = _options.IncludeDeltas ? Delta(CodexEventKind.CommandOutputDelta, method, turnId, timestamp, parameters) : null;
                 break;
             case "item/reasoning/summaryTextDelta":
             case "item/reasoning/textDelta":
-                evt = _options.IncludeDeltas ? new DeltaEvent(CodexEventKind.ReasoningDelta, method, Conversation.Id, turnId, timestamp, parameters) : null;
+                evt = _options.IncludeDeltas ? Delta(CodexEventKind.ReasoningDelta, method, turnId, timestamp, parameters) : null;
                 break;
             case "turn/started":
                 evt = new TurnStartedEvent(method, Conversation.Id, turnId, timestamp, parameters);
@@ -223,6 +224,13 @@ public sealed class CodexTurn
         {
             await PostAsync(evt).ConfigureAwait(false);
         }
+    }
+
+    private DeltaEvent Delta(CodexEventKind kind, string method, string? turnId, DateTimeOffset timestamp, JsonElement parameters)
+    {
+        var delta = new DeltaEvent(kind, method, Conversation.Id, turnId, timestamp, parameters, _lastDeltaItemId);
+        _lastDeltaItemId = delta.ItemId;
+        return delta;
     }
 
     internal async ValueTask OnApprovalRequestAsync(string method, JsonElement parameters, DateTimeOffset timestamp, CodexApprovalRequest request)

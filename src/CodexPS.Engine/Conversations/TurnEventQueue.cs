@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using CodexPS.Engine.Protocol;
 
 namespace CodexPS.Engine.Conversations;
@@ -11,12 +12,18 @@ namespace CodexPS.Engine.Conversations;
 internal sealed class TurnEventQueue
 {
     private static readonly TimeSpan CancellationPoll = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan StreamingWindow = TimeSpan.FromMilliseconds(5);
+    private const int GatherTime = 1;
+    private const int BatchTarget = 64;
 
     private readonly object _gate = new();
     private readonly Queue<CodexEvent> _items = new();
     private readonly int _capacity;
     private TaskCompletionSource? _asyncReader;
     private int _blockedReaders;
+    private int _gatheringReaders;
+    private bool _urgent;
+    private long _lastBatchAt;
     private int _blockedWriters;
     private bool _completed;
     private bool _closed;
@@ -63,7 +70,9 @@ internal sealed class TurnEventQueue
             }
 
             _items.Enqueue(item);
-            if (_blockedReaders > 0)
+            var isDelta = item is DeltaEvent;
+            _urgent |= !isDelta;
+            if (_blockedReaders > 0 || (_gatheringReaders > 0 && (!isDelta || _items.Count >= BatchTarget)))
             {
                 Monitor.PulseAll(_gate);
             }
@@ -113,34 +122,49 @@ internal sealed class TurnEventQueue
     /// <summary>
     /// Blocks until events are buffered, then moves all of them into <paramref name="batch"/>. False at the end;
     /// throws the error the queue was completed with, or OperationCanceledException.
+    /// While a stream is flowing (the last batch was taken moments ago) it lets deltas gather for up to a
+    /// millisecond before it wakes, so a stream of thousands of deltas a second costs a wake-up per batch,
+    /// not per delta; any other event, or a full batch, wakes it at once.
     /// </summary>
     public bool ReadBatch(List<CodexEvent> batch, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
+            var streaming = Stopwatch.GetElapsedTime(_lastBatchAt) < StreamingWindow;
             while (true)
             {
-                if (_items.Count > 0)
+                if (_items.Count > 0 && (!streaming || _urgent || _completed || _items.Count >= BatchTarget))
                 {
-                    while (_items.Count > 0)
-                    {
-                        batch.Add(_items.Dequeue());
-                    }
-
-                    if (_blockedWriters > 0)
-                    {
-                        Monitor.PulseAll(_gate);
-                    }
-
-                    return true;
+                    return TakeAll(batch);
                 }
 
-                if (_completed)
+                if (_items.Count == 0 && _completed)
                 {
                     return _error is null ? false : throw _error;
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();
+                if (streaming)
+                {
+                    _gatheringReaders++;
+                    try
+                    {
+                        Monitor.Wait(_gate, GatherTime);
+                    }
+                    finally
+                    {
+                        _gatheringReaders--;
+                    }
+
+                    if (_items.Count > 0)
+                    {
+                        return TakeAll(batch);
+                    }
+
+                    streaming = Stopwatch.GetElapsedTime(_lastBatchAt) < StreamingWindow;
+                    continue;
+                }
+
                 _blockedReaders++;
                 try
                 {
@@ -152,6 +176,23 @@ internal sealed class TurnEventQueue
                 }
             }
         }
+    }
+
+    private bool TakeAll(List<CodexEvent> batch)
+    {
+        while (_items.Count > 0)
+        {
+            batch.Add(_items.Dequeue());
+        }
+
+        _urgent = false;
+        _lastBatchAt = Stopwatch.GetTimestamp();
+        if (_blockedWriters > 0)
+        {
+            Monitor.PulseAll(_gate);
+        }
+
+        return true;
     }
 
     public bool TryRead(out CodexEvent item)

@@ -98,10 +98,10 @@ public sealed class ItemEvent : CodexEvent
 /// <summary>A piece of streamed text: an agent message, reasoning or a command's output.</summary>
 public sealed class DeltaEvent : CodexEvent
 {
-    internal DeltaEvent(CodexEventKind kind, string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters)
+    internal DeltaEvent(CodexEventKind kind, string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters, string? knownItemId = null)
         : base(kind, method, conversationId, turnId, timestamp, parameters)
     {
-        ItemId = parameters.Str("itemId");
+        ItemId = parameters.Str("itemId", knownItemId);
         Delta = parameters.Str("delta") ?? string.Empty;
     }
 

@@ -18,6 +18,21 @@ internal static class Json
         return value.ValueKind == JsonValueKind.String ? value.GetString() : null;
     }
 
+    /// <summary>
+    /// Like <see cref="Str"/>, but hands back <paramref name="known"/> when the member spells the same text, so a
+    /// stream of events naming the same thread, turn or item allocates that string once, not once per event.
+    /// </summary>
+    public static string? Str(this JsonElement element, string name, string? known)
+    {
+        var value = element.Prop(name);
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        return known is not null && value.ValueEquals(known) ? known : value.GetString();
+    }
+
     public static long? Long(this JsonElement element, string name)
     {
         var value = element.Prop(name);

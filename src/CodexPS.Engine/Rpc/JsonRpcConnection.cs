@@ -435,7 +435,7 @@ public sealed class JsonRpcConnection : IAsyncDisposable
             }
             else if (hasMethod)
             {
-                Complete(_handler.OnNotificationAsync(methodElement.GetString()!, parameters, root));
+                Complete(_handler.OnNotificationAsync(MethodName(methodElement), parameters, root));
             }
             else if (hasId)
             {
@@ -450,6 +450,26 @@ public sealed class JsonRpcConnection : IAsyncDisposable
         {
             _handler.OnMalformedLine("handler failed: " + ex.Message, Excerpt(line));
         }
+    }
+
+    /// <summary>The methods of a streaming turn, matched without allocating a new string for each line.</summary>
+    private static readonly string[] FrequentMethods =
+    {
+        "item/agentMessage/delta", "item/commandExecution/outputDelta", "item/reasoning/summaryTextDelta",
+        "item/reasoning/textDelta", "item/started", "item/completed", "thread/tokenUsage/updated",
+    };
+
+    private static string MethodName(JsonElement method)
+    {
+        foreach (var known in FrequentMethods)
+        {
+            if (method.ValueEquals(known))
+            {
+                return known;
+            }
+        }
+
+        return method.GetString()!;
     }
 
     /// <summary>Handlers almost always finish at once; when one does not, the reader thread waits for it.</summary>
