@@ -16,7 +16,6 @@ public sealed class CodexTurn
     private readonly CodexTurnOptions _options;
     private readonly TaskCompletionSource<TurnCompletedEvent> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<string, IReadOnlyList<CodexFileChange>> _fileChanges = new(StringComparer.Ordinal);
-    private readonly DateTimeOffset _startedAt = DateTimeOffset.Now;
     private volatile bool _abandoned;
     private string? _lastDeltaItemId;
     private int _reading;
@@ -293,7 +292,4 @@ public sealed class CodexTurn
             // The runtime is gone; there is nobody left to answer.
         }
     }
-
-    /// <summary>Time since the turn was started, for results built without the runtime's duration.</summary>
-    internal TimeSpan Elapsed => DateTimeOffset.Now - _startedAt;
 }

@@ -307,14 +307,6 @@ public sealed class TurnCompletedEvent : CodexEvent
         Duration = turn.Long("durationMs") is { } ms ? TimeSpan.FromMilliseconds(ms) : null;
     }
 
-    /// <summary>Built by CodexPS when the turn ended without the runtime saying so (the runtime died).</summary>
-    internal TurnCompletedEvent(string? conversationId, string? turnId, CodexTurnStatus status, TimeSpan? duration)
-        : base(CodexEventKind.TurnCompleted, "turn/completed", conversationId, turnId, DateTimeOffset.Now, default)
-    {
-        Status = status;
-        Duration = duration;
-    }
-
     public CodexTurnStatus Status { get; }
 
     public CodexTurnError? Error { get; }
