@@ -19,10 +19,7 @@ public sealed class RuntimeProcessTests
         try
         {
             // Ignores the app-server arguments, reads the initialize request, complains and exits with 3.
-            var script = Path.Combine(dir, "fake-codex");
-            await File.WriteAllTextAsync(script,
-                "#!/bin/sh\nread line\necho \"fake codex: refusing to serve (${#line} bytes read)\" >&2\nexit 3\n");
-            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var script = await FakeRuntimeAsync(dir, "read line\necho \"fake codex: refusing to serve (${#line} bytes read)\" >&2\nexit 3\n");
 
             var options = new CodexClientOptions
             {
@@ -57,10 +54,7 @@ public sealed class RuntimeProcessTests
         try
         {
             // Answers initialize (request id 1) as a runtime of another version would, then serves until stdin closes.
-            var script = Path.Combine(dir, "fake-codex");
-            await File.WriteAllTextAsync(script,
-                "#!/bin/sh\nread line\necho '{\"id\":1,\"result\":{\"userAgent\":\"codex_cli_rs/0.1.2 (fake)\"}}'\nwhile read line; do :; done\n");
-            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var script = await FakeRuntimeAsync(dir, "read line\necho '{\"id\":1,\"result\":{\"userAgent\":\"codex_cli_rs/0.1.2 (fake)\"}}'\nwhile read line; do :; done\n");
             var options = new CodexClientOptions { CodexPath = script, CodexHome = Path.Combine(dir, "home"), WorkingDirectory = dir };
 
             await using var client = await CodexClient.StartAsync(options, CancellationToken.None);
@@ -82,6 +76,16 @@ public sealed class RuntimeProcessTests
         await using var rt = await TestRuntime.StartAsync();
         Assert.Equal(Runtime.CodexRuntimeLocator.PinnedVersion, rt.Client.RuntimeVersion);
         Assert.DoesNotContain(rt.Client.DrainWarnings(), w => w.Contains("CodexPS is built and tested for", StringComparison.Ordinal));
+    }
+
+    /// <summary>A shell script standing in for the runtime; it ignores the app-server arguments.</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static async Task<string> FakeRuntimeAsync(string dir, string body)
+    {
+        var script = Path.Combine(dir, "fake-codex");
+        await File.WriteAllTextAsync(script, "#!/bin/sh\n" + body);
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return script;
     }
 
     [Fact]
