@@ -425,7 +425,8 @@ function Write-Command {
     $Writer.WriteEndElement()
 
     $Writer.WriteStartElement('command', 'parameters', $CommandNs)
-    foreach ($parameter in $Command.Parameters.Values) {
+    # get_Values(), not .Values: on a dictionary .Values would be the entry of a parameter named Values.
+    foreach ($parameter in $Command.Parameters.get_Values()) {
         $firstSet = ($Command.Syntax | Where-Object { $_.Parameters -contains $parameter.Name } | Select-Object -First 1).Set
         Write-Parameter $Writer $parameter $firstSet
     }

@@ -27,6 +27,86 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
     [Parameter]
     public SwitchParameter IncludeDelta { get; set; }
 
+    /// <summary>The folder the agent works in; for Send-CodexTurn it stays the conversation's folder for later turns.</summary>
+    [Parameter]
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>What commands may touch: ReadOnly, WorkspaceWrite or DangerFullAccess (kept for later turns).</summary>
+    [Parameter]
+    public CodexSandbox? Sandbox { get; set; }
+
+    /// <summary>When the runtime asks before acting: Untrusted, OnRequest or Never (kept for later turns).</summary>
+    [Parameter]
+    public CodexApprovalPolicy? ApprovalPolicy { get; set; }
+
+    /// <summary>Local image files sent with the prompt.</summary>
+    [Parameter]
+    public string[]? Image { get; set; }
+
+    /// <summary>
+    /// A JSON Schema the final answer must follow: a hashtable, JSON text, or the path of a JSON file. The
+    /// answer is parsed and checked, and the resulting object is the Output of TurnCompleted (and of the result).
+    /// </summary>
+    [Parameter]
+    public object? OutputSchema { get; set; }
+
+    /// <summary>The turn options from the common parameters; bad images or schemas end the command with an ErrorRecord.</summary>
+    protected CodexTurnOptions BuildTurnOptions(string? model, string? effort)
+    {
+        var options = new CodexTurnOptions
+        {
+            IncludeDeltas = IncludeDelta,
+            Model = model,
+            Effort = effort,
+            WorkingDirectory = WorkingDirectory is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(WorkingDirectory),
+            Sandbox = Sandbox,
+            ApprovalPolicy = ApprovalPolicy,
+            OutputSchema = OutputSchema is null ? null : ParseSchema(OutputSchema),
+        };
+        if (options.WorkingDirectory is { } cwd && !Directory.Exists(cwd))
+        {
+            ThrowTerminatingError(NewError("CodexWorkingDirectoryNotFound", ErrorCategory.ObjectNotFound, WorkingDirectory, $"The working directory '{cwd}' does not exist."));
+        }
+
+        foreach (var image in Image ?? Array.Empty<string>())
+        {
+            var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(image);
+            if (!File.Exists(path))
+            {
+                ThrowTerminatingError(NewError("CodexImageNotFound", ErrorCategory.ObjectNotFound, image, $"The image '{path}' does not exist; nothing was sent."));
+            }
+
+            options.Images.Add(path);
+        }
+
+        return options;
+    }
+
+    private System.Text.Json.Nodes.JsonNode ParseSchema(object schema)
+    {
+        var value = schema is PSObject { BaseObject: string text } ? text : schema;
+        try
+        {
+            if (value is string json)
+            {
+                if (!json.TrimStart().StartsWith('{'))
+                {
+                    var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(json);
+                    json = File.ReadAllText(path);
+                }
+
+                return System.Text.Json.Nodes.JsonNode.Parse(json) ?? throw new System.Text.Json.JsonException("The schema is null.");
+            }
+
+            return PowerShellJson.ToNode(value) is System.Text.Json.Nodes.JsonObject node ? node : throw new System.Text.Json.JsonException("The schema must be a JSON object.");
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or IOException or UnauthorizedAccessException or ItemNotFoundException)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "CodexOutputSchemaInvalid", ErrorCategory.InvalidArgument, schema));
+            throw; // not reached: ThrowTerminatingError always throws
+        }
+    }
+
     /// <summary>Runs a turn; onEvent sees every event in order (approvals already answered). Returns the final event, or null.</summary>
     protected TurnCompletedEvent? RunTurn(CodexConversation conversation, string prompt, CodexTurnOptions options, Action<CodexEvent> onEvent)
     {
@@ -44,6 +124,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
 
         WriteVerbose($"Turn {turn.Id} started in conversation {conversation.Id}.");
         TurnCompletedEvent? last = null;
+        string? finalAnswer = null;
         var batch = new List<CodexEvent>(256);
         try
         {
@@ -55,6 +136,15 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
                     if (evt is ApprovalRequestedEvent approval)
                     {
                         Decide(approval.Request, handler);
+                    }
+                    else if (evt is ItemEvent { Kind: CodexEventKind.ItemCompleted, Item: AgentMessageItem message }
+                        && (finalAnswer is null || message.Phase != "Commentary"))
+                    {
+                        finalAnswer = message.Text;
+                    }
+                    else if (evt is TurnCompletedEvent { Status: CodexTurnStatus.Completed } done && options.OutputSchema is { } schema)
+                    {
+                        ApplyOutputSchema(conversation, done, finalAnswer, schema);
                     }
 
                     onEvent(evt);
@@ -85,6 +175,22 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
         }
 
         return last;
+    }
+
+    /// <summary>Parses and checks the final answer against the turn's schema; the result becomes completed.Output.</summary>
+    private void ApplyOutputSchema(CodexConversation conversation, TurnCompletedEvent completed, string? answer, System.Text.Json.Nodes.JsonNode schema)
+    {
+        using var schemaDocument = System.Text.Json.JsonDocument.Parse(schema.ToJsonString());
+        var (value, problems) = CodexOutputSchema.Check(answer, schemaDocument.RootElement);
+        if (problems.Count == 0 && value is { } parsed)
+        {
+            completed.Output = PowerShellJson.ToPowerShell(parsed);
+            return;
+        }
+
+        var errorId = value is null ? "CodexOutputInvalidJson" : "CodexOutputSchemaMismatch";
+        WriteError(new ErrorRecord(new CodexException(errorId, $"The final answer of the turn in conversation {conversation.Id} does not follow the output schema: {string.Join(" ", problems)}"),
+            errorId, ErrorCategory.InvalidResult, answer));
     }
 
     private void ReportFailure(CodexConversation conversation, TurnCompletedEvent completed)

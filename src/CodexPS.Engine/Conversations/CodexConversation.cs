@@ -9,6 +9,7 @@ public sealed class CodexConversation
 {
     private readonly object _turnLock = new();
     private CodexTurn? _activeTurn;
+    private CodexConversationSettings _pending = new();
 
     internal CodexConversation(CodexClient client, JsonElement startAnswer, CodexConversationOptions options)
     {
@@ -31,20 +32,20 @@ public sealed class CodexConversation
 
     public string Id { get; }
 
-    public string? Model { get; }
+    public string? Model { get; private set; }
 
     public string? ModelProvider { get; }
 
-    public string? WorkingDirectory { get; }
+    public string? WorkingDirectory { get; private set; }
 
     /// <summary>The runtime's own rollout file for this thread; null for ephemeral threads.</summary>
     public string? Path { get; }
 
-    public CodexSandbox? Sandbox { get; }
+    public CodexSandbox? Sandbox { get; private set; }
 
-    public CodexApprovalPolicy? ApprovalPolicy { get; }
+    public CodexApprovalPolicy? ApprovalPolicy { get; private set; }
 
-    public string? ReasoningEffort { get; }
+    public string? ReasoningEffort { get; private set; }
 
     public bool Ephemeral { get; }
 
@@ -69,6 +70,7 @@ public sealed class CodexConversation
 
         Client.EnsureRunning();
         options ??= new CodexTurnOptions();
+        var input = Input(prompt, options.Images);
         var turn = new CodexTurn(this, options, Client.Options.EventBufferCapacity);
         lock (_turnLock)
         {
@@ -84,16 +86,51 @@ public sealed class CodexConversation
         var parameters = new JsonObject
         {
             ["threadId"] = Id,
-            ["input"] = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = prompt }),
+            ["input"] = input,
         };
-        if (options.Model is not null)
+
+        // Turn-level settings also become the conversation's from now on (the runtime keeps them): settings
+        // changed with Update() go out with this turn, and a turn's own options win over them.
+        CodexConversationSettings pending;
+        lock (_turnLock)
         {
-            parameters["model"] = options.Model;
+            pending = _pending;
+            _pending = new CodexConversationSettings();
         }
 
-        if (options.Effort is not null)
+        var model = options.Model ?? pending.Model;
+        var effort = options.Effort ?? pending.Effort;
+        var cwd = options.WorkingDirectory ?? pending.WorkingDirectory;
+        var sandbox = options.Sandbox ?? pending.Sandbox;
+        var approval = options.ApprovalPolicy ?? pending.ApprovalPolicy;
+        if (model is not null)
         {
-            parameters["effort"] = options.Effort;
+            parameters["model"] = model;
+        }
+
+        if (effort is not null)
+        {
+            parameters["effort"] = effort;
+        }
+
+        if (cwd is not null)
+        {
+            parameters["cwd"] = System.IO.Path.GetFullPath(cwd);
+        }
+
+        if (sandbox is { } sandboxValue)
+        {
+            parameters["sandboxPolicy"] = OptionNames.SandboxPolicy(sandboxValue);
+        }
+
+        if (approval is { } approvalValue)
+        {
+            parameters["approvalPolicy"] = OptionNames.Approval(approvalValue);
+        }
+
+        if (options.OutputSchema is not null)
+        {
+            parameters["outputSchema"] = options.OutputSchema.DeepClone();
         }
 
         try
@@ -105,12 +142,80 @@ public sealed class CodexConversation
         {
             TurnEnded(turn);
             turn.Fail(new OperationCanceledException("The turn did not start."));
+            Update(pending);
             throw;
         }
 
+        Model = model ?? Model;
+        ReasoningEffort = effort ?? ReasoningEffort;
+        WorkingDirectory = cwd is null ? WorkingDirectory : System.IO.Path.GetFullPath(cwd);
+        Sandbox = sandbox ?? Sandbox;
+        ApprovalPolicy = approval ?? ApprovalPolicy;
         TurnCount++;
         LastTurn = turn;
         return turn;
+    }
+
+    /// <summary>
+    /// Changes the conversation's defaults. The runtime takes them with the next turn (turn-level settings
+    /// persist for the turns after it), so nothing is sent now.
+    /// </summary>
+    public void Update(CodexConversationSettings settings)
+    {
+        lock (_turnLock)
+        {
+            _pending.Model = settings.Model ?? _pending.Model;
+            _pending.Effort = settings.Effort ?? _pending.Effort;
+            _pending.WorkingDirectory = settings.WorkingDirectory ?? _pending.WorkingDirectory;
+            _pending.Sandbox = settings.Sandbox ?? _pending.Sandbox;
+            _pending.ApprovalPolicy = settings.ApprovalPolicy ?? _pending.ApprovalPolicy;
+        }
+
+        Model = settings.Model ?? Model;
+        ReasoningEffort = settings.Effort ?? ReasoningEffort;
+        WorkingDirectory = settings.WorkingDirectory is null ? WorkingDirectory : System.IO.Path.GetFullPath(settings.WorkingDirectory);
+        Sandbox = settings.Sandbox ?? Sandbox;
+        ApprovalPolicy = settings.ApprovalPolicy ?? ApprovalPolicy;
+    }
+
+    /// <summary>Adds input to the running turn (turn/steer): the model sees it at its next step.</summary>
+    public async Task SteerAsync(string prompt, IEnumerable<string>? images, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(prompt))
+        {
+            throw new ArgumentException("The prompt is empty.", nameof(prompt));
+        }
+
+        Client.EnsureRunning();
+        if (ActiveTurn is not { Id: { } turnId })
+        {
+            throw new CodexException("CodexNoActiveTurn", $"Conversation {Id} has no running turn to steer.");
+        }
+
+        var parameters = new JsonObject
+        {
+            ["threadId"] = Id,
+            ["expectedTurnId"] = turnId,
+            ["input"] = Input(prompt, images),
+        };
+        await Client.Rpc.RequestAsync("turn/steer", parameters, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static JsonArray Input(string prompt, IEnumerable<string>? images)
+    {
+        var input = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = prompt });
+        foreach (var image in images ?? Array.Empty<string>())
+        {
+            var full = System.IO.Path.GetFullPath(image);
+            if (!File.Exists(full))
+            {
+                throw new FileNotFoundException($"The image '{full}' does not exist.", full);
+            }
+
+            input.Add(new JsonObject { ["type"] = "localImage", ["path"] = full });
+        }
+
+        return input;
     }
 
     /// <summary>Asks the runtime to stop the active turn; returns false when none is running.</summary>

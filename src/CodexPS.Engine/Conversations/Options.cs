@@ -96,6 +96,35 @@ public sealed class CodexTurnOptions
     public string? Model { get; set; }
 
     public string? Effort { get; set; }
+
+    /// <summary>The folder this turn (and the conversation from now on) works in.</summary>
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>The sandbox for this turn (and the conversation from now on).</summary>
+    public CodexSandbox? Sandbox { get; set; }
+
+    /// <summary>The approval policy for this turn (and the conversation from now on).</summary>
+    public CodexApprovalPolicy? ApprovalPolicy { get; set; }
+
+    /// <summary>Local image files sent with the prompt.</summary>
+    public IList<string> Images { get; } = new List<string>();
+
+    /// <summary>A JSON Schema the final answer must follow; the runtime constrains the model with it.</summary>
+    public System.Text.Json.Nodes.JsonNode? OutputSchema { get; set; }
+}
+
+/// <summary>New defaults for a conversation; null members stay as they are.</summary>
+public sealed class CodexConversationSettings
+{
+    public string? Model { get; set; }
+
+    public string? Effort { get; set; }
+
+    public string? WorkingDirectory { get; set; }
+
+    public CodexSandbox? Sandbox { get; set; }
+
+    public CodexApprovalPolicy? ApprovalPolicy { get; set; }
 }
 
 internal static class OptionNames
@@ -112,6 +141,17 @@ internal static class OptionNames
         CodexApprovalPolicy.Untrusted => "untrusted",
         CodexApprovalPolicy.OnRequest => "on-request",
         _ => "never",
+    };
+
+    /// <summary>The turn-level sandbox policy object (turn/start's sandboxPolicy).</summary>
+    public static System.Text.Json.Nodes.JsonObject SandboxPolicy(CodexSandbox sandbox) => new()
+    {
+        ["type"] = sandbox switch
+        {
+            CodexSandbox.ReadOnly => "readOnly",
+            CodexSandbox.WorkspaceWrite => "workspaceWrite",
+            _ => "dangerFullAccess",
+        },
     };
 
     public static CodexSandbox? ParseSandbox(string? text) => text switch

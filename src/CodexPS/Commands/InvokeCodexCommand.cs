@@ -16,19 +16,8 @@ public sealed class InvokeCodexCommand : CodexTurnCmdlet
 
     /// <summary>The model slug; default: the runtime's configured model.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(Completers.ModelCompleter))]
     public string? Model { get; set; }
-
-    /// <summary>The folder the agent works in; default: the current location.</summary>
-    [Parameter]
-    public string? WorkingDirectory { get; set; }
-
-    /// <summary>What commands may touch: ReadOnly, WorkspaceWrite or DangerFullAccess.</summary>
-    [Parameter]
-    public CodexSandbox? Sandbox { get; set; }
-
-    /// <summary>When the runtime asks before acting: Untrusted, OnRequest or Never.</summary>
-    [Parameter]
-    public CodexApprovalPolicy? ApprovalPolicy { get; set; }
 
     /// <summary>Reasoning effort (minimal, low, medium, high, xhigh).</summary>
     [Parameter]
@@ -58,7 +47,7 @@ public sealed class InvokeCodexCommand : CodexTurnCmdlet
         }
 
         var result = new CodexTurnResult();
-        var options = new CodexTurnOptions { IncludeDeltas = IncludeDelta, Model = Model, Effort = Effort };
+        var options = BuildTurnOptions(Model, Effort);
         var completed = RunTurn(conversation, Prompt, options, evt =>
         {
             result.Add(evt);
@@ -73,6 +62,7 @@ public sealed class InvokeCodexCommand : CodexTurnCmdlet
         });
         if (completed is not null)
         {
+            result.Output = completed.Output;
             WriteObject(result);
         }
     }

@@ -10,6 +10,7 @@ public sealed class NewCodexConversationCommand : CodexCmdlet
 {
     /// <summary>The model slug; default: the runtime's configured model.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(Completers.ModelCompleter))]
     public string? Model { get; set; }
 
     /// <summary>The folder the agent works in; default: the current location.</summary>

@@ -16,11 +16,19 @@ public sealed class SendCodexTurnCommand : ConversationTurnCmdlet
 
     /// <summary>A model for this turn only.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(Completers.ModelCompleter))]
     public string? Model { get; set; }
 
     /// <summary>Reasoning effort for this turn (minimal, low, medium, high, xhigh).</summary>
     [Parameter]
     public string? Effort { get; set; }
+
+    /// <summary>
+    /// Adds the prompt to the turn already running in the conversation (turn/steer) instead of starting one;
+    /// works from an approval handler or another runspace. Writes nothing; the running turn's events carry on.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Steer { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -36,7 +44,22 @@ public sealed class SendCodexTurnCommand : ConversationTurnCmdlet
             return;
         }
 
-        var options = new CodexTurnOptions { IncludeDeltas = IncludeDelta, Model = Model, Effort = Effort };
+        var options = BuildTurnOptions(Model, Effort);
+        if (Steer)
+        {
+            try
+            {
+                Await(conversation.SteerAsync(Prompt, options.Images, CancellationToken));
+                WriteVerbose($"Steered turn {conversation.ActiveTurn?.Id} of conversation {conversation.Id}.");
+            }
+            catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
+            {
+                WriteError(ToErrorRecord(ex, conversation));
+            }
+
+            return;
+        }
+
         RunTurn(conversation, Prompt, options, WriteObject);
     }
 }

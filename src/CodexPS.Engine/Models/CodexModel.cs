@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CodexPS.Engine.Protocol;
+
+namespace CodexPS.Engine.Models;
+
+/// <summary>One model of the runtime's catalogue (model/list).</summary>
+public sealed class CodexModel
+{
+    internal CodexModel(JsonElement json)
+    {
+        Id = json.Str("id") ?? string.Empty;
+        Model = json.Str("model") ?? Id;
+        DisplayName = json.Str("displayName") ?? Model;
+        Description = json.Str("description");
+        IsDefault = json.Bool("isDefault") ?? false;
+        Hidden = json.Bool("hidden") ?? false;
+        DefaultReasoningEffort = json.Str("defaultReasoningEffort");
+        SupportedReasoningEfforts = json.Array("supportedReasoningEfforts")
+            .Select(e => e.Str("reasoningEffort"))
+            .Where(e => e is not null)
+            .Select(e => e!)
+            .ToArray();
+        InputModalities = json.Array("inputModalities")
+            .Where(e => e.ValueKind == JsonValueKind.String)
+            .Select(e => e.GetString()!)
+            .ToArray();
+    }
+
+    /// <summary>The slug to pass as -Model.</summary>
+    public string Model { get; }
+
+    public string Id { get; }
+
+    public string DisplayName { get; }
+
+    public string? Description { get; }
+
+    public bool IsDefault { get; }
+
+    public bool Hidden { get; }
+
+    public string? DefaultReasoningEffort { get; }
+
+    public IReadOnlyList<string> SupportedReasoningEfforts { get; }
+
+    public IReadOnlyList<string> InputModalities { get; }
+
+    public override string ToString() => Model;
+}
+
+/// <summary>Reads the model catalogue through any request sender (the client, or a test double).</summary>
+public static class CodexModelCatalog
+{
+    /// <summary>Every page of model/list.</summary>
+    public static async Task<IReadOnlyList<CodexModel>> ListAsync(
+        Func<string, JsonNode?, CancellationToken, Task<JsonElement>> request, bool includeHidden, CancellationToken cancellationToken)
+    {
+        var models = new List<CodexModel>();
+        string? cursor = null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        do
+        {
+            var parameters = new JsonObject();
+            if (includeHidden)
+            {
+                parameters["includeHidden"] = true;
+            }
+
+            if (cursor is not null)
+            {
+                parameters["cursor"] = cursor;
+            }
+
+            var page = await request("model/list", parameters, cancellationToken).ConfigureAwait(false);
+            models.AddRange(page.Array("data").Select(m => new CodexModel(m)));
+            cursor = page.Str("nextCursor");
+
+            // A cursor that repeats would page for ever.
+            if (cursor is not null && !seen.Add(cursor))
+            {
+                break;
+            }
+        }
+        while (cursor is not null);
+
+        return models;
+    }
+}

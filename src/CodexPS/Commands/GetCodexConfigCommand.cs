@@ -1,0 +1,120 @@
+using System.Management.Automation;
+using System.Text.Json;
+using CodexPS.Engine.Config;
+
+namespace CodexPS.Commands;
+
+/// <summary>Reads the runtime's effective config (config/read): all of it, one key, or where each value came from.</summary>
+[Cmdlet(VerbsCommon.Get, "CodexConfig", DefaultParameterSetName = DefaultSet)]
+[OutputType(typeof(PSObject), ParameterSetName = new[] { DefaultSet })]
+[OutputType(typeof(CodexConfigEntry), ParameterSetName = new[] { DefaultSet })]
+public sealed class GetCodexConfigCommand : CodexCmdlet
+{
+    private const string DefaultSet = "Default";
+
+    /// <summary>A dotted key path, e.g. model or features.plugins.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = DefaultSet)]
+    [ValidateNotNullOrEmpty]
+    public string[]? Key { get; set; }
+
+    /// <summary>Returns entries with the layer (user, project, session flags, default) each value came from.</summary>
+    [Parameter(ParameterSetName = DefaultSet)]
+    public SwitchParameter WithOrigin { get; set; }
+
+    private CodexConfigSnapshot? _snapshot;
+
+    protected override void ProcessRecord()
+    {
+        if (_snapshot is null)
+        {
+            var client = GetClient();
+            try
+            {
+                _snapshot = Await(CodexConfigStore.ReadAsync(client.RequestAsync, null, CancellationToken));
+            }
+            catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
+            {
+                ThrowTerminatingError(ToErrorRecord(ex, "config/read"));
+                return;
+            }
+        }
+
+        if (Key is null || Key.Length == 0)
+        {
+            if (WithOrigin)
+            {
+                foreach (var (key, origin) in _snapshot.Origins.OrderBy(o => o.Key, StringComparer.Ordinal))
+                {
+                    _snapshot.TryGet(key, out var value);
+                    WriteObject(new CodexConfigEntry(key, JsonToPowerShell.Convert(value), origin.Origin, origin.File, origin.Version));
+                }
+            }
+            else
+            {
+                WriteObject(JsonToPowerShell.Convert(_snapshot.Config));
+            }
+
+            return;
+        }
+
+        foreach (var key in Key)
+        {
+            if (!_snapshot.TryGet(key, out var value))
+            {
+                WriteError(NewError("CodexConfigKeyNotFound", ErrorCategory.ObjectNotFound, key, $"The effective config has no key '{key}'."));
+                continue;
+            }
+
+            if (!WithOrigin)
+            {
+                WriteObject(JsonToPowerShell.Convert(value), enumerateCollection: false);
+                continue;
+            }
+
+            if (_snapshot.Origins.TryGetValue(key, out var origin))
+            {
+                WriteObject(new CodexConfigEntry(key, JsonToPowerShell.Convert(value), origin.Origin, origin.File, origin.Version));
+                continue;
+            }
+
+            // A table: its leaves that some layer set, or the key itself as a default.
+            var leaves = _snapshot.Origins.Where(o => o.Key.StartsWith(key + ".", StringComparison.Ordinal)).OrderBy(o => o.Key, StringComparer.Ordinal).ToList();
+            if (leaves.Count == 0)
+            {
+                WriteObject(new CodexConfigEntry(key, JsonToPowerShell.Convert(value), "Default", null, null));
+            }
+
+            foreach (var (leafKey, leafOrigin) in leaves)
+            {
+                _snapshot.TryGet(leafKey, out var leafValue);
+                WriteObject(new CodexConfigEntry(leafKey, JsonToPowerShell.Convert(leafValue), leafOrigin.Origin, leafOrigin.File, leafOrigin.Version));
+            }
+        }
+    }
+}
+
+/// <summary>JSON as the objects PowerShell users expect: PSCustomObject, object[], string, long, double, bool.</summary>
+internal static class JsonToPowerShell
+{
+    public static object? Convert(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => ToObject(element),
+        JsonValueKind.Array => element.EnumerateArray().Select(Convert).ToArray(),
+        JsonValueKind.String => element.GetString(),
+        JsonValueKind.Number => element.TryGetInt64(out var n) ? n : element.GetDouble(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => null,
+    };
+
+    private static PSObject ToObject(JsonElement element)
+    {
+        var result = new PSObject();
+        foreach (var property in element.EnumerateObject())
+        {
+            result.Properties.Add(new PSNoteProperty(property.Name, Convert(property.Value)));
+        }
+
+        return result;
+    }
+}

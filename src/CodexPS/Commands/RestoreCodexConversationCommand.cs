@@ -1,0 +1,44 @@
+using System.Management.Automation;
+using CodexPS.Engine.Protocol;
+
+namespace CodexPS.Commands;
+
+/// <summary>Brings an archived conversation back to the active list.</summary>
+[Cmdlet(VerbsData.Restore, "CodexConversation", DefaultParameterSetName = DefaultSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(CodexThreadInfo))]
+public sealed class RestoreCodexConversationCommand : CodexCmdlet
+{
+    private const string DefaultSet = "Id";
+
+    /// <summary>The archived conversation's id; binds from a piped object's Id or ConversationId.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = DefaultSet)]
+    [Alias("ConversationId")]
+    [ValidateNotNullOrEmpty]
+    public string? Id { get; set; }
+
+    /// <summary>Writes the restored conversation.</summary>
+    [Parameter(ParameterSetName = DefaultSet)]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (!ShouldProcess($"conversation {Id}", "Unarchive"))
+        {
+            return;
+        }
+
+        var client = GetClient();
+        try
+        {
+            var thread = Await(client.UnarchiveThreadAsync(Id!, CancellationToken));
+            if (PassThru)
+            {
+                WriteObject(thread);
+            }
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
+        {
+            WriteError(ToErrorRecord(ex, Id));
+        }
+    }
+}

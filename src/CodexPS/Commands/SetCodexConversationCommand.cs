@@ -1,0 +1,91 @@
+using System.Management.Automation;
+using CodexPS.Engine.Conversations;
+
+namespace CodexPS.Commands;
+
+/// <summary>Changes a conversation's defaults (model, effort, folder, sandbox, approval policy) for its next turns.</summary>
+[Cmdlet(VerbsCommon.Set, "CodexConversation", DefaultParameterSetName = ObjectSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(CodexConversation))]
+public sealed class SetCodexConversationCommand : CodexCmdlet
+{
+    private const string ObjectSet = "Conversation";
+    private const string IdSet = "ConversationId";
+
+    /// <summary>The conversation to change; binds from the pipeline.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, Position = 0, ParameterSetName = ObjectSet)]
+    public CodexConversation? Conversation { get; set; }
+
+    /// <summary>The id of a conversation loaded in this session's runtime.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
+    public string? ConversationId { get; set; }
+
+    /// <summary>The model for the next turns.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(Completers.ModelCompleter))]
+    public string? Model { get; set; }
+
+    /// <summary>The reasoning effort for the next turns (minimal, low, medium, high, xhigh).</summary>
+    [Parameter]
+    public string? Effort { get; set; }
+
+    /// <summary>The folder the next turns work in.</summary>
+    [Parameter]
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>The sandbox for the next turns: ReadOnly, WorkspaceWrite or DangerFullAccess.</summary>
+    [Parameter]
+    public CodexSandbox? Sandbox { get; set; }
+
+    /// <summary>The approval policy for the next turns: Untrusted, OnRequest or Never.</summary>
+    [Parameter]
+    public CodexApprovalPolicy? ApprovalPolicy { get; set; }
+
+    /// <summary>Writes the changed conversation.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var conversation = ConversationTurnCmdlet.Resolve(this, Conversation, ConversationId);
+        if (conversation is null)
+        {
+            return;
+        }
+
+        string? cwd = null;
+        if (WorkingDirectory is not null)
+        {
+            cwd = SessionState.Path.GetUnresolvedProviderPathFromPSPath(WorkingDirectory);
+            if (!Directory.Exists(cwd))
+            {
+                WriteError(NewError("CodexWorkingDirectoryNotFound", ErrorCategory.ObjectNotFound, WorkingDirectory, $"The working directory '{cwd}' does not exist."));
+                return;
+            }
+        }
+
+        var changes = string.Join(", ", new[]
+        {
+            Model is null ? null : $"model {Model}",
+            Effort is null ? null : $"effort {Effort}",
+            cwd is null ? null : $"folder {cwd}",
+            Sandbox is null ? null : $"sandbox {Sandbox}",
+            ApprovalPolicy is null ? null : $"approvals {ApprovalPolicy}",
+        }.Where(c => c is not null));
+        if (changes.Length > 0 && ShouldProcess($"conversation {conversation.Id}", $"Set {changes}"))
+        {
+            conversation.Update(new CodexConversationSettings
+            {
+                Model = Model,
+                Effort = Effort,
+                WorkingDirectory = cwd,
+                Sandbox = Sandbox,
+                ApprovalPolicy = ApprovalPolicy,
+            });
+        }
+
+        if (PassThru)
+        {
+            WriteObject(conversation);
+        }
+    }
+}

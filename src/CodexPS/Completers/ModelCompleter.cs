@@ -1,0 +1,80 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using CodexPS.Engine.Conversations;
+using CodexPS.Engine.Models;
+
+namespace CodexPS.Completers;
+
+/// <summary>The last model list the session saw, for tab completion without a runtime.</summary>
+internal static class ModelCache
+{
+    private static IReadOnlyList<CodexModel> _models = Array.Empty<CodexModel>();
+
+    public static IReadOnlyList<CodexModel> Models => Volatile.Read(ref _models);
+
+    public static void Remember(IReadOnlyList<CodexModel> models)
+    {
+        if (models.Count > 0)
+        {
+            Volatile.Write(ref _models, models);
+        }
+    }
+}
+
+/// <summary>
+/// Completes model slugs for every -Model parameter. It asks the running runtime (bounded by a short timeout)
+/// and never starts one: tab completion must not spawn processes or hang. Without a runtime it offers the
+/// last list Get-CodexModel or an earlier completion saw, or nothing.
+/// </summary>
+public sealed class ModelCompleter : IArgumentCompleter
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
+
+    public IEnumerable<CompletionResult> CompleteArgument(
+        string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var quote = wordToComplete.Length > 0 && wordToComplete[0] is '\'' or '"' ? wordToComplete[0].ToString() : string.Empty;
+        var word = wordToComplete.Trim('\'', '"');
+        var pattern = WildcardPattern.Get(word + "*", WildcardOptions.IgnoreCase);
+        return Models()
+            .Where(m => pattern.IsMatch(m.Model))
+            .Select(m => new CompletionResult(Quote(m.Model, quote), m.Model, CompletionResultType.ParameterValue, Tooltip(m)))
+            .ToArray();
+    }
+
+    private static IReadOnlyList<CodexModel> Models()
+    {
+        if (ModuleState.Client is { State: CodexRuntimeState.Running } client)
+        {
+            try
+            {
+                using var cancellation = new CancellationTokenSource(Timeout);
+                var models = CodexModelCatalog.ListAsync(client.RequestAsync, includeHidden: false, cancellation.Token)
+                    .WaitAsync(Timeout, cancellation.Token).GetAwaiter().GetResult();
+                ModelCache.Remember(models);
+                return models;
+            }
+            catch (Exception)
+            {
+                // Completion must never throw into the editor; fall back to what was seen before.
+            }
+        }
+
+        return ModelCache.Models;
+    }
+
+    private static string Tooltip(CodexModel model) =>
+        string.IsNullOrEmpty(model.Description) ? model.DisplayName : $"{model.DisplayName}: {model.Description}";
+
+    private static string Quote(string slug, string quote)
+    {
+        var needsQuotes = quote.Length > 0 || slug.Any(c => char.IsWhiteSpace(c) || "'\"$`;,(){}@&|<>#".Contains(c));
+        if (!needsQuotes)
+        {
+            return slug;
+        }
+
+        return quote == "\"" ? "\"" + slug.Replace("`", "``").Replace("\"", "`\"").Replace("$", "`$") + "\"" : "'" + slug.Replace("'", "''") + "'";
+    }
+}

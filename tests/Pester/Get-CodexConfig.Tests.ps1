@@ -1,0 +1,111 @@
+param([string] $ModulePath)
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1') -ModulePath $ModulePath
+
+    function Get-ConfigFileText {
+        $file = Join-Path (Get-CodexStatus).CodexHome 'config.toml'
+        if (Test-Path $file) { Get-Content -Raw $file } else { '' }
+    }
+}
+
+AfterAll {
+    Disconnect-Codex
+    Stop-CodexMockProvider
+}
+
+Describe 'Get-CodexConfig' {
+    BeforeAll {
+        $null = Connect-TestMock
+    }
+
+    It 'returns the effective config as an object' {
+        $config = Get-CodexConfig
+        $config | Should -BeOfType ([pscustomobject])
+        $config.PSObject.Properties.Name | Should -Contain 'model'
+        $config.history.persistence | Should -Be 'save-all'
+    }
+
+    It 'returns the value at a dotted key' {
+        Get-CodexConfig -Key history.persistence | Should -Be 'save-all'
+        'history.persistence' | Get-CodexConfig | Should -Be 'save-all'
+    }
+
+    It 'reports a missing key as CodexConfigKeyNotFound' {
+        $value = Get-CodexConfig -Key no.such.key -ErrorVariable err -ErrorAction SilentlyContinue
+        $value | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'CodexConfigKeyNotFound,*'
+        $err[0].TargetObject | Should -Be 'no.such.key'
+    }
+
+    It 'shows where values came from with -WithOrigin' {
+        Set-CodexConfig -Key history.persistence -Value 'none'
+        $entry = Get-CodexConfig -Key history.persistence -WithOrigin
+        $entry | Should -BeOfType ([CodexPS.Engine.Config.CodexConfigEntry])
+        $entry.Value | Should -Be 'none'
+        $entry.Origin | Should -Be 'user'
+        $entry.File | Should -Be (Join-Path (Get-CodexStatus).CodexHome 'config.toml')
+        # The mock session passes its model as a -c flag.
+        (Get-CodexConfig -Key model -WithOrigin).Origin | Should -Be 'sessionFlags'
+        (Get-CodexConfig -WithOrigin).Key | Should -Contain 'history.persistence'
+        (Get-CodexConfig -Key file_opener -WithOrigin).Origin | Should -Be 'Default'
+        (Get-CodexConfig -Key history -WithOrigin).Key | Should -Be 'history.persistence'
+    }
+}
+
+Describe 'Set-CodexConfig' {
+    BeforeEach {
+        $null = Connect-TestMock
+    }
+
+    It 'writes one key to config.toml' {
+        Set-CodexConfig -Key history.persistence -Value 'none'
+        Get-ConfigFileText | Should -Match '(?m)^persistence = "none"'
+        Get-CodexConfig -Key history.persistence | Should -Be 'none'
+    }
+
+    It 'writes a table and several keys at once' {
+        Set-CodexConfig -Values @{ model = 'gpt-5.4'; 'history.persistence' = 'none'; tui = @{ animations = $false } }
+        Get-ConfigFileText | Should -Match '(?m)^model = "gpt-5\.4"'
+        Get-CodexConfig -Key history.persistence | Should -Be 'none'
+        Get-CodexConfig -Key tui.animations | Should -BeFalse
+    }
+
+    It 'writes nothing with -WhatIf' {
+        $before = Get-ConfigFileText
+        Set-CodexConfig -Key model -Value 'gpt-5.5' -WhatIf
+        Set-CodexConfig -Values @{ model = 'gpt-5.5' } -WhatIf
+        Get-ConfigFileText | Should -BeExactly $before
+    }
+
+    It 'rejects a value of the wrong type with the runtime message and leaves the file unchanged' {
+        Set-CodexConfig -Key model -Value 'gpt-5.5'
+        $before = Get-ConfigFileText
+        Set-CodexConfig -Key model -Value 42 -ErrorVariable err -ErrorAction SilentlyContinue
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'CodexConfigWriteRejected,*'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err[0].Exception | Should -BeOfType ([CodexPS.Engine.CodexRpcException])
+        $err[0].Exception.Message | Should -Match 'invalid type: integer `42`, expected a string'
+        $err[0].TargetObject | Should -Be 'model'
+        Get-ConfigFileText | Should -BeExactly $before
+    }
+
+    It 'writes none of a batch when one value is bad' {
+        Set-CodexConfig -Key model -Value 'gpt-5.5'
+        $before = Get-ConfigFileText
+        Set-CodexConfig -Values @{ model = 'gpt-5.4'; approval_policy = 'bogus' } -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].Exception.Message | Should -Match 'unknown variant `bogus`'
+        Get-ConfigFileText | Should -BeExactly $before
+        Get-ConfigFileText | Should -Not -Match 'gpt-5\.4'
+    }
+
+    It 'rejects a key below a value that is not a table and leaves the file unchanged' {
+        Set-CodexConfig -Key model -Value 'gpt-5.5'
+        $before = Get-ConfigFileText
+        Set-CodexConfig -Key model.sub -Value 1 -ErrorVariable err -ErrorAction SilentlyContinue
+        $err.Count | Should -Be 1
+        $err[0].Exception | Should -BeOfType ([CodexPS.Engine.CodexRpcException])
+        Get-ConfigFileText | Should -BeExactly $before
+    }
+}
