@@ -6,19 +6,8 @@ namespace CodexPS.Commands;
 /// <summary>Changes a conversation's defaults (model, effort, folder, sandbox, approval policy) for its next turns.</summary>
 [Cmdlet(VerbsCommon.Set, "CodexConversation", DefaultParameterSetName = ObjectSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(CodexConversation))]
-public sealed class SetCodexConversationCommand : CodexCmdlet
+public sealed class SetCodexConversationCommand : LoadedConversationCmdlet
 {
-    private const string ObjectSet = "Conversation";
-    private const string IdSet = "ConversationId";
-
-    /// <summary>The conversation to change; binds from the pipeline.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, Position = 0, ParameterSetName = ObjectSet)]
-    public CodexConversation? Conversation { get; set; }
-
-    /// <summary>The id of a conversation loaded in this session's runtime.</summary>
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
-    public string? ConversationId { get; set; }
-
     /// <summary>The model for the next turns.</summary>
     [Parameter]
     [ArgumentCompleter(typeof(Completers.ModelCompleter))]
@@ -46,7 +35,7 @@ public sealed class SetCodexConversationCommand : CodexCmdlet
 
     protected override void ProcessRecord()
     {
-        var conversation = ConversationTurnCmdlet.Resolve(this, Conversation, ConversationId);
+        var conversation = ResolveConversation();
         if (conversation is null)
         {
             return;

@@ -6,26 +6,15 @@ namespace CodexPS.Commands;
 /// <summary>Interrupts the turn running in a conversation (from another runspace, a handler or a job).</summary>
 [Cmdlet(VerbsLifecycle.Stop, "CodexTurn", DefaultParameterSetName = ObjectSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(void))]
-public sealed class StopCodexTurnCommand : CodexCmdlet
+public sealed class StopCodexTurnCommand : LoadedConversationCmdlet
 {
-    private const string ObjectSet = "Conversation";
-    private const string IdSet = "ConversationId";
-
-    /// <summary>The conversation whose running turn to stop.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, Position = 0, ParameterSetName = ObjectSet)]
-    public CodexConversation? Conversation { get; set; }
-
-    /// <summary>The id of a loaded conversation.</summary>
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
-    public string? ConversationId { get; set; }
-
     /// <summary>Waits until the turn has ended.</summary>
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
     protected override void ProcessRecord()
     {
-        var conversation = ConversationTurnCmdlet.Resolve(this, Conversation, ConversationId);
+        var conversation = ResolveConversation();
         if (conversation is null)
         {
             return;
