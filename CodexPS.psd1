@@ -12,6 +12,9 @@
     FormatsToProcess     = @('CodexPS.Format.ps1xml')
     CmdletsToExport      = @(
         'Connect-Codex'
+        'Connect-CodexAccount'
+        'Disconnect-CodexAccount'
+        'Get-CodexAccount'
         'Compress-CodexConversation'
         'Copy-CodexConversation'
         'Get-CodexConversation'
@@ -22,6 +25,9 @@
         'Restore-CodexConversation'
         'Disconnect-Codex'
         'Get-CodexConfig'
+        'Get-CodexDiff'
+        'Get-CodexSkill'
+        'Start-CodexReview'
         'Get-CodexModel'
         'Get-CodexStatus'
         'Invoke-Codex'

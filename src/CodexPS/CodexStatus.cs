@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CodexPS.Engine.Conversations;
 using CodexPS.Engine.Protocol;
 using CodexPS.Engine.Runtime;
@@ -25,8 +24,17 @@ public sealed class CodexStatus
 
     public DateTimeOffset? StartedAt { get; private init; }
 
-    /// <summary>The account the runtime is logged in with (auth mode and e-mail or plan), null when none.</summary>
-    public string? Account { get; private init; }
+    /// <summary>The account the runtime is logged in with, null when none.</summary>
+    public CodexAccount? Account { get; private init; }
+
+    /// <summary>The account's auth mode (apiKey, chatgpt, ...), null when logged out.</summary>
+    public string? AuthMode => Account?.AuthMode;
+
+    /// <summary>The ChatGPT plan, null when logged out or logged in with an API key.</summary>
+    public string? Plan => Account?.Plan;
+
+    /// <summary>The managed requirements (requirements.toml, MDM) the runtime enforces; null when there are none.</summary>
+    public object? ConfigRequirements { get; private init; }
 
     public string? ModelProvider { get; private init; }
 
@@ -54,6 +62,7 @@ public sealed class CodexStatus
             return new CodexStatus { CodexPath = path, ModuleVersion = moduleVersion };
         }
 
+        var running = client.State == CodexRuntimeState.Running;
         return new CodexStatus
         {
             CodexPath = client.Location.Path,
@@ -63,34 +72,28 @@ public sealed class CodexStatus
             RuntimeState = client.State.ToString(),
             ProcessId = client.ProcessId,
             StartedAt = client.StartedAt,
-            Account = client.State == CodexRuntimeState.Running ? ReadAccount(client, cancellationToken) : null,
+            Account = running ? Ask(client.ReadAccountAsync, cancellationToken) : null,
+            ConfigRequirements = running && Ask(client.ReadConfigRequirementsAsync, cancellationToken) is { } requirements
+                ? PowerShellJson.ToPowerShell(requirements)
+                : null,
             ModelProvider = client.ModelProvider?.BaseUrl,
             RateLimits = client.RateLimits,
             Conversations = client.Conversations,
         };
     }
 
-    private static string? ReadAccount(CodexClient client, CancellationToken cancellationToken)
+    /// <summary>Asks a running runtime something for the report, waiting at most five seconds; null when it does not answer.</summary>
+    private static T? Ask<T>(Func<CancellationToken, Task<T>> request, CancellationToken cancellationToken)
     {
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            var answer = client.RequestAsync("account/read", new System.Text.Json.Nodes.JsonObject(), timeout.Token).GetAwaiter().GetResult();
-            var account = answer.ValueKind == JsonValueKind.Object && answer.TryGetProperty("account", out var a) ? a : default;
-            if (account.ValueKind != JsonValueKind.Object)
-            {
-                return null;
-            }
-
-            var type = account.TryGetProperty("type", out var t) ? t.GetString() : null;
-            var email = account.TryGetProperty("email", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
-            var plan = account.TryGetProperty("planType", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
-            return string.Join(" ", new[] { type, email, plan }.Where(s => !string.IsNullOrEmpty(s)));
+            return request(timeout.Token).WaitAsync(timeout.Token).GetAwaiter().GetResult();
         }
         catch (Exception ex) when (ex is Engine.CodexException or OperationCanceledException)
         {
-            return null;
+            return default;
         }
     }
 }

@@ -110,11 +110,17 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
     /// <summary>Runs a turn; onEvent sees every event in order (approvals already answered). Returns the final event, or null.</summary>
     protected TurnCompletedEvent? RunTurn(CodexConversation conversation, string prompt, CodexTurnOptions options, Action<CodexEvent> onEvent)
     {
+        return RunTurn(conversation, token => conversation.StartTurnAsync(prompt, options, token), options, onEvent);
+    }
+
+    /// <summary>Like the prompt overload, for anything that starts a turn-shaped run (a review, ...).</summary>
+    protected TurnCompletedEvent? RunTurn(CodexConversation conversation, Func<CancellationToken, Task<CodexTurn>> start, CodexTurnOptions options, Action<CodexEvent> onEvent)
+    {
         var handler = ApprovalHandler ?? ModuleState.GetHandler(conversation);
         CodexTurn turn;
         try
         {
-            turn = Await(conversation.StartTurnAsync(prompt, options, CancellationToken));
+            turn = Await(start(CancellationToken));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
         {

@@ -261,8 +261,18 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
             return;
         }
 
+        if (method.StartsWith("account/login/", StringComparison.Ordinal) && OnLoginNotification(method, parameters))
+        {
+            return;
+        }
+
         if (FindByThreadId(parameters) is { } target)
         {
+            if (method == "turn/diff/updated" && parameters.Str("turnId") is { } diffTurnId)
+            {
+                target.RecordDiff(diffTurnId, parameters.Str("diff") ?? string.Empty);
+            }
+
             if (target.ActiveTurn is { } active)
             {
                 await active.OnNotificationAsync(method, parameters, timestamp).ConfigureAwait(false);

@@ -10,6 +10,8 @@ public sealed class CodexConversation
     private readonly object _turnLock = new();
     private CodexTurn? _activeTurn;
     private CodexConversationSettings _pending = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CodexTurnDiff> _diffs = new(StringComparer.Ordinal);
+    private CodexTurnDiff? _lastDiff;
 
     internal CodexConversation(CodexClient client, JsonElement startAnswer, CodexConversationOptions options)
     {
@@ -154,6 +156,58 @@ public sealed class CodexConversation
         TurnCount++;
         LastTurn = turn;
         return turn;
+    }
+
+    /// <summary>
+    /// Starts a review (review/start, delivered inline in this thread); its events are read like a turn's. The
+    /// turn is registered before the request goes out, and correlated by the turn id in the answer: the review
+    /// sub-agent's own turn/started names another id.
+    /// </summary>
+    public async Task<CodexTurn> StartReviewAsync(Review.CodexReviewTarget target, CodexTurnOptions? options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        Client.EnsureRunning();
+        var turn = new CodexTurn(this, options ?? new CodexTurnOptions(), Client.Options.EventBufferCapacity);
+        lock (_turnLock)
+        {
+            if (_activeTurn is { } running)
+            {
+                throw new CodexException("CodexTurnInProgress", $"Conversation {Id} is already running turn {running.Id}; wait for it or stop it (Stop-CodexTurn).");
+            }
+
+            _activeTurn = turn;
+        }
+
+        var parameters = new JsonObject { ["threadId"] = Id, ["delivery"] = "inline", ["target"] = target.ToJson() };
+        try
+        {
+            var answer = await Client.Rpc.RequestAsync("review/start", parameters, cancellationToken).ConfigureAwait(false);
+            turn.SetId(answer.Prop("turn").Str("id"));
+        }
+        catch
+        {
+            TurnEnded(turn);
+            turn.Fail(new OperationCanceledException("The review did not start."));
+            throw;
+        }
+
+        TurnCount++;
+        LastTurn = turn;
+        return turn;
+    }
+
+    /// <summary>The last aggregated diff the runtime reported for a turn of this conversation; null when it reported none.</summary>
+    public CodexTurnDiff? GetDiff(string turnId) => _diffs.TryGetValue(turnId, out var diff) ? diff : null;
+
+    /// <summary>The diff of the latest turn that changed files; null when none did.</summary>
+    public CodexTurnDiff? LastDiff => Volatile.Read(ref _lastDiff);
+
+    /// <summary>Kept per turn because turn/diff/updated can arrive after turn/completed, when no turn is active.</summary>
+    internal void RecordDiff(string turnId, string diff)
+    {
+        var value = new CodexTurnDiff(Id, turnId, diff);
+        _diffs[turnId] = value;
+        Volatile.Write(ref _lastDiff, value);
     }
 
     /// <summary>

@@ -157,7 +157,8 @@ public sealed class CodexTurn
 
     internal async ValueTask OnNotificationAsync(string method, JsonElement parameters, DateTimeOffset timestamp)
     {
-        var turnId = parameters.Str("turnId", Id) ?? parameters.Prop("turn").Str("id", Id);
+        // A review sub-agent's turn/started names its own turn; rootTurnId is the review's (and equals id otherwise).
+        var turnId = parameters.Str("turnId", Id) ?? parameters.Prop("turn").Str("rootTurnId", Id) ?? parameters.Prop("turn").Str("id", Id);
         if (method == "turn/started")
         {
             SetId(turnId);

@@ -162,6 +162,18 @@ public sealed record CodexRateLimitWindow(int UsedPercent, int? WindowMinutes, D
 
         return new CodexRateLimitWindow(used, json.Int("windowDurationMins"), Json.UnixSeconds(json.Long("resetsAt")));
     }
+
+    /// <summary>The window's length for people: "5h", "weekly", "90m", "2d"; null when the runtime gave none.</summary>
+    public string? Label => LabelFor(WindowMinutes);
+
+    public static string? LabelFor(int? windowMinutes) => windowMinutes switch
+    {
+        null or <= 0 => null,
+        10080 => "weekly",
+        int m when m % 1440 == 0 => $"{m / 1440}d",
+        int m when m % 60 == 0 => $"{m / 60}h",
+        int m => $"{m}m",
+    };
 }
 
 public sealed class CodexRateLimits
@@ -185,7 +197,10 @@ public sealed class CodexRateLimits
 
     public DateTimeOffset ReportedAt { get; }
 
-    public override string ToString() => $"primary {Primary?.UsedPercent}%, secondary {Secondary?.UsedPercent}%";
+    public override string ToString() => string.Join(", ", new[] { Describe("primary", Primary), Describe("secondary", Secondary) }.OfType<string>());
+
+    private static string? Describe(string name, CodexRateLimitWindow? window) =>
+        window is null ? null : $"{window.Label ?? name} {window.UsedPercent}%" + (window.ResetsAt is { } at ? $" until {at.LocalDateTime:g}" : string.Empty);
 }
 
 public sealed class RateLimitsEvent : CodexEvent

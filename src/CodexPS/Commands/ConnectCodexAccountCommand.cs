@@ -1,0 +1,165 @@
+using System.Management.Automation;
+using System.Security;
+using CodexPS.Engine;
+using CodexPS.Engine.Protocol;
+
+namespace CodexPS.Commands;
+
+/// <summary>Logs the session's runtime in: with an OpenAI API key, or with ChatGPT by device code.</summary>
+[Cmdlet(VerbsCommunications.Connect, "CodexAccount", DefaultParameterSetName = ApiKeySet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(CodexAccount))]
+public sealed class ConnectCodexAccountCommand : CodexCmdlet
+{
+    private const string ApiKeySet = "ApiKey";
+    private const string DeviceCodeSet = "DeviceCode";
+    private static readonly string[] DeviceCodeTags = { "PSHOST", "CodexDeviceCode" };
+    private PendingLogin? _pendingLogin;
+
+    /// <summary>The OpenAI API key; it is read out of the SecureString only to be sent to the runtime.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ApiKeySet)]
+    [ValidateNotNull]
+    public SecureString? ApiKey { get; set; }
+
+    /// <summary>Logs in with ChatGPT: shows a URL and a one-time code, and waits until the code was entered.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = DeviceCodeSet)]
+    public SwitchParameter DeviceCode { get; set; }
+
+    /// <summary>How long to wait for the device code to be entered.</summary>
+    [Parameter(ParameterSetName = DeviceCodeSet)]
+    [ValidateRange(1, 86400)]
+    public int TimeoutSec { get; set; } = 900;
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == DeviceCodeSet)
+        {
+            LoginWithDeviceCode();
+            return;
+        }
+
+        var key = ApiKey!;
+        if (key.Length == 0)
+        {
+            WriteError(NewError("CodexApiKeyEmpty", ErrorCategory.InvalidArgument, key, "The API key is empty."));
+            return;
+        }
+
+        var client = GetClient();
+        if (!ShouldProcess(Path.Combine(client.CodexHome, "auth.json"), "Log in with an API key (stored in this file)"))
+        {
+            return;
+        }
+
+        try
+        {
+            WriteVerbose("Logging the codex runtime in with an API key.");
+            var account = Await(client.LoginWithApiKeyAsync(key, CancellationToken));
+            if (account is null && client.RequiresOpenaiAuth == false)
+            {
+                WriteWarning("The runtime stored the key, but its model provider does not use an OpenAI login, so it reports no account and sends the provider no key.");
+            }
+
+            WriteAccount(account);
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
+        {
+            WriteError(LoginError(ex, key));
+        }
+    }
+
+    private void LoginWithDeviceCode()
+    {
+        var client = GetClient();
+        if (!ShouldProcess(Path.Combine(client.CodexHome, "auth.json"), "Log in with ChatGPT (device code)"))
+        {
+            return;
+        }
+
+        // Ctrl+C can end the cmdlet's wait just as the runtime starts the login; the finally block withdraws it then.
+        var start = client.StartDeviceCodeLoginAsync(CancellationToken);
+        Task<CodexAccount?>? wait = null;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
+        try
+        {
+            CodexDeviceCodeLogin login;
+            try
+            {
+                login = Await(start);
+                Volatile.Write(ref _pendingLogin, new PendingLogin(client, login.LoginId));
+            }
+            catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
+            {
+                ThrowTerminatingError(LoginError(ex, "chatgptDeviceCode"));
+                return;
+            }
+
+            WriteInformation(
+                new HostInformationMessage { Message = $"To sign in, open {login.VerificationUrl} and enter the code {login.UserCode} (it expires; Ctrl+C cancels)." },
+                DeviceCodeTags);
+
+            // From here on, cancelling the token withdraws the login from the runtime before the task ends.
+            timeout.CancelAfter(TimeSpan.FromSeconds(TimeoutSec));
+            wait = client.WaitForLoginAsync(login, timeout.Token);
+            try
+            {
+                WriteAccount(Await(wait));
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !CancellationToken.IsCancellationRequested)
+            {
+                ThrowTerminatingError(NewError("CodexLoginTimedOut", ErrorCategory.OperationTimeout, login.VerificationUrl,
+                    $"The device code was not entered within {TimeoutSec} s; the login was cancelled."));
+            }
+            catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
+            {
+                ThrowTerminatingError(LoginError(ex, login.VerificationUrl));
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _pendingLogin, null);
+            if (wait is null)
+            {
+                _ = client.AbandonLoginAsync(start);
+            }
+        }
+    }
+
+    protected override void StopProcessing()
+    {
+        // Read before cancelling: the pipeline thread then unwinds and forgets the login.
+        var pending = Volatile.Read(ref _pendingLogin);
+        base.StopProcessing();
+
+        // Withdrawn from here as well: the unwinding pipeline thread can dispose the linked token source before
+        // the cancellation has reached the engine's wait.
+        if (pending is not null)
+        {
+            _ = pending.Client.CancelLoginAsync(pending.LoginId);
+        }
+    }
+
+    private void WriteAccount(CodexAccount? account)
+    {
+        if (account is not null)
+        {
+            WriteObject(account);
+        }
+    }
+
+    private static ErrorRecord LoginError(Exception exception, object target)
+    {
+        var record = ToErrorRecord(exception, target);
+        var category = record.FullyQualifiedErrorId switch
+        {
+            "CodexApiKeyEmpty" => ErrorCategory.InvalidArgument,
+            "CodexLoginRejected" or "CodexLoginFailed" => ErrorCategory.AuthenticationError,
+            "CodexDeviceCodeLoginFailed" => ErrorCategory.ConnectionError,
+            _ => record.CategoryInfo.Category,
+        };
+        return category == record.CategoryInfo.Category
+            ? record
+            : new ErrorRecord(record.Exception, record.FullyQualifiedErrorId, category, target);
+    }
+
+    private sealed record PendingLogin(CodexPS.Engine.Conversations.CodexClient Client, string LoginId);
+}

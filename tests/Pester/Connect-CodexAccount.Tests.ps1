@@ -1,0 +1,284 @@
+param([string] $ModulePath)
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1') -ModulePath $ModulePath
+
+    function New-TestKey {
+        # A recognisable fake key: it must never show up anywhere CodexPS writes.
+        $plain = 'sk-codexps-test-' + [guid]::NewGuid().ToString('N')
+        [pscustomobject]@{ Plain = $plain; Secure = (ConvertTo-SecureString $plain -AsPlainText -Force) }
+    }
+
+    function Get-AuthFile { Join-Path (Get-CodexStatus).CodexHome 'auth.json' }
+
+    function Start-FakeIssuer {
+        # A stand-in for auth.openai.com's device-code endpoints: it hands out a code, and the code is never
+        # entered (every poll answers "pending"). The runtime is pointed at it by CODEX_APP_SERVER_LOGIN_ISSUER.
+        $probe = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        $probe.Start(); $port = $probe.LocalEndpoint.Port; $probe.Stop()
+        $listener = [Net.HttpListener]::new()
+        $listener.Prefixes.Add("http://127.0.0.1:$port/")
+        $listener.Start()
+        $log = [Collections.Concurrent.ConcurrentQueue[string]]::new()
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({
+                param($listener, $log)
+                while ($listener.IsListening) {
+                    try { $context = $listener.GetContext() } catch { break }
+                    $path = $context.Request.Url.AbsolutePath
+                    $log.Enqueue($path)
+                    if ($path -like '*/deviceauth/usercode') { $status = 200; $text = '{"device_auth_id":"dev-1","user_code":"CDPS-1234","interval":"1"}' }
+                    else { $status = 404; $text = '{"error":"authorization_pending"}' }
+                    $bytes = [Text.Encoding]::UTF8.GetBytes($text)
+                    $context.Response.StatusCode = $status
+                    $context.Response.ContentType = 'application/json'
+                    $context.Response.OutputStream.Write($bytes, 0, $bytes.Length)
+                    $context.Response.Close()
+                }
+            }).AddArgument($listener).AddArgument($log)
+        [pscustomobject]@{ Url = "http://127.0.0.1:$port"; Listener = $listener; Log = $log; PowerShell = $ps; Handle = $ps.BeginInvoke() }
+    }
+
+    function Stop-FakeIssuer {
+        param($Issuer)
+        $Issuer.Listener.Stop()
+        $null = $Issuer.Handle.AsyncWaitHandle.WaitOne(5000)
+        $Issuer.PowerShell.Dispose()
+    }
+
+    function Get-TokenPollCount {
+        param($Issuer)
+        @($Issuer.Log.ToArray() | Where-Object { $_ -like '*/deviceauth/token' }).Count
+    }
+
+    function Connect-OpenAIAuthMock {
+        # The mock as a provider that authenticates like OpenAI's: only then does the runtime report an
+        # API-key account (and send the key to the provider).
+        param([object[]] $Response = @())
+        $mock = Start-CodexMockProvider -Response $Response
+        Connect-Codex -MockProvider $mock -CodexHome (New-TestDirectory 'codexps-home') -Config @{ "model_providers.$($mock.Provider.Id).requires_openai_auth" = $true }
+        $mock
+    }
+}
+
+AfterAll {
+    Disconnect-Codex
+    Stop-CodexMockProvider
+}
+
+Describe 'Connect-CodexAccount' {
+    BeforeEach {
+        $script:mock = Connect-OpenAIAuthMock -Response @(@{ Text = 'logged in' })
+    }
+
+    It 'logs in with an API key given as a SecureString' {
+        Get-CodexAccount | Should -BeNullOrEmpty
+        $key = New-TestKey
+        $account = Connect-CodexAccount -ApiKey $key.Secure
+        $account | Should -BeOfType ([CodexPS.Engine.Protocol.CodexAccount])
+        $account.AuthMode | Should -Be 'apiKey'
+        $account.Email | Should -BeNullOrEmpty
+        (Get-CodexAccount).AuthMode | Should -Be 'apiKey'
+        $status = Get-CodexStatus
+        $status.Account.AuthMode | Should -Be 'apiKey'
+        $status.AuthMode | Should -Be 'apiKey'
+        $status.Plan | Should -BeNullOrEmpty
+        # The runtime's own behaviour: it keeps the key in CODEX_HOME/auth.json, in plain text.
+        (Get-Content -Raw (Get-AuthFile) | ConvertFrom-Json).auth_mode | Should -Be 'apikey'
+    }
+
+    It 'takes the key from the pipeline' {
+        $key = New-TestKey
+        ($key.Secure | Connect-CodexAccount).AuthMode | Should -Be 'apiKey'
+    }
+
+    It 'never shows the key in output, verbose, debug, errors or the runtime''s command line and environment' {
+        $key = New-TestKey
+        $Error.Clear()
+        $streams = Connect-CodexAccount -ApiKey $key.Secure -Verbose -Debug *>&1 | Out-String -Width 4096
+        $streams | Should -Match 'apiKey'
+        $streams | Should -Not -Match ([regex]::Escape($key.Plain))
+        ($Error | ForEach-Object { $_ | Out-String; $_.Exception.ToString() }) -join "`n" | Should -Not -Match ([regex]::Escape($key.Plain))
+
+        $runtimePid = (Get-CodexStatus).ProcessId
+        $runtimePid | Should -Not -BeNullOrEmpty
+        if ($IsLinux) {
+            $cmdline = [IO.File]::ReadAllText("/proc/$runtimePid/cmdline")
+            $cmdline | Should -Match 'app-server'
+            $cmdline | Should -Not -Match ([regex]::Escape($key.Plain))
+            [IO.File]::ReadAllText("/proc/$runtimePid/environ") | Should -Not -Match ([regex]::Escape($key.Plain))
+        }
+
+        # A turn after the login: the provider uses OpenAI auth, so the runtime sends the key as Authorization
+        # (the mock records that header only as "(redacted)").
+        $null = New-CodexConversation -WorkingDirectory (New-TestDirectory) | Send-CodexTurn 'hi'
+        $requests = $script:mock.Requests | Where-Object Path -Like '*/responses'
+        $requests | Should -Not -BeNullOrEmpty
+        foreach ($request in $requests) {
+            $request.Headers['authorization'] | Should -Be '(redacted)'
+            $request.Body | Should -Not -Match ([regex]::Escape($key.Plain))
+        }
+    }
+
+    It 'warns that a provider without OpenAI auth reports no account, and the runtime sends it no key' {
+        $plainMock = Connect-TestMock -Response @(@{ Text = 'no auth' })
+        $key = New-TestKey
+        Connect-CodexAccount -ApiKey $key.Secure -WarningVariable warnings -WarningAction SilentlyContinue | Should -BeNullOrEmpty
+        ($warnings -join ' ') | Should -Match 'does not use an OpenAI login'
+        ($warnings -join ' ') | Should -Not -Match ([regex]::Escape($key.Plain))
+        Get-CodexAccount | Should -BeNullOrEmpty
+        # The key is stored all the same.
+        Get-AuthFile | Should -Exist
+        $null = New-CodexConversation -WorkingDirectory (New-TestDirectory) | Send-CodexTurn 'hi'
+        foreach ($request in ($plainMock.Requests | Where-Object Path -Like '*/responses')) {
+            $request.Headers.Keys | Should -Not -Contain 'authorization'
+        }
+    }
+
+    It 'rejects an empty key with CodexApiKeyEmpty and logs nothing in' {
+        Connect-CodexAccount -ApiKey ([securestring]::new()) -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'CodexApiKeyEmpty,*'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err[0].TargetObject | Should -BeOfType ([securestring])
+
+        # White space only is empty too; the runtime itself would store it.
+        Connect-CodexAccount -ApiKey (ConvertTo-SecureString '   ' -AsPlainText -Force) -ErrorVariable err2 -ErrorAction SilentlyContinue
+        $err2[0].FullyQualifiedErrorId | Should -BeLike 'CodexApiKeyEmpty,*'
+        $err2[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        Get-CodexAccount | Should -BeNullOrEmpty
+        Get-AuthFile | Should -Not -Exist
+    }
+
+    It 'changes nothing with -WhatIf' {
+        $key = New-TestKey
+        Connect-CodexAccount -ApiKey $key.Secure -WhatIf | Should -BeNullOrEmpty
+        Get-CodexAccount | Should -BeNullOrEmpty
+        Get-AuthFile | Should -Not -Exist
+    }
+
+    It 'turns the runtime''s refusal of a device-code login (no internet here) into CodexDeviceCodeLoginFailed' {
+        $caught = $null
+        try { Connect-CodexAccount -DeviceCode -TimeoutSec 30 -ErrorAction Stop } catch { $caught = $_ }
+        $caught | Should -Not -BeNullOrEmpty
+        $caught.FullyQualifiedErrorId | Should -BeLike 'CodexDeviceCodeLoginFailed,*'
+        $caught.CategoryInfo.Category | Should -Be 'ConnectionError'
+        $caught.Exception.Message | Should -Match 'device'
+        Get-CodexAccount | Should -BeNullOrEmpty
+        (Get-CodexStatus).RuntimeState | Should -Be 'Running'
+    }
+
+    It 'asks nothing of the runtime with -DeviceCode -WhatIf' {
+        Connect-CodexAccount -DeviceCode -WhatIf | Should -BeNullOrEmpty
+        Get-CodexAccount | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Connect-CodexAccount -DeviceCode against a local stand-in issuer' {
+    BeforeEach {
+        $script:issuer = Start-FakeIssuer
+        $env:CODEX_APP_SERVER_LOGIN_ISSUER = $script:issuer.Url
+        $null = Connect-TestMock
+    }
+
+    AfterEach {
+        Disconnect-Codex
+        Remove-Item Env:CODEX_APP_SERVER_LOGIN_ISSUER -ErrorAction SilentlyContinue
+        Stop-FakeIssuer $script:issuer
+    }
+
+    It 'shows the URL and the code, and withdraws the login when -TimeoutSec passes' {
+        $caught = $null
+        try { Connect-CodexAccount -DeviceCode -TimeoutSec 2 -InformationVariable shown -ErrorAction Stop } catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -BeLike 'CodexLoginTimedOut,*'
+        $caught.CategoryInfo.Category | Should -Be 'OperationTimeout'
+        ($shown | Out-String) | Should -Match ([regex]::Escape("$($script:issuer.Url)/codex/device"))
+        ($shown | Out-String) | Should -Match 'CDPS-1234'
+        $shown[0].Tags | Should -Contain 'CodexDeviceCode'
+        Get-TokenPollCount $script:issuer | Should -BeGreaterThan 0
+        # Cancelled: the runtime stops asking the issuer whether the code was entered (it polls every second).
+        Start-Sleep -Milliseconds 1500
+        $polls = Get-TokenPollCount $script:issuer
+        Start-Sleep -Milliseconds 2500
+        Get-TokenPollCount $script:issuer | Should -Be $polls
+        Get-CodexAccount | Should -BeNullOrEmpty
+    }
+
+    It 'stops waiting on Ctrl+C and withdraws the login' {
+        $run = Start-InRunspace { Connect-CodexAccount -DeviceCode -TimeoutSec 600 }
+        Wait-Until { (Get-TokenPollCount $script:issuer) -gt 0 }
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        $run.PowerShell.Stop()
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 5
+        $run.PowerShell.InvocationStateInfo.State | Should -Be 'Stopped'
+        $run.PowerShell.Dispose()
+        Start-Sleep -Milliseconds 1500
+        $polls = Get-TokenPollCount $script:issuer
+        Start-Sleep -Milliseconds 2500
+        Get-TokenPollCount $script:issuer | Should -Be $polls
+        (Get-CodexStatus).RuntimeState | Should -Be 'Running'
+        Get-CodexAccount | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Disconnect-CodexAccount' {
+    BeforeEach {
+        $null = Connect-OpenAIAuthMock
+        $null = Connect-CodexAccount -ApiKey (New-TestKey).Secure
+    }
+
+    It 'logs out and removes the stored credentials' {
+        Get-AuthFile | Should -Exist
+        Disconnect-CodexAccount | Should -BeNullOrEmpty
+        Get-CodexAccount | Should -BeNullOrEmpty
+        (Get-CodexStatus).Account | Should -BeNullOrEmpty
+        Get-AuthFile | Should -Not -Exist
+        # Logging out again is not an error.
+        Disconnect-CodexAccount -ErrorAction Stop
+    }
+
+    It 'changes nothing with -WhatIf' {
+        Disconnect-CodexAccount -WhatIf
+        (Get-CodexAccount).AuthMode | Should -Be 'apiKey'
+        Get-AuthFile | Should -Exist
+    }
+}
+
+Describe 'Get-CodexStatus account, rate-limit labels and config requirements' {
+    It 'labels rate-limit windows for people' {
+        $labelFor = { param($m) [CodexPS.Engine.Protocol.CodexRateLimitWindow]::LabelFor($m) }
+        & $labelFor 300 | Should -BeExactly '5h'
+        & $labelFor 10080 | Should -BeExactly 'weekly'
+        & $labelFor 90 | Should -BeExactly '90m'
+        & $labelFor 2880 | Should -BeExactly '2d'
+        & $labelFor 1440 | Should -BeExactly '1d'
+        & $labelFor 60 | Should -BeExactly '1h'
+        & $labelFor $null | Should -BeNullOrEmpty
+    }
+
+    It 'shows the labels and absolute reset times of the windows a turn reported' {
+        $resetAt = [DateTimeOffset]::UtcNow.AddHours(2).ToUnixTimeSeconds()
+        $null = Connect-TestMock -Response @(@{
+                Text       = 'limited'
+                RateLimits = @{ PrimaryUsedPercent = 42; PrimaryWindowMinutes = 300; PrimaryResetAt = $resetAt; SecondaryWindowMinutes = 10080; SecondaryUsedPercent = 7 }
+            })
+        $null = New-CodexConversation -WorkingDirectory (New-TestDirectory) | Send-CodexTurn 'hi'
+        $limits = (Get-CodexStatus).RateLimits
+        $limits.Primary.Label | Should -BeExactly '5h'
+        $limits.Secondary.Label | Should -BeExactly 'weekly'
+        $limits.Primary.ResetsAt | Should -BeOfType ([DateTimeOffset])
+        $limits.Primary.ResetsAt.ToUnixTimeSeconds() | Should -Be $resetAt
+        $limits.ToString() | Should -Match '5h 42%.*weekly 7%'
+        (Get-CodexStatus | Out-String) | Should -Match '5h 42%'
+    }
+
+    It 'reports no account and no config requirements for a fresh home' {
+        $null = Connect-TestMock
+        $status = Get-CodexStatus
+        $status.Account | Should -BeNullOrEmpty
+        $status.AuthMode | Should -BeNullOrEmpty
+        $status.Plan | Should -BeNullOrEmpty
+        $status.ConfigRequirements | Should -BeNullOrEmpty
+        $status.PSObject.Properties.Name | Should -Contain 'ConfigRequirements'
+    }
+}
