@@ -58,3 +58,15 @@ public abstract class LoadedConversationCmdlet : CodexCmdlet
     /// <summary>The conversation these parameters name, or null after writing a CodexConversationNotFound error.</summary>
     protected CodexConversation? ResolveConversation() => ConversationTurnCmdlet.Resolve(this, Conversation, ConversationId);
 }
+
+/// <summary>Cmdlets that act on a saved conversation (a thread in the runtime's history) named by its id.</summary>
+public abstract class SavedConversationCmdlet : CodexCmdlet
+{
+    protected const string DefaultSet = "Id";
+
+    /// <summary>The conversation's id; binds from a piped object's Id or ConversationId.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = DefaultSet)]
+    [Alias("ConversationId")]
+    [ValidateNotNullOrEmpty]
+    public string? Id { get; set; }
+}

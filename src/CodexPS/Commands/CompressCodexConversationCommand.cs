@@ -6,16 +6,8 @@ namespace CodexPS.Commands;
 /// <summary>Compacts a conversation's context: the model summarises the history so later turns carry less.</summary>
 [Cmdlet(VerbsData.Compress, "CodexConversation", DefaultParameterSetName = DefaultSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(CodexTurnInfo))]
-public sealed class CompressCodexConversationCommand : CodexCmdlet
+public sealed class CompressCodexConversationCommand : SavedConversationCmdlet
 {
-    private const string DefaultSet = "Id";
-
-    /// <summary>The conversation's id; binds from a piped object's Id or ConversationId.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = DefaultSet)]
-    [Alias("ConversationId")]
-    [ValidateNotNullOrEmpty]
-    public string? Id { get; set; }
-
     /// <summary>How long to wait for the compaction to end.</summary>
     [Parameter(ParameterSetName = DefaultSet)]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);

@@ -6,16 +6,8 @@ namespace CodexPS.Commands;
 /// <summary>Forks a saved conversation into a new live one that carries its history.</summary>
 [Cmdlet(VerbsCommon.Copy, "CodexConversation", DefaultParameterSetName = DefaultSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(CodexConversation))]
-public sealed class CopyCodexConversationCommand : CodexCmdlet
+public sealed class CopyCodexConversationCommand : SavedConversationCmdlet
 {
-    private const string DefaultSet = "Id";
-
-    /// <summary>The id of the conversation to fork; binds from a piped object's Id or ConversationId.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = DefaultSet)]
-    [Alias("ConversationId")]
-    [ValidateNotNullOrEmpty]
-    public string? Id { get; set; }
-
     /// <summary>The model of the fork; default: the original's.</summary>
     [Parameter(ParameterSetName = DefaultSet)]
     [ValidateNotNullOrEmpty]

@@ -5,16 +5,8 @@ namespace CodexPS.Commands;
 /// <summary>Archives a saved conversation, or with -Delete deletes it for good.</summary>
 [Cmdlet(VerbsCommon.Remove, "CodexConversation", DefaultParameterSetName = DefaultSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(void))]
-public sealed class RemoveCodexConversationCommand : CodexCmdlet
+public sealed class RemoveCodexConversationCommand : SavedConversationCmdlet
 {
-    private const string DefaultSet = "Id";
-
-    /// <summary>The conversation's id; binds from a piped object's Id or ConversationId.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = DefaultSet)]
-    [Alias("ConversationId")]
-    [ValidateNotNullOrEmpty]
-    public string? Id { get; set; }
-
     /// <summary>Deletes the saved history for good instead of archiving it.</summary>
     [Parameter(ParameterSetName = DefaultSet)]
     public SwitchParameter Delete { get; set; }

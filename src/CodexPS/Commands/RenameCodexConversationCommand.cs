@@ -6,16 +6,8 @@ namespace CodexPS.Commands;
 /// <summary>Sets the title of a saved conversation.</summary>
 [Cmdlet(VerbsCommon.Rename, "CodexConversation", DefaultParameterSetName = DefaultSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(CodexThreadInfo))]
-public sealed class RenameCodexConversationCommand : CodexCmdlet
+public sealed class RenameCodexConversationCommand : SavedConversationCmdlet
 {
-    private const string DefaultSet = "Id";
-
-    /// <summary>The conversation's id; binds from a piped object's Id or ConversationId.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = DefaultSet)]
-    [Alias("ConversationId")]
-    [ValidateNotNullOrEmpty]
-    public string? Id { get; set; }
-
     /// <summary>The new title.</summary>
     [Parameter(Mandatory = true, Position = 1, ParameterSetName = DefaultSet)]
     [ValidateNotNullOrEmpty]

@@ -6,16 +6,8 @@ namespace CodexPS.Commands;
 /// <summary>Brings an archived conversation back to the active list.</summary>
 [Cmdlet(VerbsData.Restore, "CodexConversation", DefaultParameterSetName = DefaultSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(CodexThreadInfo))]
-public sealed class RestoreCodexConversationCommand : CodexCmdlet
+public sealed class RestoreCodexConversationCommand : SavedConversationCmdlet
 {
-    private const string DefaultSet = "Id";
-
-    /// <summary>The archived conversation's id; binds from a piped object's Id or ConversationId.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = DefaultSet)]
-    [Alias("ConversationId")]
-    [ValidateNotNullOrEmpty]
-    public string? Id { get; set; }
-
     /// <summary>Writes the restored conversation.</summary>
     [Parameter(ParameterSetName = DefaultSet)]
     public SwitchParameter PassThru { get; set; }
