@@ -114,10 +114,14 @@ function Invoke-Test {
     $pesterResult = Get-Content -Raw $resultFile | ConvertFrom-Json
     Remove-Item $resultFile
     $results.Pester = @{ Passed = [int]$pesterResult.Passed; Failed = [int]$pesterResult.Failed }
+    $failures = @($xunitLog | Select-String '^\s*Failed\s+\S+\s*\[' | ForEach-Object { "xunit: $($_.Line.Trim())" }) +
+        @($pesterResult.Failures | ForEach-Object { "Pester: $_" })
 
     $passed = ($results.Values | Measure-Object -Property Passed -Sum).Sum
     $failed = ($results.Values | Measure-Object -Property Failed -Sum).Sum
     foreach ($name in $results.Keys) { Write-Host ("{0,-7} {1} passed, {2} failed" -f $name, $results[$name].Passed, $results[$name].Failed) }
+    # Failures again at the end, where a truncated log still shows them.
+    foreach ($failure in $failures) { Write-Host "FAILED $($failure.Substring(0, [Math]::Min(400, $failure.Length)))" -ForegroundColor Red }
     Write-Host "$passed passed, $failed failed"
     if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
 }

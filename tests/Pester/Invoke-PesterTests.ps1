@@ -24,4 +24,13 @@ $result = Invoke-Pester -Configuration $config
     Failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
     Skipped = $result.SkippedCount
     NotRun  = $result.NotRunCount
+    # The names and first error lines of what failed, printed again at the very end of the run.
+    Failures = @(
+        foreach ($test in $result.Failed) {
+            '{0}: {1}' -f $test.ExpandedPath, ("$(@($test.ErrorRecord)[0])" -replace '\s+', ' ')
+        }
+        foreach ($block in @($result.FailedBlocks) + @($result.FailedContainers)) {
+            if ($block) { '{0}: setup failed: {1}' -f ($block.ExpandedPath ?? $block.Item), ("$(@($block.ErrorRecord)[0])" -replace '\s+', ' ') }
+        }
+    )
 } | ConvertTo-Json | Set-Content -Path $ResultFile

@@ -233,6 +233,8 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
         }
     }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> SeenConfigWarnings = new(StringComparer.Ordinal);
+
     internal void AddWarning(string message)
     {
         _warnings.Enqueue(message);
@@ -283,7 +285,12 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
 
         if (method == "configWarning")
         {
-            AddWarning("codex config: " + (parameters.Str("summary") ?? parameters.GetRawText()));
+            // The runtime repeats the same configuration warning at every start; a process hears each once.
+            var text = "codex config: " + (parameters.Str("summary") ?? parameters.GetRawText());
+            if (SeenConfigWarnings.TryAdd(text, 0))
+            {
+                AddWarning(text);
+            }
         }
     }
 

@@ -371,6 +371,23 @@ public sealed class MockModelServer : IAsyncDisposable
                 });
                 outputTokens = Math.Max(1, (response.Patch?.Length ?? 0) / 4);
                 break;
+            case MockResponseKind.ToolCall:
+                var toolArguments = response.Arguments ?? "{}";
+                WriteOutputItem(sse, w =>
+                {
+                    w.WriteString("type", "function_call");
+                    w.WriteString("id", $"fc_mock_{n}");
+                    w.WriteString("call_id", $"call_mock_{n}");
+                    w.WriteString("name", response.Tool);
+                    if (response.Namespace is { } toolNamespace)
+                    {
+                        w.WriteString("namespace", toolNamespace);
+                    }
+
+                    w.WriteString("arguments", toolArguments);
+                });
+                outputTokens = Math.Max(1, toolArguments.Length / 4);
+                break;
             case MockResponseKind.CloseStream:
                 if (response.Text is { } partial)
                 {

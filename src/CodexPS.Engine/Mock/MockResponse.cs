@@ -23,6 +23,9 @@ public enum MockResponseKind
 
     /// <summary>Starts streaming, then sends nothing until released or the client hangs up (for interrupts).</summary>
     Stall,
+
+    /// <summary>A call of any function tool by name (an MCP tool, request_user_input, ...) with JSON arguments.</summary>
+    ToolCall,
 }
 
 /// <summary>Rate-limit headers as the real endpoint sends them (x-codex-primary-*, x-codex-secondary-*).</summary>
@@ -66,6 +69,15 @@ public sealed class MockResponse
     /// <summary>The patch of an ApplyPatch, in Codex's *** Begin Patch format.</summary>
     public string? Patch { get; init; }
 
+    /// <summary>The function a ToolCall calls, as the model names it (for MCP tools mcp__server__tool).</summary>
+    public string? Tool { get; init; }
+
+    /// <summary>The namespace of a ToolCall's tool, when the runtime groups tools (MCP servers: mcp__server).</summary>
+    public string? Namespace { get; init; }
+
+    /// <summary>The JSON arguments of a ToolCall.</summary>
+    public string? Arguments { get; init; }
+
     public int StatusCode { get; init; } = 500;
 
     public string? Body { get; init; }
@@ -89,6 +101,9 @@ public sealed class MockResponse
 
     public static MockResponse FromPatch(string patch) => new() { Kind = MockResponseKind.ApplyPatch, Patch = patch };
 
+    public static MockResponse FromTool(string tool, string? argumentsJson = null, string? toolNamespace = null) =>
+        new() { Kind = MockResponseKind.ToolCall, Tool = tool, Arguments = argumentsJson ?? "{}", Namespace = toolNamespace };
+
     public static MockResponse FromError(int status, string? body = null) => new() { Kind = MockResponseKind.HttpError, StatusCode = status, Body = body };
 
     public static MockResponse StallResponse() => new() { Kind = MockResponseKind.Stall };
@@ -97,7 +112,7 @@ public sealed class MockResponse
 
     /// <summary>
     /// Builds a response from a dictionary (a PowerShell hashtable or a JSON object): Text/Deltas, Delta+Deltas
-    /// (repeated), Command/Escalate/Justification, Patch, Status/Body, Stall, Disconnect, DelayMs, DeltaDelayMs,
+    /// (repeated), Command/Escalate/Justification, Patch, Tool/Namespace/Arguments, Status/Body, Stall, Disconnect, DelayMs, DeltaDelayMs,
     /// RateLimits (PrimaryUsedPercent, PrimaryWindowMinutes, PrimaryResetAt, Secondary...), Headers.
     /// </summary>
     public static MockResponse FromDictionary(IDictionary entry)
@@ -114,7 +129,7 @@ public sealed class MockResponse
 
         var known = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
-            "Text", "Deltas", "Delta", "Command", "Escalate", "Justification", "Patch", "Status", "StatusCode", "Body",
+            "Text", "Deltas", "Delta", "Command", "Escalate", "Justification", "Patch", "Tool", "Namespace", "Arguments", "Status", "StatusCode", "Body",
             "Stall", "Disconnect", "DelayMs", "DeltaDelayMs", "RateLimits", "Headers",
         };
         foreach (var key in values.Keys)
@@ -128,11 +143,12 @@ public sealed class MockResponse
         MockResponseKind kind;
         if (S("Command") is not null) kind = MockResponseKind.ExecCommand;
         else if (S("Patch") is not null) kind = MockResponseKind.ApplyPatch;
+        else if (S("Tool") is not null) kind = MockResponseKind.ToolCall;
         else if (I("Status") is not null || I("StatusCode") is not null) kind = MockResponseKind.HttpError;
         else if (B("Stall")) kind = MockResponseKind.Stall;
         else if (B("Disconnect")) kind = MockResponseKind.CloseStream;
         else if (S("Text") is not null || S("Delta") is not null) kind = MockResponseKind.Text;
-        else throw new ArgumentException("A mock response needs one of Text, Delta, Command, Patch, Status, Stall or Disconnect.");
+        else throw new ArgumentException("A mock response needs one of Text, Delta, Command, Patch, Tool, Status, Stall or Disconnect.");
 
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (values.TryGetValue("Headers", out var h) && h is IDictionary headerTable)
@@ -169,6 +185,9 @@ public sealed class MockResponse
             Escalate = B("Escalate"),
             Justification = S("Justification"),
             Patch = S("Patch"),
+            Tool = S("Tool"),
+            Namespace = S("Namespace"),
+            Arguments = kind == MockResponseKind.ToolCall ? ArgumentsJson(values.TryGetValue("Arguments", out var a) ? a : null) : null,
             StatusCode = I("Status") ?? I("StatusCode") ?? 500,
             Body = S("Body"),
             Delay = TimeSpan.FromMilliseconds(I("DelayMs") ?? 0),
@@ -188,6 +207,57 @@ public sealed class MockResponse
         }
 
         return document.RootElement.EnumerateArray().Select(e => FromDictionary(ToDictionary(e))).ToArray();
+    }
+
+    /// <summary>Tool arguments given as JSON text or as a dictionary (a hashtable), as JSON text.</summary>
+    private static string ArgumentsJson(object? value)
+    {
+        if (value is null)
+        {
+            return "{}";
+        }
+
+        if (value is string text)
+        {
+            using var _ = JsonDocument.Parse(text); // refuses text that is not JSON
+            return text;
+        }
+
+        return ToJsonNode(value)?.ToJsonString() ?? "{}";
+    }
+
+    private static System.Text.Json.Nodes.JsonNode? ToJsonNode(object? value)
+    {
+        value = Unwrap(value);
+        switch (value)
+        {
+            case null:
+                return null;
+            case string s:
+                return s;
+            case bool b:
+                return b;
+            case IDictionary dictionary:
+                var node = new System.Text.Json.Nodes.JsonObject();
+                foreach (DictionaryEntry e in dictionary)
+                {
+                    node[Convert.ToString(e.Key, CultureInfo.InvariantCulture)!] = ToJsonNode(e.Value);
+                }
+
+                return node;
+            case IEnumerable sequence:
+                var array = new System.Text.Json.Nodes.JsonArray();
+                foreach (var item in sequence)
+                {
+                    array.Add(ToJsonNode(item));
+                }
+
+                return array;
+            case IConvertible number when value is not char:
+                return System.Text.Json.Nodes.JsonValue.Create(number.ToDouble(CultureInfo.InvariantCulture));
+            default:
+                return Convert.ToString(value, CultureInfo.InvariantCulture);
+        }
     }
 
     /// <summary>PowerShell hands in PSObject-wrapped values; the module sets this to unwrap them.</summary>
