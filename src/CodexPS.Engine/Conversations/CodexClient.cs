@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using CodexPS.Engine.Mcp;
 using CodexPS.Engine.Protocol;
 using CodexPS.Engine.Rpc;
 using CodexPS.Engine.Runtime;
@@ -233,6 +234,12 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
         }
     }
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string ThreadId, string Name), CodexMcpStartup> _mcpStartup = new();
+
+    /// <summary>The last startup state the runtime announced for an MCP server of a conversation (or of no conversation).</summary>
+    public CodexMcpStartup? McpStartupFor(string? conversationId, string name) =>
+        _mcpStartup.TryGetValue((conversationId ?? string.Empty, name), out var startup) ? startup : null;
+
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> SeenConfigWarnings = new(StringComparer.Ordinal);
 
     internal void AddWarning(string message)
@@ -261,6 +268,11 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
             }
 
             return;
+        }
+
+        if (method == "mcpServer/startupStatus/updated" && parameters.Str("name") is { } mcpName && parameters.Str("status") is { } mcpStatus)
+        {
+            _mcpStartup[(parameters.Str("threadId") ?? string.Empty, mcpName)] = new CodexMcpStartup(Json.Pascal(mcpStatus), parameters.Str("error"));
         }
 
         if (method.StartsWith("account/login/", StringComparison.Ordinal) && OnLoginNotification(method, parameters))

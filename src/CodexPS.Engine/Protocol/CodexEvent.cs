@@ -85,6 +85,7 @@ public sealed class ItemEvent : CodexEvent
         FileChangeItem f => $"file change: {OneLine(f.ToString())}" + (f.Status is { } s ? $" ({s})" : string.Empty),
         ReasoningItem r => "reasoning: " + OneLine(r.ToString()),
         UserMessageItem u => "user: " + OneLine(u.Text),
+        McpToolCallItem t => $"mcp: {t.Server}.{t.Tool}" + (t.Error is { } error ? $" failed: {OneLine(error)}" : t.ResultText is { } text ? " → " + OneLine(text) : t.Status is { } st ? $" ({st})" : string.Empty),
         _ => Item.Type,
     };
 
