@@ -19,6 +19,14 @@ internal sealed class ConnectSettings
 
     public string? ApiKeyEnvironmentVariable { get; init; }
 
+    /// <summary>An OpenAI-Responses-compatible endpoint (a proxy, Azure, a local server such as Ollama) to use as the model provider.</summary>
+    public Uri? BaseUrl { get; init; }
+
+    public string? ProviderName { get; init; }
+
+    /// <summary>The model new conversations use unless they name one.</summary>
+    public string? Model { get; init; }
+
     public string? WorkingDirectory { get; init; }
 
     public TimeSpan? RequestTimeout { get; init; }
@@ -100,9 +108,33 @@ internal static class ModuleState
             // A mock session gets its own CODEX_HOME so nothing it does lands in the user's ~/.codex.
             options.CodexHome ??= _generatedHome ??= CreateTempHome();
         }
+        else if (settings.BaseUrl is { } baseUrl)
+        {
+            options.ModelProvider = new CodexModelProvider("codexps_custom", settings.ProviderName ?? "Custom endpoint", baseUrl.AbsoluteUri.TrimEnd('/'))
+            {
+                EnvKey = settings.ApiKeyEnvironmentVariable,
+                DefaultModel = settings.Model,
+            };
+        }
         else if (settings.ApiKeyEnvironmentVariable is { } variable)
         {
-            options.ModelProvider = new CodexModelProvider("codexps_openai", "OpenAI", "https://api.openai.com/v1") { EnvKey = variable };
+            options.ModelProvider = new CodexModelProvider("codexps_openai", "OpenAI", "https://api.openai.com/v1") { EnvKey = variable, DefaultModel = settings.Model };
+        }
+
+        if (options.ModelProvider is null && settings.Model is { } model)
+        {
+            // No provider of CodexPS's own: the default model goes in as a config override.
+            var config = new System.Collections.Hashtable(StringComparer.OrdinalIgnoreCase);
+            if (settings.Config is { } given)
+            {
+                foreach (System.Collections.DictionaryEntry entry in given)
+                {
+                    config[entry.Key] = entry.Value;
+                }
+            }
+
+            config["model"] = model;
+            options.Config = config;
         }
 
         var client = CodexClient.StartAsync(options, cancellationToken).WaitAsync(cancellationToken).GetAwaiter().GetResult();

@@ -48,6 +48,31 @@ Describe 'Connect-Codex' {
         $mock.Requests[-1].Body | Should -Match 'Answer in CodexPS test mode.'
     }
 
+    It 'uses any Responses-compatible endpoint with -BaseUrl and -Model (custom endpoints, local servers)' {
+        # The mock stands in for a local server such as Ollama: a plain URL with a model the endpoint serves.
+        $endpoint = Start-CodexMockProvider -Response @(@{ Text = 'from the custom endpoint' })
+        $env:CODEXPS_TEST_ENDPOINT_KEY = 'sk-test-endpoint-key'
+        try {
+            Connect-Codex -BaseUrl $endpoint.BaseUrl -ProviderName 'Local test server' -Model 'local-llm:7b' -ApiKeyEnvironmentVariable CODEXPS_TEST_ENDPOINT_KEY -CodexHome (New-TestDirectory 'codexps-home') -WarningAction SilentlyContinue
+            $c = New-CodexConversation -WorkingDirectory (New-TestDirectory)
+            $c.Model | Should -Be 'local-llm:7b'
+            $c.ModelProvider | Should -Be 'codexps_custom'
+            $result = Send-CodexTurn 'hi' -Conversation $c -WarningAction SilentlyContinue | Select-Object -Last 1
+            $result.Status | Should -Be 'Completed'
+            $endpoint.Requests.Count | Should -BeGreaterThan 0
+            ($endpoint.Requests[-1].Body | ConvertFrom-Json).model | Should -Be 'local-llm:7b'
+            # The key reached the endpoint as a bearer token; the mock keeps only the fact, never the value.
+            $endpoint.Requests[-1].Headers['Authorization'] | Should -Be '(redacted)'
+        }
+        finally { Remove-Item Env:CODEXPS_TEST_ENDPOINT_KEY }
+    }
+
+    It 'refuses a -BaseUrl that is not http(s), and -BaseUrl with -MockProvider' {
+        { Connect-Codex -BaseUrl 'ftp://example.com/v1' } | Should -Throw -ErrorId 'CodexBaseUrlInvalid,CodexPS.Commands.ConnectCodexCommand'
+        $mock = Start-CodexMockProvider
+        { Connect-Codex -BaseUrl 'http://127.0.0.1:1/v1' -MockProvider $mock } | Should -Throw -ErrorId 'CodexProviderConflict,CodexPS.Commands.ConnectCodexCommand'
+    }
+
     It 'fails with CodexRuntimeNotFound naming where it looked when the binary is missing' {
         $missing = Join-Path (New-TestDirectory) 'no-codex-here'
         { Connect-Codex -CodexPath $missing } | Should -Throw -ErrorId 'CodexRuntimeNotFound,CodexPS.Commands.ConnectCodexCommand'

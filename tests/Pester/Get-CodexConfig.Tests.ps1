@@ -51,6 +51,25 @@ Describe 'Get-CodexConfig' {
         (Get-CodexConfig -Key file_opener -WithOrigin).Origin | Should -Be 'Default'
         (Get-CodexConfig -Key history -WithOrigin).Key | Should -Be 'history.persistence'
     }
+
+    It 'reads the project layer of a trusted folder with -WorkingDirectory' {
+        $project = New-TestDirectory 'codexps-project'
+        $null = New-Item -ItemType Directory (Join-Path $project '.codex')
+        'model_reasoning_effort = "low"' | Set-Content (Join-Path $project '.codex/config.toml')
+        # The runtime reads a project's config only once the project is trusted.
+        (Get-CodexConfig -Key model_reasoning_effort -WithOrigin -WorkingDirectory $project).Origin | Should -Not -Be 'project'
+        Set-CodexConfig -Key projects -Value @{ $project = @{ trust_level = 'trusted' } }
+        $entry = Get-CodexConfig -Key model_reasoning_effort -WithOrigin -WorkingDirectory $project
+        $entry.Value | Should -Be 'low'
+        $entry.Origin | Should -Be 'project'
+        Get-CodexConfig -Key model_reasoning_effort -WorkingDirectory $project | Should -Be 'low'
+        # Elsewhere the project's value does not apply.
+        (Get-CodexConfig -Key model_reasoning_effort -WithOrigin).Origin | Should -Not -Be 'project'
+    }
+
+    It 'ends with CodexWorkingDirectoryNotFound for a missing folder' {
+        { Get-CodexConfig -WorkingDirectory (Join-Path (New-TestDirectory) 'missing') } | Should -Throw -ErrorId 'CodexWorkingDirectoryNotFound,CodexPS.Commands.GetCodexConfigCommand'
+    }
 }
 
 Describe 'Set-CodexConfig' {

@@ -59,7 +59,7 @@ Describe 'Get-CodexModel' {
 }
 
 Describe 'Model argument completer' {
-    It 'completes -Model of <_> from the running runtime' -ForEach @('New-CodexConversation', 'Send-CodexTurn', 'Invoke-Codex') {
+    It 'completes -Model of <_> from the running runtime' -ForEach @('New-CodexConversation', 'Send-CodexTurn', 'Invoke-Codex', 'Connect-Codex') {
         $null = Connect-TestMock
         $matches = @(Get-ModelCompletion "$_ -Model gpt-5.")
         $matches.Count | Should -BeGreaterThan 0

@@ -57,6 +57,15 @@ Describe 'Invoke-CodexPatch' {
         Get-Content -Raw (Join-Path $dir 'moved/z.txt') | Should -Be "moved`nworld`n"
     }
 
+    It 'matches context lines fuzzily: trailing whitespace in the file does not stop a hunk' {
+        # The runtime's matcher retries a hunk ignoring trailing whitespace when the exact match fails.
+        Set-Content -Path (Join-Path $dir 'spaces.txt') -Value "alpha   `nbeta`t`ngamma`n" -NoNewline
+        $fuzzy = "*** Begin Patch`n*** Update File: spaces.txt`n@@`n alpha`n-beta`n+BETA`n gamma`n*** End Patch"
+        $changes = @(Invoke-CodexPatch -Patch $fuzzy -WorkingDirectory $dir)
+        $changes.Path | Should -Be (Join-Path $dir 'spaces.txt')
+        Get-Content -Raw (Join-Path $dir 'spaces.txt') | Should -Be "alpha   `nBETA`ngamma`n"
+    }
+
     It 'lists the files with -WhatIf and touches nothing' {
         $before = Get-Tree $dir
         # -WhatIf messages go to the host; a transcript captures them.

@@ -152,31 +152,8 @@ public sealed partial class CodexClient
     /// <summary>Forks a saved thread into a new live conversation that carries its history.</summary>
     public async Task<CodexConversation> ForkConversationAsync(string threadId, CodexConversationOptions options, CancellationToken cancellationToken)
     {
-        var parameters = new JsonObject { ["excludeTurns"] = true };
-        if (options.Model is not null)
-        {
-            parameters["model"] = options.Model;
-        }
-
-        if (options.WorkingDirectory is not null)
-        {
-            parameters["cwd"] = Path.GetFullPath(options.WorkingDirectory);
-        }
-
-        if (options.Sandbox is { } sandbox)
-        {
-            parameters["sandbox"] = OptionNames.Sandbox(sandbox);
-        }
-
-        if (options.ApprovalPolicy is { } policy)
-        {
-            parameters["approvalPolicy"] = OptionNames.Approval(policy);
-        }
-
-        if (options.Ephemeral)
-        {
-            parameters["ephemeral"] = true;
-        }
+        var parameters = options.ToThreadParameters(options.Model, options.WorkingDirectory);
+        parameters["excludeTurns"] = true;
 
         // thread/fork answers in the shape of thread/start, so the conversation is built the same way.
         var answer = await ThreadRequestAsync("thread/fork", threadId, parameters, cancellationToken).ConfigureAwait(false);

@@ -139,29 +139,9 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
     public async Task<CodexConversation> StartConversationAsync(CodexConversationOptions options, CancellationToken cancellationToken)
     {
         EnsureRunning();
-        var parameters = new JsonObject();
-        var model = options.Model ?? _options.ModelProvider?.DefaultModel;
-        if (model is not null)
-        {
-            parameters["model"] = model;
-        }
-
-        parameters["cwd"] = Path.GetFullPath(options.WorkingDirectory ?? _options.WorkingDirectory ?? Environment.CurrentDirectory);
-        if (options.Sandbox is { } sandbox)
-        {
-            parameters["sandbox"] = OptionNames.Sandbox(sandbox);
-        }
-
-        if (options.ApprovalPolicy is { } policy)
-        {
-            parameters["approvalPolicy"] = OptionNames.Approval(policy);
-        }
-
-        if (options.Ephemeral)
-        {
-            parameters["ephemeral"] = true;
-        }
-
+        var parameters = options.ToThreadParameters(
+            options.Model ?? _options.ModelProvider?.DefaultModel,
+            options.WorkingDirectory ?? _options.WorkingDirectory ?? Environment.CurrentDirectory);
         var answer = await Rpc.RequestAsync("thread/start", parameters, cancellationToken).ConfigureAwait(false);
         var conversation = new CodexConversation(this, answer, options);
         _conversations[conversation.Id] = conversation;

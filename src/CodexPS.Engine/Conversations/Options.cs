@@ -82,7 +82,47 @@ public sealed class CodexConversationOptions
 
     public bool Ephemeral { get; set; }
 
+    /// <summary>Lets commands in a WorkspaceWrite sandbox reach the network (sandbox_workspace_write.network_access).</summary>
+    public bool NetworkAccess { get; set; }
+
     public CodexApprovalHandler? ApprovalHandler { get; set; }
+
+    /// <summary>The parameters thread/start and thread/fork share; the folder is made absolute when given.</summary>
+    internal System.Text.Json.Nodes.JsonObject ToThreadParameters(string? model, string? workingDirectory)
+    {
+        var parameters = new System.Text.Json.Nodes.JsonObject();
+        if (model is not null)
+        {
+            parameters["model"] = model;
+        }
+
+        if (workingDirectory is not null)
+        {
+            parameters["cwd"] = System.IO.Path.GetFullPath(workingDirectory);
+        }
+
+        if (Sandbox is { } sandbox)
+        {
+            parameters["sandbox"] = OptionNames.Sandbox(sandbox);
+        }
+
+        if (ApprovalPolicy is { } policy)
+        {
+            parameters["approvalPolicy"] = OptionNames.Approval(policy);
+        }
+
+        if (Ephemeral)
+        {
+            parameters["ephemeral"] = true;
+        }
+
+        if (NetworkAccess)
+        {
+            parameters["config"] = new System.Text.Json.Nodes.JsonObject { ["sandbox_workspace_write.network_access"] = true };
+        }
+
+        return parameters;
+    }
 }
 
 public sealed class CodexTurnOptions

@@ -29,6 +29,25 @@ public sealed class ConnectCodexCommand : CodexCmdlet
     [Parameter]
     public string? ApiKeyEnvironmentVariable { get; set; }
 
+    /// <summary>
+    /// An OpenAI-Responses-compatible model endpoint to use instead of OpenAI (a proxy, Azure OpenAI, a local server
+    /// such as Ollama at http://localhost:11434/v1); the key, if it needs one, comes from -ApiKeyEnvironmentVariable.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Uri? BaseUrl { get; set; }
+
+    /// <summary>A display name for the -BaseUrl provider.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ProviderName { get; set; }
+
+    /// <summary>The model new conversations use unless they name one (with -BaseUrl: a model the endpoint serves).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ModelCompleter))]
+    public string? Model { get; set; }
+
     /// <summary>The runtime process's working directory (conversations take their own, the current location by default).</summary>
     [Parameter]
     public string? WorkingDirectory { get; set; }
@@ -49,6 +68,16 @@ public sealed class ConnectCodexCommand : CodexCmdlet
             ThrowTerminatingError(NewError("CodexMockProviderStopped", ErrorCategory.InvalidArgument, MockProvider, $"The mock provider at {MockProvider.BaseUrl} was stopped."));
         }
 
+        if (BaseUrl is not null && (!BaseUrl.IsAbsoluteUri || BaseUrl.Scheme is not ("http" or "https")))
+        {
+            ThrowTerminatingError(NewError("CodexBaseUrlInvalid", ErrorCategory.InvalidArgument, BaseUrl, $"'{BaseUrl}' is not an http or https URL."));
+        }
+
+        if (BaseUrl is not null && MockProvider is not null)
+        {
+            ThrowTerminatingError(NewError("CodexProviderConflict", ErrorCategory.InvalidArgument, BaseUrl, "Give either -MockProvider or -BaseUrl, not both."));
+        }
+
         var settings = new ConnectSettings
         {
             CodexPath = CodexPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CodexPath),
@@ -56,11 +85,16 @@ public sealed class ConnectCodexCommand : CodexCmdlet
             MockProvider = MockProvider,
             Config = Config,
             ApiKeyEnvironmentVariable = ApiKeyEnvironmentVariable,
+            BaseUrl = BaseUrl,
+            ProviderName = ProviderName,
+            Model = Model,
             WorkingDirectory = SessionState.Path.GetUnresolvedProviderPathFromPSPath(WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath),
             RequestTimeout = RequestTimeoutSec > 0 ? TimeSpan.FromSeconds(RequestTimeoutSec) : null,
         };
 
-        var what = MockProvider is null ? "codex app-server" : $"codex app-server with the mock model at {MockProvider.BaseUrl}";
+        var what = MockProvider is not null ? $"codex app-server with the mock model at {MockProvider.BaseUrl}"
+            : BaseUrl is not null ? $"codex app-server with the model endpoint {BaseUrl}"
+            : "codex app-server";
         if (!ShouldProcess(what, ModuleState.Client is null ? "Start" : "Replace the running runtime with"))
         {
             return;

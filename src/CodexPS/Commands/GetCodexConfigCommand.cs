@@ -21,16 +21,30 @@ public sealed class GetCodexConfigCommand : CodexCmdlet
     [Parameter(ParameterSetName = DefaultSet)]
     public SwitchParameter WithOrigin { get; set; }
 
+    /// <summary>Reads the config as it applies in this folder, with the project layers (.codex/config.toml) found there.</summary>
+    [Parameter(ParameterSetName = DefaultSet)]
+    public string? WorkingDirectory { get; set; }
+
     private CodexConfigSnapshot? _snapshot;
 
     protected override void ProcessRecord()
     {
         if (_snapshot is null)
         {
+            string? cwd = null;
+            if (WorkingDirectory is not null)
+            {
+                cwd = SessionState.Path.GetUnresolvedProviderPathFromPSPath(WorkingDirectory);
+                if (!Directory.Exists(cwd))
+                {
+                    ThrowTerminatingError(NewError("CodexWorkingDirectoryNotFound", ErrorCategory.ObjectNotFound, WorkingDirectory, $"The working directory '{cwd}' does not exist."));
+                }
+            }
+
             var client = GetClient();
             try
             {
-                _snapshot = Await(CodexConfigStore.ReadAsync(client.RequestAsync, null, CancellationToken));
+                _snapshot = Await(CodexConfigStore.ReadAsync(client.RequestAsync, cwd, CancellationToken));
             }
             catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
             {

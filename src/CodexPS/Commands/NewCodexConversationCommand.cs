@@ -25,6 +25,10 @@ public sealed class NewCodexConversationCommand : CodexCmdlet
     [Parameter]
     public CodexApprovalPolicy? ApprovalPolicy { get; set; }
 
+    /// <summary>Lets commands in a WorkspaceWrite sandbox reach the network (off by default).</summary>
+    [Parameter]
+    public SwitchParameter NetworkAccess { get; set; }
+
     /// <summary>Keeps the thread out of the runtime's saved history.</summary>
     [Parameter]
     public SwitchParameter Ephemeral { get; set; }
@@ -57,6 +61,7 @@ public sealed class NewCodexConversationCommand : CodexCmdlet
                     Sandbox = Sandbox,
                     ApprovalPolicy = ApprovalPolicy,
                     Ephemeral = Ephemeral,
+                    NetworkAccess = NetworkAccess,
                 },
                 CancellationToken));
             ModuleState.SetHandler(conversation, ApprovalHandler);
