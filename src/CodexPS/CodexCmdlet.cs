@@ -13,6 +13,9 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _cancellation = new();
     private bool _disposed;
+    private CodexPS.Engine.Rpc.CodexProtocolLog? _protocolLog;
+    private IDisposable? _protocolListener;
+    private bool? _wantsVerbose;
 
     protected CancellationToken CancellationToken => _cancellation.Token;
 
@@ -27,6 +30,7 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
         {
             _disposed = true;
             _cancellation.Dispose();
+            _protocolListener?.Dispose();
         }
 
         GC.SuppressFinalize(this);
@@ -35,23 +39,98 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
     /// <summary>Blocks the pipeline thread on engine work; Ctrl+C ends the wait.</summary>
     protected T Await<T>(Task<T> task)
     {
-        return task.WaitAsync(CancellationToken).GetAwaiter().GetResult();
+        try
+        {
+            return task.WaitAsync(CancellationToken).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            WriteProtocolLines();
+        }
     }
 
     protected void Await(Task task)
     {
-        task.WaitAsync(CancellationToken).GetAwaiter().GetResult();
+        try
+        {
+            task.WaitAsync(CancellationToken).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            WriteProtocolLines();
+        }
     }
 
     protected CodexClient GetClient()
     {
         var client = ModuleState.GetOrStart(CancellationToken);
+        ListenToProtocol(client);
         WriteClientWarnings(client);
         return client;
     }
 
+    /// <summary>With -Debug the raw protocol lines (secrets redacted), with -Verbose one line per request, go to those streams.</summary>
+    protected void ListenToProtocol(CodexClient client)
+    {
+        if (_protocolListener is not null)
+        {
+            return;
+        }
+
+        var debug = Wants("Debug", "DebugPreference");
+        var verbose = Wants("Verbose", "VerbosePreference");
+        if (debug || verbose)
+        {
+            _protocolLog = client.ProtocolLog;
+            _protocolListener = _protocolLog.Listen(debug, verbose);
+        }
+    }
+
+    /// <summary>
+    /// Verbose messages only when verbose output is asked for: PowerShell turns -Debug into "Inquire" for verbose
+    /// messages of compiled cmdlets, which would stop a turn at every message.
+    /// </summary>
+    protected new void WriteVerbose(string text)
+    {
+        _wantsVerbose ??= Wants("Verbose", "VerbosePreference");
+        if (_wantsVerbose == true)
+        {
+            base.WriteVerbose(text);
+        }
+    }
+
+    private bool Wants(string parameter, string preference)
+    {
+        if (MyInvocation.BoundParameters.TryGetValue(parameter, out var bound))
+        {
+            return bound is SwitchParameter { IsPresent: true };
+        }
+
+        return GetVariableValue(preference) is ActionPreference value && value != ActionPreference.SilentlyContinue && value != ActionPreference.Ignore;
+    }
+
+    /// <summary>Writes the protocol lines queued for this command; only on the pipeline thread.</summary>
+    protected void WriteProtocolLines()
+    {
+        if (_protocolLog is not { HasLines: true } log || _protocolListener is null)
+        {
+            return;
+        }
+
+        while (log.TryDequeueVerbose(out var summary))
+        {
+            WriteVerbose("codex: " + summary);
+        }
+
+        while (log.TryDequeueDebug(out var line))
+        {
+            WriteDebug("codex " + line);
+        }
+    }
+
     protected void WriteClientWarnings(CodexClient? client)
     {
+        WriteProtocolLines();
         if (client is { HasWarnings: true })
         {
             foreach (var warning in client.DrainWarnings())

@@ -30,6 +30,9 @@ internal sealed class ConnectSettings
     public string? WorkingDirectory { get; init; }
 
     public TimeSpan? RequestTimeout { get; init; }
+
+    /// <summary>A file every protocol line is appended to, secrets redacted.</summary>
+    public string? LogPath { get; init; }
 }
 
 /// <summary>
@@ -99,6 +102,7 @@ internal static class ModuleState
             options.RequestTimeout = timeout;
         }
 
+        options.LogPath = settings.LogPath;
         options.SearchRoots.Add(ModuleDirectory);
         options.CodexHome = settings.CodexHome;
         if (settings.MockProvider is { } mock)

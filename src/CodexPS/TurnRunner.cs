@@ -117,6 +117,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
     protected TurnCompletedEvent? RunTurn(CodexConversation conversation, Func<CancellationToken, Task<CodexTurn>> start, CodexTurnOptions options, Action<CodexEvent> onEvent)
     {
         var handler = ApprovalHandler ?? ModuleState.GetHandler(conversation);
+        ListenToProtocol(conversation.Client);
         CodexTurn turn;
         try
         {
@@ -161,7 +162,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
                     }
                 }
 
-                if (conversation.Client.HasWarnings)
+                if (conversation.Client.HasWarnings || conversation.Client.ProtocolLog.HasLines)
                 {
                     WriteClientWarnings(conversation.Client);
                 }

@@ -72,6 +72,9 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
     /// <summary>Raised once when the runtime exits without being asked to.</summary>
     public event EventHandler<Exception>? Exited;
 
+    /// <summary>Every protocol line, secrets redacted, for a log file and for -Debug/-Verbose listeners.</summary>
+    public CodexProtocolLog ProtocolLog { get; private set; } = new(null);
+
     public static async Task<CodexClient> StartAsync(CodexClientOptions options, CancellationToken cancellationToken)
     {
         var location = CodexRuntimeLocator.Locate(options.CodexPath, options.SearchRoots);
@@ -88,6 +91,11 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
         }
 
         var client = new CodexClient(options, location, home);
+        if (options.LogPath is not null)
+        {
+            client.ProtocolLog = new CodexProtocolLog(options.LogPath);
+        }
+
         var workingDirectory = options.WorkingDirectory ?? Environment.CurrentDirectory;
         var env = new Dictionary<string, string?>(options.Environment);
         client._process = CodexRuntimeProcess.Start(location.Path, home, workingDirectory, overrides, env);
@@ -95,6 +103,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
         client._rpc = new JsonRpcConnection(process.StandardOutput, process.StandardInput, client, process.ExitErrorAsync)
         {
             RequestTimeout = options.RequestTimeout,
+            Tap = client.ProtocolLog.Record,
         };
         client._rpc.Start();
 
@@ -198,6 +207,8 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
         {
             await _rpc.DisposeAsync().ConfigureAwait(false);
         }
+
+        ProtocolLog.Dispose();
     }
 
     /// <summary>Kills the runtime without a goodbye (for tests of crash handling).</summary>

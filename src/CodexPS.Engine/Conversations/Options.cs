@@ -66,6 +66,9 @@ public sealed class CodexClientOptions
 
     public string ClientVersion { get; set; } = typeof(CodexClientOptions).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
+    /// <summary>A file every protocol line is appended to, secrets redacted.</summary>
+    public string? LogPath { get; set; }
+
     /// <summary>Capacity of each turn's event channel; the reader waits when it is full.</summary>
     public int EventBufferCapacity { get; set; } = 1024;
 }

@@ -26,6 +26,9 @@ public interface IJsonRpcHandler
 /// JSON-RPC over newline-delimited JSON (app-server omits the "jsonrpc" member). One reader task owns the
 /// input; requests from this side and from the runtime have separate id spaces.
 /// </summary>
+/// <summary>Sees one protocol line: outgoing (sent to the runtime) or incoming.</summary>
+public delegate void ProtocolTap(bool outgoing, ReadOnlySpan<byte> line);
+
 public sealed class JsonRpcConnection : IAsyncDisposable
 {
     private const int OverloadedCode = -32001;
@@ -51,6 +54,9 @@ public sealed class JsonRpcConnection : IAsyncDisposable
         _handler = handler;
         _closeReason = closeReason ?? (() => Task.FromResult<Exception>(new CodexRuntimeExitedException(null, string.Empty, "its output closed")));
     }
+
+    /// <summary>Sees every line sent (true) and received (false), when set; it must not keep the span.</summary>
+    public ProtocolTap? Tap { get; set; }
 
     /// <summary>How many times a request answered with -32001 (overloaded) is sent again.</summary>
     public int OverloadRetries { get; set; } = 5;
@@ -268,6 +274,7 @@ public sealed class JsonRpcConnection : IAsyncDisposable
                 throw Rethrowable(dead);
             }
 
+            Tap?.Invoke(true, buffer.WrittenSpan);
             await _output.WriteAsync(buffer.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
             await _output.WriteAsync(NewLine, CancellationToken.None).ConfigureAwait(false);
             await _output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
@@ -392,6 +399,8 @@ public sealed class JsonRpcConnection : IAsyncDisposable
         {
             return;
         }
+
+        Tap?.Invoke(false, line);
 
         // The JSON reader accepts invalid UTF-8 inside strings (it fails only later, in GetString), so check first.
         if (!System.Text.Unicode.Utf8.IsValid(line))

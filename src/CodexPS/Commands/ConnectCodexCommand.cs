@@ -57,6 +57,12 @@ public sealed class ConnectCodexCommand : CodexCmdlet
     [ValidateRange(1, 86400)]
     public int RequestTimeoutSec { get; set; }
 
+    /// <summary>Appends every protocol line (secrets redacted) to this file.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? LogPath { get; set; }
+
+
     /// <summary>Writes the runtime's status.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -78,6 +84,24 @@ public sealed class ConnectCodexCommand : CodexCmdlet
             ThrowTerminatingError(NewError("CodexProviderConflict", ErrorCategory.InvalidArgument, BaseUrl, "Give either -MockProvider or -BaseUrl, not both."));
         }
 
+        string? logPath = null;
+        if (LogPath is not null)
+        {
+            logPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(LogPath);
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logPath))!);
+                using (new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite))
+                {
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                ThrowTerminatingError(new ErrorRecord(new CodexPS.Engine.CodexException("CodexLogPathInvalid", $"The log file '{logPath}' cannot be written: {ex.Message}", ex),
+                    "CodexLogPathInvalid", ErrorCategory.WriteError, LogPath));
+            }
+        }
+
         var settings = new ConnectSettings
         {
             CodexPath = CodexPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CodexPath),
@@ -89,6 +113,7 @@ public sealed class ConnectCodexCommand : CodexCmdlet
             ProviderName = ProviderName,
             Model = Model,
             WorkingDirectory = SessionState.Path.GetUnresolvedProviderPathFromPSPath(WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath),
+            LogPath = logPath,
             RequestTimeout = RequestTimeoutSec > 0 ? TimeSpan.FromSeconds(RequestTimeoutSec) : null,
         };
 
