@@ -1,6 +1,7 @@
 using System.Collections.ObjectModel;
 using System.Management.Automation;
 using System.Management.Automation.Host;
+using System.Text.Json.Nodes;
 using CodexPS.Engine;
 using CodexPS.Engine.Conversations;
 using CodexPS.Engine.Protocol;
@@ -15,10 +16,13 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
 {
     private bool _yesToAll;
     private bool _noToAll;
+    private bool _permissionsYesToAll;
+    private bool _permissionsNoToAll;
 
     /// <summary>
-    /// Decides approval requests. Receives the request as $_ (and as its argument) and returns Accept,
-    /// AcceptForSession, Decline or Cancel ($true means Accept, $false Decline).
+    /// Decides approval requests, permission requests, the model's questions and MCP elicitations. Receives the
+    /// request as $_ (and as its argument) and returns Accept, AcceptForSession, Decline or Cancel ($true means
+    /// Accept, $false Decline); for questions and elicitations also a hashtable of answers or form values.
     /// </summary>
     [Parameter]
     public ScriptBlock? ApprovalHandler { get; set; }
@@ -172,6 +176,12 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
         {
             InterruptAfterStop(turn);
         }
+        catch (PipelineStoppedException) when (CancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C while a prompt was open: the turn is stopped too, as for Ctrl+C anywhere else.
+            InterruptAfterStop(turn);
+            throw;
+        }
         catch (Exception ex) when (ex is CodexException or ObjectDisposedException)
         {
             WriteError(ToErrorRecord(ex, conversation));
@@ -235,11 +245,46 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
             return;
         }
 
-        var (decision, decidedBy) = Ask(request, handler);
         try
         {
-            Await(request.RespondAsync(decision, decidedBy));
-            WriteVerbose($"Approval for {request}: {decision} ({decidedBy}).");
+            var answer = Ask(request, handler);
+            Send(request, answer);
+        }
+        finally
+        {
+            // Ctrl+C at a prompt, or anything else that escaped: the runtime hears a decline, never silence.
+            if (!request.IsAnswered)
+            {
+                DeclineQuietly(request);
+            }
+        }
+    }
+
+    private void Send(CodexApprovalRequest request, Answer answer)
+    {
+        try
+        {
+            if (answer.Content is { } content)
+            {
+                try
+                {
+                    Await(request.RespondWithContentAsync(content, answer.DecidedBy));
+                }
+                catch (CodexException ex) when (ex.ErrorId == InvalidAnswerId)
+                {
+                    // The content does not fit the questions or the form: nothing was sent yet, so decline instead.
+                    var errorId = answer.DecidedBy == HandlerName ? "CodexApprovalHandlerInvalidAnswer" : InvalidAnswerId;
+                    WriteError(new ErrorRecord(new CodexException(errorId, $"{ex.Message} The request was declined."), errorId, ErrorCategory.InvalidResult, request));
+                    answer = answer with { Decision = CodexApprovalDecision.Decline, Content = null };
+                    Await(request.RespondAsync(CodexApprovalDecision.Decline, answer.DecidedBy));
+                }
+            }
+            else
+            {
+                Await(request.RespondAsync(answer.Decision, answer.DecidedBy));
+            }
+
+            WriteVerbose($"{request.Kind} request {request}: {answer.Decision} ({answer.DecidedBy}).");
         }
         catch (CodexException ex)
         {
@@ -247,62 +292,247 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
         }
     }
 
-    private (CodexApprovalDecision, string) Ask(CodexApprovalRequest request, ScriptBlock? handler)
+    private static void DeclineQuietly(CodexApprovalRequest request)
     {
-        var action = request.Kind == CodexApprovalKind.CommandExecution ? "Run command" : "Apply file changes";
-        var target = request.Kind == CodexApprovalKind.CommandExecution
-            ? $"{request.Command} (in {request.Cwd})"
-            : string.Join(", ", request.Changes.Select(c => $"{c.Kind} {c.Path}"));
+        try
+        {
+            request.RespondAsync(CodexApprovalDecision.Decline, "CodexPS (no answer)").Wait(TimeSpan.FromSeconds(2));
+        }
+        catch (Exception)
+        {
+            // The runtime is gone; there is nobody left to answer.
+        }
+    }
 
-        // -WhatIf answers every request with Decline and says what would have run.
+    private const string HandlerName = "ApprovalHandler";
+    private const string InvalidAnswerId = "CodexApprovalAnswerInvalid";
+
+    /// <summary>A decision, with the answers or form content when the user or the handler gave some.</summary>
+    private readonly record struct Answer(CodexApprovalDecision Decision, JsonObject? Content, string DecidedBy);
+
+    /// <summary>What the request asks to do and to what, for ShouldProcess, prompts and warnings.</summary>
+    private static (string Action, string Target) Describe(CodexApprovalRequest request) => request.Kind switch
+    {
+        CodexApprovalKind.CommandExecution => ("Run command", $"{request.Command} (in {request.Cwd})"),
+        CodexApprovalKind.FileChange => ("Apply file changes", string.Join(", ", request.Changes.Select(c => $"{c.Kind} {c.Path}"))),
+        CodexApprovalKind.Permissions => ("Grant permissions", $"{request.PermissionsSummary ?? "nothing"} (in {request.Cwd})"),
+        CodexApprovalKind.UserInput => ("Answer the model's questions", string.Join(" | ", request.Questions.Select(q => q.Question ?? q.Id))),
+        _ when request.Mode == "url" => ($"Open a page for MCP server '{request.ServerName}'", request.Url ?? string.Empty),
+        _ => ($"Answer MCP server '{request.ServerName}'", request.Message ?? string.Empty),
+    };
+
+    private Answer Ask(CodexApprovalRequest request, ScriptBlock? handler)
+    {
+        var (action, target) = Describe(request);
+
+        // -WhatIf answers every request with Decline and says what would have happened.
         if (IsWhatIf())
         {
             ShouldProcess(target, action);
-            return (CodexApprovalDecision.Decline, "WhatIf");
+            return new(CodexApprovalDecision.Decline, null, "WhatIf");
         }
 
         if (handler is not null)
         {
-            return (InvokeHandler(handler, request), "ApprovalHandler");
+            return InvokeHandler(handler, request);
         }
 
         try
         {
-            if (!ShouldProcess(target, action))
+            switch (request.Kind)
             {
-                return (CodexApprovalDecision.Decline, "ShouldProcess");
+                case CodexApprovalKind.UserInput:
+                    return AskQuestions(request, action, target);
+                case CodexApprovalKind.McpElicitation:
+                    return AskForm(request, action, target);
+                default:
+                    return AskConsent(request, action, target);
             }
-
-            if (MyInvocation.BoundParameters.TryGetValue("Confirm", out var confirm) && confirm is SwitchParameter { IsPresent: true })
-            {
-                return (CodexApprovalDecision.Accept, "Confirm");
-            }
-
-            if (!HostIsInteractive())
-            {
-                WriteWarning($"Declined: {action} '{target}'. Nobody can be asked in a non-interactive host; pass -ApprovalHandler to decide.");
-                return (CodexApprovalDecision.Decline, "NonInteractive");
-            }
-
-            var question = $"Codex asks to {action.ToLowerInvariant()}: {target}" + (request.Reason is { } reason ? $"{Environment.NewLine}Reason: {reason}" : string.Empty);
-            if (_yesToAll)
-            {
-                return (CodexApprovalDecision.AcceptForSession, "User (Yes to All)");
-            }
-
-            if (_noToAll)
-            {
-                return (CodexApprovalDecision.Decline, "User (No to All)");
-            }
-
-            var yes = ShouldContinue(question, "Codex approval", ref _yesToAll, ref _noToAll);
-            return yes ? (_yesToAll ? CodexApprovalDecision.AcceptForSession : CodexApprovalDecision.Accept, "User") : (CodexApprovalDecision.Decline, "User");
         }
         catch (Exception ex) when (ex is PSInvalidOperationException or HostException or NotImplementedException)
         {
             WriteWarning($"Declined: {action} '{target}'. The host could not ask ({ex.Message}).");
-            return (CodexApprovalDecision.Decline, "NonInteractive");
+            return new(CodexApprovalDecision.Decline, null, "NonInteractive");
         }
+    }
+
+    private Answer DeclineNonInteractive(string action, string target)
+    {
+        WriteWarning($"Declined: {action} '{target}'. Nobody can be asked in a non-interactive host; pass -ApprovalHandler to decide.");
+        return new(CodexApprovalDecision.Decline, null, "NonInteractive");
+    }
+
+    /// <summary>Commands, patches and permissions: ShouldProcess, then the user through ShouldContinue.</summary>
+    private Answer AskConsent(CodexApprovalRequest request, string action, string target)
+    {
+        if (!ShouldProcess(target, action))
+        {
+            return new(CodexApprovalDecision.Decline, null, "ShouldProcess");
+        }
+
+        if (MyInvocation.BoundParameters.TryGetValue("Confirm", out var confirm) && confirm is SwitchParameter { IsPresent: true })
+        {
+            return new(CodexApprovalDecision.Accept, null, "Confirm");
+        }
+
+        if (!HostIsInteractive())
+        {
+            return DeclineNonInteractive(action, target);
+        }
+
+        // Yes to All for commands is no Yes to All for permissions: each kind keeps its own answer.
+        var permissions = request.Kind == CodexApprovalKind.Permissions;
+        ref var yesToAll = ref permissions ? ref _permissionsYesToAll : ref _yesToAll;
+        ref var noToAll = ref permissions ? ref _permissionsNoToAll : ref _noToAll;
+        if (yesToAll)
+        {
+            return new(CodexApprovalDecision.AcceptForSession, null, "User (Yes to All)");
+        }
+
+        if (noToAll)
+        {
+            return new(CodexApprovalDecision.Decline, null, "User (No to All)");
+        }
+
+        var question = $"Codex asks to {action.ToLowerInvariant()}: {target}" + (request.Reason is { } reason ? $"{Environment.NewLine}Reason: {reason}" : string.Empty);
+        var yes = ShouldContinue(question, "Codex approval", ref yesToAll, ref noToAll);
+        return yes ? new(yesToAll ? CodexApprovalDecision.AcceptForSession : CodexApprovalDecision.Accept, null, "User") : new(CodexApprovalDecision.Decline, null, "User");
+    }
+
+    /// <summary>The model's questions: a choice for each question with options, a line of text otherwise.</summary>
+    private Answer AskQuestions(CodexApprovalRequest request, string action, string target)
+    {
+        if (!HostIsInteractive() || Host.UI is not { } ui)
+        {
+            return DeclineNonInteractive(action, target);
+        }
+
+        var answers = new JsonObject();
+        foreach (var question in request.Questions)
+        {
+            var caption = $"Codex asks: {question.Header ?? question.Id}";
+            var text = question.Question ?? question.Header ?? question.Id;
+            string? answer;
+            if (question.Options.Count > 0)
+            {
+                var labels = question.Options.Select(o => o.Label).ToList();
+                if (question.IsOther)
+                {
+                    labels.Add("Other");
+                }
+
+                var choices = new Collection<ChoiceDescription>();
+                foreach (var (label, index) in WithHotkeys(labels).Select((l, i) => (l, i)))
+                {
+                    choices.Add(new ChoiceDescription(label, index < question.Options.Count ? question.Options[index].Description ?? string.Empty : "Type an answer of your own."));
+                }
+
+                var chosen = ui.PromptForChoice(caption, text, choices, 0);
+                answer = chosen >= 0 && chosen < question.Options.Count ? question.Options[chosen].Label
+                    : chosen == question.Options.Count ? PromptLine(ui, caption, text, question.IsSecret) : null;
+            }
+            else
+            {
+                answer = PromptLine(ui, caption, text, question.IsSecret);
+            }
+
+            if (!string.IsNullOrEmpty(answer))
+            {
+                answers[question.Id] = answer;
+            }
+        }
+
+        return new(CodexApprovalDecision.Accept, answers, "User");
+    }
+
+    /// <summary>An MCP elicitation: consent first (ShouldContinue), then one prompt field per form field.</summary>
+    private Answer AskForm(CodexApprovalRequest request, string action, string target)
+    {
+        if (!HostIsInteractive() || Host.UI is not { } ui)
+        {
+            return DeclineNonInteractive(action, target);
+        }
+
+        var caption = $"Codex: MCP server '{request.ServerName}'";
+        if (request.Mode == "url")
+        {
+            var visit = ShouldContinue($"{request.Message}{Environment.NewLine}The server asks you to open {request.Url}. Accept?", caption);
+            return new(visit ? CodexApprovalDecision.Accept : CodexApprovalDecision.Decline, null, "User");
+        }
+
+        var fieldList = request.Fields.Count == 0 ? string.Empty : Environment.NewLine + "It asks for: " + string.Join(", ", request.Fields.Select(f => f.Title ?? f.Name));
+        if (!ShouldContinue($"{request.Message}{fieldList}{Environment.NewLine}Answer it?", caption))
+        {
+            return new(CodexApprovalDecision.Decline, null, "User");
+        }
+
+        if (request.Fields.Count == 0)
+        {
+            return new(CodexApprovalDecision.Accept, null, "User");
+        }
+
+        var descriptions = new Collection<FieldDescription>();
+        foreach (var field in request.Fields)
+        {
+            var choices = field.Choices.Count > 0 ? $" ({string.Join(field.IsMultiSelect ? ", " : "/", field.Choices.Select(c => c.Title ?? c.Value))})" : string.Empty;
+            var description = new FieldDescription(field.Name)
+            {
+                Label = (field.Title ?? field.Name) + choices,
+                HelpMessage = field.Description ?? string.Empty,
+                IsMandatory = field.IsRequired && field.Default is null,
+            };
+            if (field.Default is { } fallback)
+            {
+                description.DefaultValue = new PSObject(fallback);
+            }
+
+            descriptions.Add(description);
+        }
+
+        var values = ui.Prompt(caption, request.Message ?? string.Empty, descriptions);
+        var content = new JsonObject();
+        foreach (var field in request.Fields)
+        {
+            if (values is null || !values.TryGetValue(field.Name, out var value) || value?.BaseObject is not { } raw || raw.ToString() is not { Length: > 0 } text)
+            {
+                continue;
+            }
+
+            content[field.Name] = field.IsMultiSelect
+                ? new JsonArray(text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => (JsonNode?)v).ToArray())
+                : text;
+        }
+
+        return new(CodexApprovalDecision.Accept, content, "User");
+    }
+
+    private static string? PromptLine(PSHostUserInterface ui, string caption, string text, bool secret)
+    {
+        var field = new FieldDescription("Answer") { Label = "Answer", IsMandatory = false };
+        if (secret)
+        {
+            field.SetParameterType(typeof(System.Security.SecureString));
+        }
+
+        var values = ui.Prompt(caption, text, new Collection<FieldDescription> { field });
+        if (values is null || !values.TryGetValue("Answer", out var value) || value?.BaseObject is not { } raw)
+        {
+            return null;
+        }
+
+        return raw is System.Security.SecureString secure ? new System.Net.NetworkCredential(string.Empty, secure).Password : raw.ToString();
+    }
+
+    /// <summary>Choice labels with a hotkey each: the first letter when those differ, else a number.</summary>
+    private static IEnumerable<string> WithHotkeys(IReadOnlyList<string> labels)
+    {
+        var firsts = labels.Select(l => l.Length > 0 && char.IsLetterOrDigit(l[0]) ? char.ToUpperInvariant(l[0]) : '\0').ToList();
+        if (!firsts.Contains('\0') && firsts.Distinct().Count() == firsts.Count)
+        {
+            return labels.Select(l => "&" + l.Replace("&", "&&", StringComparison.Ordinal));
+        }
+
+        return labels.Select((l, i) => i < 9 ? $"&{i + 1} {l.Replace("&", "&&", StringComparison.Ordinal)}" : l.Replace("&", "&&", StringComparison.Ordinal));
     }
 
     /// <summary>-WhatIf given, or $WhatIfPreference set by the caller.</summary>
@@ -316,7 +546,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
         return LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference"));
     }
 
-    private CodexApprovalDecision InvokeHandler(ScriptBlock handler, CodexApprovalRequest request)
+    private Answer InvokeHandler(ScriptBlock handler, CodexApprovalRequest request)
     {
         Collection<PSObject> output;
         try
@@ -331,23 +561,31 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
             {
                 ErrorDetails = new ErrorDetails($"The approval handler failed, so the request was declined: {record?.Exception?.Message ?? ex.Message}"),
             });
-            return CodexApprovalDecision.Decline;
+            return new(CodexApprovalDecision.Decline, null, HandlerName);
         }
 
-        var answer = output.LastOrDefault(o => o is not null)?.BaseObject;
+        var last = output.LastOrDefault(o => o is not null);
+        var answer = last?.BaseObject;
+        var takesContent = request.Kind is CodexApprovalKind.UserInput or CodexApprovalKind.McpElicitation;
         switch (answer)
         {
             case CodexApprovalDecision decision:
-                return decision;
+                return new(decision, null, HandlerName);
             case bool b:
-                return b ? CodexApprovalDecision.Accept : CodexApprovalDecision.Decline;
-            case string text when Enum.TryParse<CodexApprovalDecision>(text, ignoreCase: true, out var parsed):
-                return parsed;
+                return new(b ? CodexApprovalDecision.Accept : CodexApprovalDecision.Decline, null, HandlerName);
+            case string text when Enum.TryParse<CodexApprovalDecision>(text, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed):
+                return new(parsed, null, HandlerName);
+            case System.Collections.IDictionary or PSCustomObject when takesContent && PowerShellJson.ToNode(last) is JsonObject content:
+                // Answers (UserInput) or form values (McpElicitation): accepting with exactly that content.
+                return new(CodexApprovalDecision.Accept, content, HandlerName);
             default:
+                var expected = takesContent
+                    ? "Accept, AcceptForSession, Decline, Cancel, or a hashtable of " + (request.Kind == CodexApprovalKind.UserInput ? "answers by question id" : "form values by field name")
+                    : "Accept, AcceptForSession, Decline or Cancel";
                 WriteError(new ErrorRecord(
-                    new CodexException("CodexApprovalHandlerInvalidAnswer", $"The approval handler returned '{answer ?? "nothing"}'; expected Accept, AcceptForSession, Decline or Cancel. The request was declined."),
+                    new CodexException("CodexApprovalHandlerInvalidAnswer", $"The approval handler returned '{answer ?? "nothing"}'; expected {expected}. The request was declined."),
                     "CodexApprovalHandlerInvalidAnswer", ErrorCategory.InvalidResult, answer));
-                return CodexApprovalDecision.Decline;
+                return new(CodexApprovalDecision.Decline, null, HandlerName);
         }
     }
 }

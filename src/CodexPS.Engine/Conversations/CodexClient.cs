@@ -297,40 +297,6 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
         }
     }
 
-    async ValueTask IJsonRpcHandler.OnServerRequestAsync(JsonElement id, string method, JsonElement parameters, JsonElement message)
-    {
-        var kind = method switch
-        {
-            "item/commandExecution/requestApproval" => CodexApprovalKind.CommandExecution,
-            "item/fileChange/requestApproval" => CodexApprovalKind.FileChange,
-            _ => (CodexApprovalKind?)null,
-        };
-        var turn = FindByThreadId(parameters)?.ActiveTurn;
-        var timestamp = Json.UnixMs(message.Long("emittedAtMs")) ?? DateTimeOffset.Now;
-        if (kind is { } approvalKind)
-        {
-            var rpc = Rpc;
-            var request = new CodexApprovalRequest(approvalKind, parameters, turn?.ChangesFor(parameters.Str("itemId")) ?? Array.Empty<CodexFileChange>(),
-                decision => rpc.RespondAsync(id, CodexApprovalRequest.Answer(decision), CancellationToken.None));
-            if (turn is null)
-            {
-                await request.RespondAsync(CodexApprovalDecision.Decline, "CodexPS (no active turn)").ConfigureAwait(false);
-                return;
-            }
-
-            await turn.OnApprovalRequestAsync(method, parameters, timestamp, request).ConfigureAwait(false);
-            return;
-        }
-
-        // Requests CodexPS cannot answer are refused explicitly, so the runtime never waits for ever.
-        await Rpc.RespondErrorAsync(id, -32601, $"CodexPS does not handle '{method}'.", CancellationToken.None).ConfigureAwait(false);
-        AddWarning($"The runtime asked '{method}', which CodexPS does not handle; it was refused.");
-        if (turn is not null)
-        {
-            await turn.OnNotificationAsync(method, parameters, timestamp).ConfigureAwait(false);
-        }
-    }
-
     /// <summary>The conversation a message's threadId names; the last one found is tried first, without allocating.</summary>
     private CodexConversation? FindByThreadId(JsonElement parameters)
     {

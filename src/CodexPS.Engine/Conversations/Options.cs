@@ -17,7 +17,11 @@ public enum CodexApprovalPolicy
     Never,
 }
 
-/// <summary>Decides an approval request; runs on the consumer's side of the event stream, never on the reader.</summary>
+/// <summary>
+/// Decides an approval request; runs on the consumer's side of the event stream, never on the reader. To answer
+/// questions or a form with content, call the request's RespondWithContentAsync first: the decision returned
+/// afterwards is then ignored (only the first answer counts).
+/// </summary>
 public delegate Task<CodexApprovalDecision> CodexApprovalHandler(CodexApprovalRequest request, CancellationToken cancellationToken);
 
 /// <summary>An OpenAI-Responses-compatible model endpoint the runtime should use instead of its default.</summary>

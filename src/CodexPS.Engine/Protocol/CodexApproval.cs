@@ -1,3 +1,5 @@
+using System.Collections;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -5,8 +7,20 @@ namespace CodexPS.Engine.Protocol;
 
 public enum CodexApprovalKind
 {
+    /// <summary>Run a command (item/commandExecution/requestApproval).</summary>
     CommandExecution,
+
+    /// <summary>Apply a patch (item/fileChange/requestApproval).</summary>
     FileChange,
+
+    /// <summary>Extra sandbox permissions: paths to read or write, network access (item/permissions/requestApproval).</summary>
+    Permissions,
+
+    /// <summary>Questions the model asks the user (item/tool/requestUserInput).</summary>
+    UserInput,
+
+    /// <summary>An MCP server asks the user for input or to visit a URL (mcpServer/elicitation/request).</summary>
+    McpElicitation,
 }
 
 public enum CodexApprovalDecision
@@ -18,15 +32,17 @@ public enum CodexApprovalDecision
 }
 
 /// <summary>
-/// The runtime asks before it runs a command or applies a patch. Exactly one answer is sent; an
-/// unanswered request is declined (consent is never assumed).
+/// The runtime asks before it acts (a command, a patch, more permissions) or asks the user something (the
+/// model's questions, an MCP server's form). Exactly one answer is sent; an unanswered request is declined
+/// (consent is never assumed, and nothing is granted or answered on the user's behalf).
 /// </summary>
 public sealed class CodexApprovalRequest
 {
-    private readonly Func<CodexApprovalDecision, Task> _send;
+    private readonly Func<JsonNode, Task> _send;
+    private readonly JsonElement _permissions;
     private int _answered;
 
-    internal CodexApprovalRequest(CodexApprovalKind kind, JsonElement parameters, IReadOnlyList<CodexFileChange> changes, Func<CodexApprovalDecision, Task> send)
+    internal CodexApprovalRequest(CodexApprovalKind kind, JsonElement parameters, IReadOnlyList<CodexFileChange> changes, Func<JsonNode, Task> send)
     {
         Kind = kind;
         _send = send;
@@ -38,12 +54,45 @@ public sealed class CodexApprovalRequest
         Reason = parameters.Str("reason");
         GrantRoot = parameters.Str("grantRoot");
         Changes = changes;
+        Questions = Array.Empty<CodexUserInputQuestion>();
+        Fields = Array.Empty<CodexElicitationField>();
+        switch (kind)
+        {
+            case CodexApprovalKind.Permissions:
+                _permissions = parameters.Prop("permissions");
+                if (_permissions.ValueKind == JsonValueKind.Object)
+                {
+                    Permissions = _permissions.GetRawText();
+                    PermissionsSummary = CodexApprovalContent.DescribePermissions(_permissions);
+                }
+
+                break;
+            case CodexApprovalKind.UserInput:
+                Questions = parameters.Array("questions").Where(q => q.ValueKind == JsonValueKind.Object).Select(q => new CodexUserInputQuestion(q)).ToArray();
+                IsBlocking = parameters.Bool("isBlocking");
+                break;
+            case CodexApprovalKind.McpElicitation:
+                ServerName = parameters.Str("serverName");
+                Message = parameters.Str("message");
+                Mode = parameters.Str("mode");
+                Url = parameters.Str("url");
+                ElicitationId = parameters.Str("elicitationId");
+                var schema = parameters.Prop("requestedSchema");
+                if (schema.ValueKind == JsonValueKind.Object)
+                {
+                    RequestedSchema = schema.GetRawText();
+                    Fields = CodexApprovalContent.Fields(schema);
+                }
+
+                break;
+        }
     }
 
     public CodexApprovalKind Kind { get; }
 
     public string? ConversationId { get; }
 
+    /// <summary>The turn asking; for an MCP elicitation null when the runtime could not tell.</summary>
     public string? TurnId { get; }
 
     public string? ItemId { get; }
@@ -61,6 +110,38 @@ public sealed class CodexApprovalRequest
     /// <summary>The files the patch touches with their diffs (FileChange).</summary>
     public IReadOnlyList<CodexFileChange> Changes { get; }
 
+    /// <summary>The permission profile asked for, as the runtime's JSON (Permissions): fileSystem entries and network.</summary>
+    public string? Permissions { get; }
+
+    /// <summary>The permissions asked for in one line, e.g. "write /src/out; network" (Permissions).</summary>
+    public string? PermissionsSummary { get; }
+
+    /// <summary>The model's questions (UserInput); empty for other kinds.</summary>
+    public IReadOnlyList<CodexUserInputQuestion> Questions { get; }
+
+    /// <summary>Whether the runtime says the turn waits for the answer (UserInput).</summary>
+    public bool? IsBlocking { get; }
+
+    /// <summary>The MCP server that asks (McpElicitation).</summary>
+    public string? ServerName { get; }
+
+    /// <summary>What the MCP server says to the user (McpElicitation).</summary>
+    public string? Message { get; }
+
+    /// <summary>form (fill in Fields) or url (visit Url), as the runtime names it (McpElicitation).</summary>
+    public string? Mode { get; }
+
+    /// <summary>The page the server wants the user to visit (McpElicitation in url mode).</summary>
+    public string? Url { get; }
+
+    public string? ElicitationId { get; }
+
+    /// <summary>The JSON Schema of the form, as the server sent it (McpElicitation in form mode).</summary>
+    public string? RequestedSchema { get; }
+
+    /// <summary>The form's fields read from RequestedSchema (McpElicitation); empty for other kinds.</summary>
+    public IReadOnlyList<CodexElicitationField> Fields { get; }
+
     /// <summary>The answer sent, null while none has been.</summary>
     public CodexApprovalDecision? Decision { get; private set; }
 
@@ -69,8 +150,92 @@ public sealed class CodexApprovalRequest
 
     public bool IsAnswered => Volatile.Read(ref _answered) != 0;
 
-    /// <summary>Sends the decision; only the first call counts.</summary>
-    public async Task<bool> RespondAsync(CodexApprovalDecision decision, string decidedBy)
+    /// <summary>
+    /// Sends the decision; only the first answer counts. Accept without content grants what was asked
+    /// (Permissions), takes each question's first option, the one the model recommends (UserInput), or the
+    /// form's defaults (McpElicitation). Decline and Cancel grant and answer nothing.
+    /// </summary>
+    public Task<bool> RespondAsync(CodexApprovalDecision decision, string decidedBy)
+    {
+        return SendAsync(decision, BuildReply(decision, null), decidedBy);
+    }
+
+    /// <summary>
+    /// Accepts with content: question id → text or texts (UserInput), field name → value (McpElicitation).
+    /// Throws CodexException CodexApprovalAnswerInvalid, before anything is sent, when the content does not fit
+    /// the request; the request then stays unanswered.
+    /// </summary>
+    public Task<bool> RespondWithContentAsync(IDictionary content, string decidedBy)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        return RespondWithContentAsync(ToJsonObject(content), decidedBy);
+    }
+
+    /// <inheritdoc cref="RespondWithContentAsync(IDictionary, string)"/>
+    public Task<bool> RespondWithContentAsync(JsonObject content, string decidedBy)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        return SendAsync(CodexApprovalDecision.Accept, BuildReply(CodexApprovalDecision.Accept, content), decidedBy);
+    }
+
+    public override string ToString() => Kind switch
+    {
+        CodexApprovalKind.CommandExecution => $"run '{Command}' in {Cwd}",
+        CodexApprovalKind.FileChange => "apply changes to " + string.Join(", ", Changes.Select(c => c.Path)),
+        CodexApprovalKind.Permissions => $"grant {PermissionsSummary ?? "nothing"}" + (Reason is null ? string.Empty : $" ({Reason})"),
+        CodexApprovalKind.UserInput => Questions.Count == 0 ? "no questions" : string.Join(" | ", Questions.Select(q => q.ToString())),
+        _ => $"{ServerName ?? "an MCP server"}: {Message}" + (Url is null ? string.Empty : $" ({Url})"),
+    };
+
+    /// <summary>The reply the runtime expects for this kind of request; throws CodexApprovalAnswerInvalid when content does not fit.</summary>
+    internal JsonObject BuildReply(CodexApprovalDecision decision, JsonObject? content)
+    {
+        var accept = decision is CodexApprovalDecision.Accept or CodexApprovalDecision.AcceptForSession;
+        switch (Kind)
+        {
+            case CodexApprovalKind.Permissions:
+                RefuseContent(content);
+                if (!accept || _permissions.ValueKind != JsonValueKind.Object)
+                {
+                    return new JsonObject { ["permissions"] = new JsonObject() };
+                }
+
+                return new JsonObject
+                {
+                    ["permissions"] = JsonNode.Parse(_permissions.GetRawText()),
+                    ["scope"] = decision == CodexApprovalDecision.AcceptForSession ? "session" : "turn",
+                };
+            case CodexApprovalKind.UserInput:
+                return new JsonObject { ["answers"] = accept ? UserInputAnswers(content) : new JsonObject() };
+            case CodexApprovalKind.McpElicitation:
+                if (!accept)
+                {
+                    return new JsonObject { ["action"] = decision == CodexApprovalDecision.Cancel ? "cancel" : "decline" };
+                }
+
+                var reply = new JsonObject { ["action"] = "accept" };
+                if (ElicitationContent(content) is { } form)
+                {
+                    reply["content"] = form;
+                }
+
+                return reply;
+            default:
+                RefuseContent(content);
+                return new JsonObject
+                {
+                    ["decision"] = decision switch
+                    {
+                        CodexApprovalDecision.Accept => "accept",
+                        CodexApprovalDecision.AcceptForSession => "acceptForSession",
+                        CodexApprovalDecision.Cancel => "cancel",
+                        _ => "decline",
+                    },
+                };
+        }
+    }
+
+    private async Task<bool> SendAsync(CodexApprovalDecision decision, JsonNode reply, string decidedBy)
     {
         if (Interlocked.Exchange(ref _answered, 1) != 0)
         {
@@ -79,23 +244,119 @@ public sealed class CodexApprovalRequest
 
         Decision = decision;
         DecidedBy = decidedBy;
-        await _send(decision).ConfigureAwait(false);
+        await _send(reply).ConfigureAwait(false);
         return true;
     }
 
-    public override string ToString() => Kind == CodexApprovalKind.CommandExecution
-        ? $"run '{Command}' in {Cwd}"
-        : "apply changes to " + string.Join(", ", Changes.Select(c => c.Path));
-
-    internal static JsonObject Answer(CodexApprovalDecision decision) => new()
+    private void RefuseContent(JsonObject? content)
     {
-        ["decision"] = decision switch
+        if (content is not null)
         {
-            CodexApprovalDecision.Accept => "accept",
-            CodexApprovalDecision.AcceptForSession => "acceptForSession",
-            CodexApprovalDecision.Cancel => "cancel",
-            _ => "decline",
-        },
+            throw CodexApprovalContent.Invalid($"A {Kind} request is answered with a decision only (Accept, AcceptForSession, Decline or Cancel), not with content.");
+        }
+    }
+
+    private JsonObject UserInputAnswers(JsonObject? content)
+    {
+        var answers = new JsonObject();
+        if (content is null)
+        {
+            // Like pressing Enter at each choice: the model lists its recommendation first. Free-text questions stay unanswered.
+            foreach (var question in Questions.Where(q => q.Options.Count > 0))
+            {
+                answers[question.Id] = new JsonObject { ["answers"] = new JsonArray(question.Options[0].Label) };
+            }
+
+            return answers;
+        }
+
+        foreach (var (key, value) in content)
+        {
+            var question = Questions.FirstOrDefault(q => q.Id == key)
+                ?? Questions.FirstOrDefault(q => string.Equals(q.Id, key, StringComparison.OrdinalIgnoreCase))
+                ?? throw CodexApprovalContent.Invalid($"The model asked no question '{key}'; its questions are {string.Join(", ", Questions.Select(q => q.Id))}.");
+            if (question.ToAnswers(value) is { } list)
+            {
+                answers[question.Id] = new JsonObject { ["answers"] = list };
+            }
+        }
+
+        return answers;
+    }
+
+    private JsonObject? ElicitationContent(JsonObject? content)
+    {
+        if (Mode == "url")
+        {
+            if (content is { Count: > 0 })
+            {
+                throw CodexApprovalContent.Invalid($"The MCP server '{ServerName}' asks to visit a URL; accept or decline it, there is no form to fill in.");
+            }
+
+            return null;
+        }
+
+        var form = new JsonObject();
+        if (Fields.Count == 0)
+        {
+            // A schema CodexPS cannot read: the content goes as given.
+            foreach (var (key, value) in content ?? new JsonObject())
+            {
+                form[key] = value?.DeepClone();
+            }
+
+            return form;
+        }
+
+        foreach (var (key, value) in content ?? new JsonObject())
+        {
+            var field = Fields.FirstOrDefault(f => f.Name == key)
+                ?? Fields.FirstOrDefault(f => string.Equals(f.Name, key, StringComparison.OrdinalIgnoreCase))
+                ?? throw CodexApprovalContent.Invalid($"The form of MCP server '{ServerName}' has no field '{key}'; its fields are {string.Join(", ", Fields.Select(f => f.Name))}.");
+            if (field.Coerce(value) is { } coerced)
+            {
+                form[field.Name] = coerced;
+            }
+        }
+
+        foreach (var field in Fields.Where(f => !form.ContainsKey(f.Name)))
+        {
+            if (field.DefaultNode is { } fallback)
+            {
+                form[field.Name] = fallback;
+            }
+            else if (field.IsRequired && content is not null)
+            {
+                throw CodexApprovalContent.Invalid($"The form of MCP server '{ServerName}' needs a value for '{field.Name}'.");
+            }
+        }
+
+        return form;
+    }
+
+    private static JsonObject ToJsonObject(IDictionary content)
+    {
+        var result = new JsonObject();
+        foreach (DictionaryEntry entry in content)
+        {
+            result[Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? string.Empty] = ToNode(entry.Value);
+        }
+
+        return result;
+    }
+
+    private static JsonNode? ToNode(object? value) => value switch
+    {
+        null => null,
+        JsonNode node => node.DeepClone(),
+        JsonElement element => JsonNode.Parse(element.GetRawText()),
+        string text => JsonValue.Create(text),
+        bool flag => JsonValue.Create(flag),
+        int or long or short or byte => JsonValue.Create(Convert.ToInt64(value, CultureInfo.InvariantCulture)),
+        double or float or decimal => JsonValue.Create(Convert.ToDouble(value, CultureInfo.InvariantCulture)),
+        IDictionary dictionary => ToJsonObject(dictionary),
+        IEnumerable list => new JsonArray(list.Cast<object?>().Select(ToNode).ToArray()),
+        _ => JsonValue.Create(Convert.ToString(value, CultureInfo.InvariantCulture)),
     };
 }
 
@@ -111,5 +372,13 @@ public sealed class ApprovalRequestedEvent : CodexEvent
 
     public CodexApprovalDecision? Decision => Request.Decision;
 
-    public override string Summary => $"approval: {ItemEvent.OneLine(Request.ToString())}" + (Request.Decision is { } d ? $" → {d}" : string.Empty);
+    public override string Summary => Label(Request.Kind) + ItemEvent.OneLine(Request.ToString()) + (Request.Decision is { } d ? $" → {d}" : string.Empty);
+
+    private static string Label(CodexApprovalKind kind) => kind switch
+    {
+        CodexApprovalKind.Permissions => "permissions: ",
+        CodexApprovalKind.UserInput => "question: ",
+        CodexApprovalKind.McpElicitation => "elicitation: ",
+        _ => "approval: ",
+    };
 }

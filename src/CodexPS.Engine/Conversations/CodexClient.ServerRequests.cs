@@ -1,0 +1,61 @@
+using System.Text.Json;
+using CodexPS.Engine.Protocol;
+using CodexPS.Engine.Rpc;
+
+namespace CodexPS.Engine.Conversations;
+
+/// <summary>Requests the runtime sends to CodexPS: approvals, permissions, the model's questions and MCP elicitations.</summary>
+public sealed partial class CodexClient
+{
+    /// <summary>The kind of request a method carries; null for methods CodexPS does not answer.</summary>
+    internal static CodexApprovalKind? ApprovalKindOf(string method) => method switch
+    {
+        "item/commandExecution/requestApproval" => CodexApprovalKind.CommandExecution,
+        "item/fileChange/requestApproval" => CodexApprovalKind.FileChange,
+        "item/permissions/requestApproval" => CodexApprovalKind.Permissions,
+        "item/tool/requestUserInput" => CodexApprovalKind.UserInput,
+        "mcpServer/elicitation/request" => CodexApprovalKind.McpElicitation,
+        _ => null,
+    };
+
+    async ValueTask IJsonRpcHandler.OnServerRequestAsync(JsonElement id, string method, JsonElement parameters, JsonElement message)
+    {
+        var turn = FindByThreadId(parameters)?.ActiveTurn;
+        var timestamp = Json.UnixMs(message.Long("emittedAtMs")) ?? DateTimeOffset.Now;
+        if (ApprovalKindOf(method) is { } kind)
+        {
+            var rpc = Rpc;
+            var changes = kind == CodexApprovalKind.FileChange ? turn?.ChangesFor(parameters.Str("itemId")) : null;
+            var request = new CodexApprovalRequest(kind, parameters, changes ?? Array.Empty<CodexFileChange>(),
+                reply => rpc.RespondAsync(id, reply, CancellationToken.None));
+            try
+            {
+                if (turn is null)
+                {
+                    // Nobody could be asked: the runtime (or the MCP server behind it) hears a decline rather than waiting.
+                    await request.RespondAsync(CodexApprovalDecision.Decline, "CodexPS (no active turn)").ConfigureAwait(false);
+                    AddWarning($"Declined: {kind} request '{ItemEvent.OneLine(request.ToString())}' arrived outside a turn run by CodexPS.");
+                    return;
+                }
+
+                await turn.OnApprovalRequestAsync(method, parameters, timestamp, request).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!request.IsAnswered && ex is not OutOfMemoryException)
+            {
+                // Whatever went wrong here, the runtime must not wait for an answer that will never come.
+                await request.RespondAsync(CodexApprovalDecision.Decline, "CodexPS (failed to route the request)").ConfigureAwait(false);
+                throw;
+            }
+
+            return;
+        }
+
+        // Requests CodexPS cannot answer are refused explicitly, so the runtime never waits for ever.
+        await Rpc.RespondErrorAsync(id, -32601, $"CodexPS does not handle '{method}'.", CancellationToken.None).ConfigureAwait(false);
+        AddWarning($"The runtime asked '{method}', which CodexPS does not handle; it was refused.");
+        if (turn is not null)
+        {
+            await turn.OnNotificationAsync(method, parameters, timestamp).ConfigureAwait(false);
+        }
+    }
+}
