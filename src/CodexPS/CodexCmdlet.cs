@@ -61,9 +61,12 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>The named runtime this command uses (a -Runtime parameter); null: the default one.</summary>
+    protected virtual string? RuntimeName => null;
+
     protected CodexClient GetClient()
     {
-        var client = ModuleState.GetOrStart(CancellationToken);
+        var client = ModuleState.GetOrStart(RuntimeName, CancellationToken);
         ListenToProtocol(client);
         WriteClientWarnings(client);
         return client;

@@ -43,9 +43,17 @@ public sealed class CodexStatus
 
     public IReadOnlyCollection<CodexConversation> Conversations { get; private init; } = Array.Empty<CodexConversation>();
 
-    internal static CodexStatus Capture(CancellationToken cancellationToken)
+    /// <summary>The runtime's name (Connect-Codex -Name).</summary>
+    public string Name { get; private init; } = ModuleState.DefaultRuntime;
+
+    /// <summary>The session's lifecycle events, for Register-ObjectEvent -EventName ConversationEvent.</summary>
+    public CodexLifecycleEvents Events => ModuleState.Events;
+
+    internal static CodexStatus Capture(CancellationToken cancellationToken) => Capture(null, cancellationToken);
+
+    internal static CodexStatus Capture(string? name, CancellationToken cancellationToken)
     {
-        var client = ModuleState.Client;
+        var client = ModuleState.ClientFor(name);
         var moduleVersion = typeof(CodexStatus).Assembly.GetName().Version?.ToString(3);
         if (client is null)
         {
@@ -59,12 +67,13 @@ public sealed class CodexStatus
                 // Not installed: the path stays unknown.
             }
 
-            return new CodexStatus { CodexPath = path, ModuleVersion = moduleVersion };
+            return new CodexStatus { Name = name ?? ModuleState.DefaultRuntime, CodexPath = path, ModuleVersion = moduleVersion };
         }
 
         var running = client.State == CodexRuntimeState.Running;
         return new CodexStatus
         {
+            Name = client.Name,
             CodexPath = client.Location.Path,
             CodexVersion = client.RuntimeVersion,
             ModuleVersion = moduleVersion,

@@ -1,3 +1,4 @@
+using CodexPS.Engine;
 using System.Management.Automation;
 using CodexPS.Engine.Conversations;
 
@@ -25,19 +26,24 @@ public abstract class ConversationTurnCmdlet : CodexTurnCmdlet
 
     internal static CodexConversation? Resolve(PSCmdlet cmdlet, CodexConversation? conversation, string? id)
     {
-        if (conversation is not null)
-        {
-            return conversation;
-        }
-
-        var found = id is null ? null : ModuleState.Client?.FindConversation(id);
+        var found = conversation ?? (id is null ? null : ModuleState.FindConversation(id));
         if (found is null)
         {
             cmdlet.WriteError(NewError("CodexConversationNotFound", ErrorCategory.ObjectNotFound, id,
                 $"No conversation with id '{id}' is loaded in this session's codex runtime."));
+            return null;
         }
 
-        return found;
+        try
+        {
+            // A conversation whose runtime died is resumed in a new runtime before it is used.
+            return ModuleState.Recover(found, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is CodexException or AggregateException or IOException)
+        {
+            cmdlet.WriteError(ToErrorRecord(ex, found));
+            return null;
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Runtime.CompilerServices;
+using CodexPS.Engine;
 using CodexPS.Engine.Conversations;
 using CodexPS.Engine.Mock;
 
@@ -33,6 +34,24 @@ internal sealed class ConnectSettings
 
     /// <summary>A file every protocol line is appended to, secrets redacted.</summary>
     public string? LogPath { get; init; }
+
+    /// <summary>The runtime's name (Connect-Codex -Name); several named runtimes can run at once.</summary>
+    public string Name { get; init; } = ModuleState.DefaultRuntime;
+
+    public int? MaxConversations { get; init; }
+
+    public TimeSpan? IdleTimeout { get; init; }
+}
+
+/// <summary>
+/// The module's lifecycle events of every runtime it runs, in one place that outlives reconnects:
+/// Register-ObjectEvent -InputObject (Get-CodexStatus).Events -EventName ConversationEvent.
+/// </summary>
+public sealed class CodexLifecycleEvents
+{
+    public event EventHandler<CodexConversationEventArgs>? ConversationEvent;
+
+    internal void Forward(object? sender, CodexConversationEventArgs e) => ConversationEvent?.Invoke(sender, e);
 }
 
 /// <summary>
@@ -44,48 +63,109 @@ internal static class ModuleState
     private static readonly object Gate = new();
     private static readonly ConcurrentDictionary<MockModelServer, byte> Mocks = new();
     private static readonly ConditionalWeakTable<CodexConversation, ScriptBlock> Handlers = new();
-    private static CodexClient? _client;
-    private static ConnectSettings _settings = new();
+    public const string DefaultRuntime = "default";
+    private static readonly Dictionary<string, (CodexClient? Client, ConnectSettings Settings)> Runtimes = new(StringComparer.OrdinalIgnoreCase);
     private static string? _generatedHome;
 
     public static string ModuleDirectory { get; } = Path.GetDirectoryName(typeof(ModuleState).Assembly.Location) ?? AppContext.BaseDirectory;
 
-    public static CodexClient? Client
+    /// <summary>Every lifecycle event of every runtime of this session.</summary>
+    public static CodexLifecycleEvents Events { get; } = new();
+
+    /// <summary>The default runtime's client.</summary>
+    public static CodexClient? Client => ClientFor(DefaultRuntime);
+
+    public static ConnectSettings Settings => SettingsFor(DefaultRuntime);
+
+    public static CodexClient? ClientFor(string? name)
+    {
+        lock (Gate)
+        {
+            return Runtimes.TryGetValue(name ?? DefaultRuntime, out var entry) ? entry.Client : null;
+        }
+    }
+
+    public static ConnectSettings SettingsFor(string? name)
+    {
+        lock (Gate)
+        {
+            return Runtimes.TryGetValue(name ?? DefaultRuntime, out var entry) ? entry.Settings : new ConnectSettings { Name = name ?? DefaultRuntime };
+        }
+    }
+
+    /// <summary>The named runtimes with a client (running or not), the default first.</summary>
+    public static IReadOnlyList<(string Name, CodexClient Client)> AllClients
     {
         get
         {
             lock (Gate)
             {
-                return _client;
+                return Runtimes.Where(r => r.Value.Client is not null)
+                    .OrderBy(r => r.Key.Equals(DefaultRuntime, StringComparison.OrdinalIgnoreCase) ? 0 : 1).ThenBy(r => r.Key, StringComparer.OrdinalIgnoreCase)
+                    .Select(r => (r.Key, r.Value.Client!)).ToArray();
             }
         }
     }
 
-    public static ConnectSettings Settings
+    /// <summary>A conversation loaded in any runtime of this session.</summary>
+    public static CodexConversation? FindConversation(string id)
     {
-        get
+        foreach (var (_, client) in AllClients)
         {
-            lock (Gate)
+            if (client.FindConversation(id) is { } found)
             {
-                return _settings;
+                return found;
             }
         }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A conversation whose runtime died (or was replaced after dying) is resumed in a running runtime of the same
+    /// name, started with the same settings when needed; the same object is returned, bound to the new runtime.
+    /// </summary>
+    public static CodexConversation Recover(CodexConversation conversation, CancellationToken cancellationToken)
+    {
+        if (conversation.State != CodexConversationState.Detached && conversation.Client.State == CodexRuntimeState.Running)
+        {
+            return conversation;
+        }
+
+        if (conversation.Client.State == CodexRuntimeState.Stopped && conversation.State != CodexConversationState.Detached)
+        {
+            // Stopped on purpose (Disconnect-Codex): nothing to recover.
+            return conversation;
+        }
+
+        var client = GetOrStart(conversation.Client.Name, cancellationToken);
+        client.AdoptAsync(conversation, cancellationToken).WaitAsync(cancellationToken).GetAwaiter().GetResult();
+        return conversation;
     }
 
     public static IReadOnlyCollection<MockModelServer> MockProviders => Mocks.Keys.ToArray();
 
     /// <summary>The running client, or a new one started with the last Connect-Codex settings (or defaults).</summary>
-    public static CodexClient GetOrStart(CancellationToken cancellationToken)
+    public static CodexClient GetOrStart(CancellationToken cancellationToken) => GetOrStart(DefaultRuntime, cancellationToken);
+
+    /// <summary>The named runtime's running client, or a new one started with its last settings (defaults for the default runtime).</summary>
+    public static CodexClient GetOrStart(string? name, CancellationToken cancellationToken)
     {
+        name ??= DefaultRuntime;
         lock (Gate)
         {
-            if (_client is { State: CodexRuntimeState.Running } running)
+            if (Runtimes.TryGetValue(name, out var entry) && entry.Client is { State: CodexRuntimeState.Running } running)
             {
                 return running;
             }
+
+            if (!Runtimes.ContainsKey(name) && !name.Equals(DefaultRuntime, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new CodexException("CodexRuntimeNotFound", $"No runtime named '{name}' was connected in this session; start it with Connect-Codex -Name {name}.");
+            }
         }
 
-        return Connect(Settings, cancellationToken);
+        return Connect(SettingsFor(name), cancellationToken);
     }
 
     /// <summary>Starts a runtime with these settings, replacing (and stopping) the current one.</summary>
@@ -103,6 +183,9 @@ internal static class ModuleState
         }
 
         options.LogPath = settings.LogPath;
+        options.Name = settings.Name;
+        options.MaxConversations = settings.MaxConversations;
+        options.IdleTimeout = settings.IdleTimeout;
         options.SearchRoots.Add(ModuleDirectory);
         options.CodexHome = settings.CodexHome;
         if (settings.MockProvider is { } mock)
@@ -142,12 +225,12 @@ internal static class ModuleState
         }
 
         var client = CodexClient.StartAsync(options, cancellationToken).WaitAsync(cancellationToken).GetAwaiter().GetResult();
+        client.ConversationEvent += Events.Forward;
         CodexClient? previous;
         lock (Gate)
         {
-            previous = _client;
-            _client = client;
-            _settings = settings;
+            previous = Runtimes.TryGetValue(settings.Name, out var entry) ? entry.Client : null;
+            Runtimes[settings.Name] = (client, settings);
         }
 
         if (previous is not null)
@@ -158,17 +241,33 @@ internal static class ModuleState
         return client;
     }
 
-    public static void Disconnect()
+    /// <summary>Stops the named runtime (the default one when null) and forgets its settings.</summary>
+    public static void Disconnect(string? name = null)
     {
         CodexClient? previous;
         lock (Gate)
         {
-            previous = _client;
-            _client = null;
-            _settings = new ConnectSettings();
+            name ??= DefaultRuntime;
+            previous = Runtimes.TryGetValue(name, out var entry) ? entry.Client : null;
+            Runtimes.Remove(name);
         }
 
         previous?.DisposeAsync().AsTask().Wait(5000, CancellationToken.None);
+    }
+
+    /// <summary>Stops every runtime of the session.</summary>
+    public static void DisconnectAll()
+    {
+        string[] names;
+        lock (Gate)
+        {
+            names = Runtimes.Keys.ToArray();
+        }
+
+        foreach (var name in names)
+        {
+            Disconnect(name);
+        }
     }
 
     public static void AddMock(MockModelServer mock) => Mocks[mock] = 0;
@@ -195,7 +294,7 @@ internal static class ModuleState
     {
         try
         {
-            Disconnect();
+            DisconnectAll();
         }
         finally
         {
@@ -203,6 +302,7 @@ internal static class ModuleState
             {
                 RemoveMock(mock);
             }
+
         }
     }
 

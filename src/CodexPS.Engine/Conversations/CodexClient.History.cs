@@ -133,7 +133,7 @@ public sealed partial class CodexClient
     public async Task ArchiveThreadAsync(string threadId, CancellationToken cancellationToken)
     {
         await ThreadRequestAsync("thread/archive", threadId, null, cancellationToken).ConfigureAwait(false);
-        _conversations.TryRemove(threadId, out _);
+        Unregistered(threadId, "archived");
     }
 
     public async Task<CodexThreadInfo> UnarchiveThreadAsync(string threadId, CancellationToken cancellationToken)
@@ -146,12 +146,13 @@ public sealed partial class CodexClient
     public async Task DeleteThreadAsync(string threadId, CancellationToken cancellationToken)
     {
         await ThreadRequestAsync("thread/delete", threadId, null, cancellationToken).ConfigureAwait(false);
-        _conversations.TryRemove(threadId, out _);
+        Unregistered(threadId, "deleted");
     }
 
     /// <summary>Forks a saved thread into a new live conversation that carries its history.</summary>
     public async Task<CodexConversation> ForkConversationAsync(string threadId, CodexConversationOptions options, CancellationToken cancellationToken)
     {
+        EnsureCapacity();
         var parameters = options.ToThreadParameters(options.Model, options.WorkingDirectory);
         parameters["excludeTurns"] = true;
 
@@ -159,6 +160,7 @@ public sealed partial class CodexClient
         var answer = await ThreadRequestAsync("thread/fork", threadId, parameters, cancellationToken).ConfigureAwait(false);
         var conversation = new CodexConversation(this, answer, options);
         _conversations[conversation.Id] = conversation;
+        Registered(conversation, CodexConversationEventKind.ConversationCreated, "forked from " + threadId);
         return conversation;
     }
 
@@ -170,9 +172,16 @@ public sealed partial class CodexClient
             return loaded;
         }
 
+        EnsureCapacity();
         var answer = await ThreadRequestAsync("thread/resume", threadId, new JsonObject { ["excludeTurns"] = true }, cancellationToken).ConfigureAwait(false);
         var conversation = new CodexConversation(this, answer, new CodexConversationOptions());
-        return _conversations.GetOrAdd(conversation.Id, conversation);
+        var added = _conversations.GetOrAdd(conversation.Id, conversation);
+        if (ReferenceEquals(added, conversation))
+        {
+            Registered(conversation, CodexConversationEventKind.ConversationResumed, "resumed from the saved history");
+        }
+
+        return added;
     }
 
     /// <summary>

@@ -124,6 +124,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
             client.UserAgent = answer.Str("userAgent");
             client.RuntimeVersion = ParseVersion(client.UserAgent);
             await client._rpc.NotifyAsync("initialized", null, cancellationToken).ConfigureAwait(false);
+            client.StartIdleWatch();
         }
         catch (TimeoutException)
         {
@@ -148,12 +149,14 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
     public async Task<CodexConversation> StartConversationAsync(CodexConversationOptions options, CancellationToken cancellationToken)
     {
         EnsureRunning();
+        EnsureCapacity();
         var parameters = options.ToThreadParameters(
             options.Model ?? _options.ModelProvider?.DefaultModel,
             options.WorkingDirectory ?? _options.WorkingDirectory ?? Environment.CurrentDirectory);
         var answer = await Rpc.RequestAsync("thread/start", parameters, cancellationToken).ConfigureAwait(false);
         var conversation = new CodexConversation(this, answer, options);
         _conversations[conversation.Id] = conversation;
+        Registered(conversation, CodexConversationEventKind.ConversationCreated, "started");
         return conversation;
     }
 
@@ -189,6 +192,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         var previous = (CodexRuntimeState)Interlocked.Exchange(ref _state, (int)CodexRuntimeState.Stopped);
+        StopIdleWatch();
         var stopped = new CodexException("CodexRuntimeStopped", "The codex runtime serving this conversation was stopped (Disconnect-Codex or a new Connect-Codex).");
         if (previous == CodexRuntimeState.Running)
         {
@@ -333,10 +337,13 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
         }
 
         ExitError = error;
+        StopIdleWatch();
         foreach (var conversation in _conversations.Values)
         {
             conversation.ActiveTurn?.Fail(error);
         }
+
+        DetachConversations(error);
 
         Exited?.Invoke(this, error);
     }

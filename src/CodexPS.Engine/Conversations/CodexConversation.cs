@@ -12,6 +12,8 @@ public sealed class CodexConversation
     private CodexConversationSettings _pending = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CodexTurnDiff> _diffs = new(StringComparer.Ordinal);
     private CodexTurnDiff? _lastDiff;
+    private int _state = (int)CodexConversationState.Active;
+    private long _lastActivityTicks = DateTimeOffset.UtcNow.UtcTicks;
 
     internal CodexConversation(CodexClient client, JsonElement startAnswer, CodexConversationOptions options)
     {
@@ -30,7 +32,15 @@ public sealed class CodexConversation
         ApprovalHandler = options.ApprovalHandler;
     }
 
-    public CodexClient Client { get; }
+    /// <summary>The runtime the conversation is loaded in; after a recovery, the new one.</summary>
+    public CodexClient Client { get; private set; }
+
+    /// <summary>Active, Inactive (unloaded as idle), Detached (its runtime died) or Removed.</summary>
+    public CodexConversationState State => (CodexConversationState)Volatile.Read(ref _state);
+
+    /// <summary>When a turn last started or ended (or the conversation was loaded).</summary>
+    public DateTimeOffset LastActivity => new(Volatile.Read(ref _lastActivityTicks), TimeSpan.Zero);
+
 
     public string Id { get; }
 
@@ -71,6 +81,8 @@ public sealed class CodexConversation
         }
 
         Client.EnsureRunning();
+        Touch();
+        await Client.EnsureLoadedAsync(this, cancellationToken).ConfigureAwait(false);
         options ??= new CodexTurnOptions();
         var input = Input(prompt, options.Images);
         var turn = new CodexTurn(this, options, Client.Options.EventBufferCapacity);
@@ -167,6 +179,8 @@ public sealed class CodexConversation
     {
         ArgumentNullException.ThrowIfNull(target);
         Client.EnsureRunning();
+        Touch();
+        await Client.EnsureLoadedAsync(this, cancellationToken).ConfigureAwait(false);
         var turn = new CodexTurn(this, options ?? new CodexTurnOptions(), Client.Options.EventBufferCapacity);
         lock (_turnLock)
         {
@@ -287,7 +301,37 @@ public sealed class CodexConversation
     internal void TurnEnded(CodexTurn turn)
     {
         Interlocked.CompareExchange(ref _activeTurn, null, turn);
+        Touch();
     }
+
+    internal void Touch() => Volatile.Write(ref _lastActivityTicks, DateTimeOffset.UtcNow.UtcTicks);
+
+    /// <summary>Active → Inactive, only while no turn runs; false when it was not active or a turn runs.</summary>
+    internal bool TryMarkInactive()
+    {
+        lock (_turnLock)
+        {
+            return _activeTurn is null
+                && Interlocked.CompareExchange(ref _state, (int)CodexConversationState.Inactive, (int)CodexConversationState.Active) == (int)CodexConversationState.Active;
+        }
+    }
+
+    internal bool MarkDetached() =>
+        Interlocked.Exchange(ref _state, (int)CodexConversationState.Detached) != (int)CodexConversationState.Detached;
+
+    internal void MarkRemoved() => Volatile.Write(ref _state, (int)CodexConversationState.Removed);
+
+    /// <summary>Loaded (again) in a runtime: after an idle unload, or in a new runtime after the old one died.</summary>
+    internal void Rebind(CodexClient client, JsonElement resumeAnswer)
+    {
+        Client = client;
+        Model = resumeAnswer.Str("model") ?? Model;
+        WorkingDirectory = resumeAnswer.Str("cwd") ?? WorkingDirectory;
+        ReasoningEffort = resumeAnswer.Str("reasoningEffort") ?? ReasoningEffort;
+        Volatile.Write(ref _state, (int)CodexConversationState.Active);
+        Touch();
+    }
+
 
     public override string ToString() => Id;
 }

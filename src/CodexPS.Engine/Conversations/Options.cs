@@ -73,6 +73,15 @@ public sealed class CodexClientOptions
     /// <summary>A file every protocol line is appended to, secrets redacted.</summary>
     public string? LogPath { get; set; }
 
+    /// <summary>A name for this runtime when a session runs several (one per CODEX_HOME or tenant).</summary>
+    public string Name { get; set; } = "default";
+
+    /// <summary>The most conversations loaded at once; one more is refused with MaxConversationsExceeded. Null: no limit.</summary>
+    public int? MaxConversations { get; set; }
+
+    /// <summary>Conversations without activity for this long are unloaded from the runtime (they stay resumable). Null: never.</summary>
+    public TimeSpan? IdleTimeout { get; set; }
+
     /// <summary>Capacity of each turn's event channel; the reader waits when it is full.</summary>
     public int EventBufferCapacity { get; set; } = 1024;
 }

@@ -63,6 +63,26 @@ public sealed class ConnectCodexCommand : CodexCmdlet
     public string? LogPath { get; set; }
 
 
+    /// <summary>A name for this runtime: several named runtimes can run at once (one per CODEX_HOME or tenant); -Runtime on other commands picks one.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ValidatePattern("^[A-Za-z0-9_.-]+$")]
+    public string Name { get; set; } = ModuleState.DefaultRuntime;
+
+    /// <summary>The most conversations loaded at once; one more is refused with MaxConversationsExceeded.</summary>
+    [Parameter]
+    [ValidateRange(1, 100000)]
+    public int MaxConversations { get; set; }
+
+    /// <summary>Unloads conversations idle for this many seconds (they stay resumable; the next turn loads them again).</summary>
+    [Parameter]
+    [ValidateRange(0.05, 86400 * 30)]
+    public double IdleTimeoutSec { get; set; }
+
+    /// <summary>Runs for every lifecycle event of the session's conversations ($EventArgs.Kind, $EventArgs.ConversationId, $EventArgs.Message).</summary>
+    [Parameter]
+    public ScriptBlock? OnEvent { get; set; }
+
     /// <summary>Writes the runtime's status.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -114,13 +134,21 @@ public sealed class ConnectCodexCommand : CodexCmdlet
             Model = Model,
             WorkingDirectory = SessionState.Path.GetUnresolvedProviderPathFromPSPath(WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath),
             LogPath = logPath,
+            Name = Name,
+            MaxConversations = MaxConversations > 0 ? MaxConversations : null,
+            IdleTimeout = IdleTimeoutSec > 0 ? TimeSpan.FromSeconds(IdleTimeoutSec) : null,
             RequestTimeout = RequestTimeoutSec > 0 ? TimeSpan.FromSeconds(RequestTimeoutSec) : null,
         };
 
         var what = MockProvider is not null ? $"codex app-server with the mock model at {MockProvider.BaseUrl}"
             : BaseUrl is not null ? $"codex app-server with the model endpoint {BaseUrl}"
             : "codex app-server";
-        if (!ShouldProcess(what, ModuleState.Client is null ? "Start" : "Replace the running runtime with"))
+        if (!Name.Equals(ModuleState.DefaultRuntime, StringComparison.OrdinalIgnoreCase))
+        {
+            what += $" named '{Name}'";
+        }
+
+        if (!ShouldProcess(what, ModuleState.ClientFor(Name) is null ? "Start" : "Replace the running runtime with"))
         {
             return;
         }
@@ -128,11 +156,20 @@ public sealed class ConnectCodexCommand : CodexCmdlet
         try
         {
             var client = ModuleState.Connect(settings, CancellationToken);
+            if (OnEvent is not null)
+            {
+                // PowerShell's own event subscription: the action runs in this session's event queue, not on the reader.
+                InvokeCommand.InvokeScript(
+                    "param($source, $action) Get-EventSubscriber -SourceIdentifier CodexPS.OnEvent -ErrorAction Ignore | Unregister-Event; " +
+                    "$null = Register-ObjectEvent -InputObject $source -EventName ConversationEvent -SourceIdentifier CodexPS.OnEvent -Action $action",
+                    false, System.Management.Automation.Runspaces.PipelineResultTypes.None, null, ModuleState.Events, OnEvent);
+            }
+
             WriteClientWarnings(client);
             WriteVerbose($"codex {client.RuntimeVersion} (pid {client.ProcessId}) from {client.Location.Path} [{client.Location.Source}], CODEX_HOME {client.CodexHome}.");
             if (PassThru)
             {
-                WriteObject(CodexStatus.Capture(CancellationToken));
+                WriteObject(CodexStatus.Capture(Name, CancellationToken));
             }
         }
         catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)

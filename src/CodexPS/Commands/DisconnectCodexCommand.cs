@@ -2,23 +2,38 @@ using System.Management.Automation;
 
 namespace CodexPS.Commands;
 
-/// <summary>Stops the session's codex runtime; its conversations can no longer be used.</summary>
-[Cmdlet(VerbsCommunications.Disconnect, "Codex", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+/// <summary>Stops the session's codex runtime (or a named one, or all); its conversations can no longer be used.</summary>
+[Cmdlet(VerbsCommunications.Disconnect, "Codex", DefaultParameterSetName = NameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(void))]
 public sealed class DisconnectCodexCommand : CodexCmdlet
 {
-    protected override void EndProcessing()
+    private const string NameSet = "Name";
+
+    /// <summary>The runtime to stop (Connect-Codex -Name); default: the default runtime.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = ModuleState.DefaultRuntime;
+
+    /// <summary>Stops every runtime of the session.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "All")]
+    public SwitchParameter All { get; set; }
+
+    protected override void ProcessRecord()
     {
-        var client = ModuleState.Client;
-        if (client is null)
+        var targets = All ? ModuleState.AllClients : ModuleState.AllClients.Where(r => r.Name.Equals(Name, StringComparison.OrdinalIgnoreCase)).ToArray();
+        if (targets.Count == 0)
         {
-            WriteVerbose("No codex runtime is running.");
+            WriteVerbose(All ? "No codex runtime is running." : $"No codex runtime named '{Name}' is running.");
+            ModuleState.Disconnect(All ? null : Name);
             return;
         }
 
-        if (ShouldProcess($"codex runtime (pid {client.ProcessId})", "Stop"))
+        foreach (var (name, client) in targets)
         {
-            ModuleState.Disconnect();
+            if (ShouldProcess($"codex runtime '{name}' (pid {client.ProcessId})", "Stop"))
+            {
+                ModuleState.Disconnect(name);
+            }
         }
     }
 }

@@ -7,9 +7,34 @@ namespace CodexPS.Commands;
 [OutputType(typeof(CodexStatus))]
 public sealed class GetCodexStatusCommand : CodexCmdlet
 {
+    /// <summary>Reports these named runtimes (Connect-Codex -Name); wildcards allowed. Default: the default runtime.</summary>
+    [Parameter(Position = 0)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Runtime { get; set; }
+
     protected override void EndProcessing()
     {
         WriteClientWarnings(ModuleState.Client);
-        WriteObject(CodexStatus.Capture(CancellationToken));
+        if (Runtime is null)
+        {
+            WriteObject(CodexStatus.Capture(CancellationToken));
+            return;
+        }
+
+        foreach (var name in Runtime)
+        {
+            var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
+            var names = ModuleState.AllClients.Select(r => r.Name).Where(n => pattern.IsMatch(n)).ToArray();
+            if (names.Length == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                WriteError(NewError("CodexRuntimeNotFound", ErrorCategory.ObjectNotFound, name, $"No runtime named '{name}' was connected in this session."));
+            }
+
+            foreach (var match in names)
+            {
+                WriteObject(CodexStatus.Capture(match, CancellationToken));
+            }
+        }
     }
 }

@@ -14,6 +14,13 @@ public sealed class InvokeCodexCommand : CodexTurnCmdlet
     [AllowEmptyString]
     public string Prompt { get; set; } = string.Empty;
 
+    /// <summary>The named runtime to use (Connect-Codex -Name); default: the default runtime.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Runtime { get; set; }
+
+    protected override string? RuntimeName => Runtime;
+
     /// <summary>The model slug; default: the runtime's configured model.</summary>
     [Parameter]
     [ArgumentCompleter(typeof(Completers.ModelCompleter))]

@@ -8,6 +8,13 @@ namespace CodexPS.Commands;
 [OutputType(typeof(CodexConversation))]
 public sealed class NewCodexConversationCommand : CodexCmdlet
 {
+    /// <summary>The named runtime to use (Connect-Codex -Name); default: the default runtime.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Runtime { get; set; }
+
+    protected override string? RuntimeName => Runtime;
+
     /// <summary>The model slug; default: the runtime's configured model.</summary>
     [Parameter]
     [ArgumentCompleter(typeof(Completers.ModelCompleter))]
