@@ -34,6 +34,8 @@
         'Start-CodexReview'
         'Get-CodexModel'
         'Get-CodexStatus'
+        'Get-CodexMetric'
+        'Export-CodexMetrics'
         'Invoke-Codex'
         'Invoke-CodexPatch'
         'New-CodexConversation'

@@ -75,8 +75,19 @@ function Invoke-Build {
     }
     if (Test-Path $OutDir) { Remove-Item -Recurse -Force $OutDir }
     New-Item -ItemType Directory -Force $OutDir | Out-Null
-    foreach ($file in 'CodexPS.dll', 'CodexPS.Engine.dll', 'CodexPS.Format.ps1xml') {
+    # The metric store's SQLite provider ships with the module (PowerShell loads none of it); System.Text.Json does not.
+    $shipped = 'CodexPS.dll', 'CodexPS.Engine.dll', 'CodexPS.Format.ps1xml', 'Microsoft.Data.Sqlite.dll',
+        'SQLitePCLRaw.core.dll', 'SQLitePCLRaw.batteries_v2.dll', 'SQLitePCLRaw.provider.e_sqlite3.dll'
+    foreach ($file in $shipped) {
         Copy-Item (Join-Path $staging $file) $OutDir
+    }
+    # The native SQLite library for each platform the module supports; the engine loads it from runtimes/<rid>/native.
+    foreach ($rid in 'linux-x64', 'linux-arm64', 'linux-musl-x64', 'linux-musl-arm64', 'osx-x64', 'osx-arm64', 'win-x64', 'win-x86', 'win-arm64') {
+        $native = Join-Path $staging "runtimes/$rid/native"
+        if (-not (Test-Path $native)) { throw "The native SQLite library for $rid is missing from the publish output ($native)." }
+        $destination = Join-Path $OutDir "runtimes/$rid"
+        New-Item -ItemType Directory -Force $destination | Out-Null
+        Copy-Item -Recurse $native $destination
     }
     $manifest = Get-Content -Raw (Join-Path $Root 'CodexPS.psd1')
     $manifest = $manifest -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion        = '$version'"
@@ -90,8 +101,24 @@ function Invoke-Build {
     Write-Host "==> module ready: $(Join-Path $OutDir 'CodexPS.psd1')" -ForegroundColor Green
 }
 
+function Invoke-Chromium {
+    # The dashboard test renders the HTML export in headless Chromium (Debian's package).
+    if (Get-Command chromium -ErrorAction SilentlyContinue) { return }
+    $isRoot = $IsLinux -and ((& id -u) -eq '0')
+    if ($isRoot -and (Get-Command apt-get -ErrorAction SilentlyContinue)) {
+        Invoke-Checked 'apt-get install chromium (for the dashboard rendering test)' {
+            apt-get update -qq
+            if ($LASTEXITCODE -eq 0) { apt-get install -y -qq --no-install-recommends chromium }
+        }
+    }
+    else {
+        Write-Warning 'chromium is not installed and cannot be installed here (needs root and apt-get); the dashboard rendering test will fail.'
+    }
+}
+
 function Invoke-Test {
     Invoke-Build
+    Invoke-Chromium
     $results = [ordered]@{}
 
     Write-Host '==> xunit: engine tests against the real codex runtime' -ForegroundColor Cyan

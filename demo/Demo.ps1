@@ -12,6 +12,7 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath -Force
+$demoStarted = Get-Date
 
 $workspace = Join-Path ([IO.Path]::GetTempPath()) ("codexps-demo-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
 $codexHome = "$workspace-home"
@@ -78,8 +79,12 @@ Send-CodexTurn 'Add a NOTES.md file with a one-line note.' -Conversation $conver
 Write-Host 'Files in the workspace:' -ForegroundColor Magenta
 Get-ChildItem $workspace | ForEach-Object { Write-Host "  $($_.Name): $((Get-Content $_.FullName) -join ' | ')" }
 
+# The metrics of this run (token usage, timing, rate limits, the runtime process), as one HTML dashboard.
+$dashboard = Export-CodexMetrics -Path (Join-Path $workspace 'codexps-dashboard.html') -Format Html -Since $demoStarted -PassThru
+Write-Host "Dashboard of this run: $($dashboard.FullName)" -ForegroundColor Magenta
+
 Disconnect-Codex
 if ($mock) { Stop-CodexMockProvider $mock }
-$ok = (Test-Path (Join-Path $workspace 'greeting.txt')) -and (Test-Path (Join-Path $workspace 'NOTES.md'))
+$ok = (Test-Path (Join-Path $workspace 'greeting.txt')) -and (Test-Path (Join-Path $workspace 'NOTES.md')) -and (Test-Path $dashboard.FullName)
 if (-not $ok -and -not $env:OPENAI_API_KEY) { throw 'The demo did not produce both files.' }
 Write-Host "`nDone." -ForegroundColor Cyan

@@ -134,6 +134,14 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
     protected void WriteClientWarnings(CodexClient? client)
     {
         WriteProtocolLines();
+        if (client is null && ModuleState.MetricsIfStarted is { HasWarnings: true } metrics)
+        {
+            foreach (var warning in metrics.DrainWarnings())
+            {
+                WriteWarning(warning);
+            }
+        }
+
         if (client is { HasWarnings: true })
         {
             foreach (var warning in client.DrainWarnings())

@@ -22,6 +22,7 @@ public sealed class CodexStatus
 
     public int? ProcessId { get; private init; }
 
+
     public DateTimeOffset? StartedAt { get; private init; }
 
     /// <summary>The account the runtime is logged in with, null when none.</summary>

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Runtime.CompilerServices;
 using CodexPS.Engine;
 using CodexPS.Engine.Conversations;
+using CodexPS.Engine.Metrics;
 using CodexPS.Engine.Mock;
 
 namespace CodexPS;
@@ -35,6 +36,9 @@ internal sealed class ConnectSettings
     /// <summary>A file every protocol line is appended to, secrets redacted.</summary>
     public string? LogPath { get; init; }
 
+    /// <summary>The metric store file (Connect-Codex -MetricsPath); null picks the default.</summary>
+    public string? MetricsPath { get; init; }
+
     /// <summary>The runtime's name (Connect-Codex -Name); several named runtimes can run at once.</summary>
     public string Name { get; init; } = ModuleState.DefaultRuntime;
 
@@ -66,6 +70,8 @@ internal static class ModuleState
     public const string DefaultRuntime = "default";
     private static readonly Dictionary<string, (CodexClient? Client, ConnectSettings Settings)> Runtimes = new(StringComparer.OrdinalIgnoreCase);
     private static string? _generatedHome;
+    private static string? _mockMetricsPath;
+    private static CodexMetricsCollector? _metrics;
 
     public static string ModuleDirectory { get; } = Path.GetDirectoryName(typeof(ModuleState).Assembly.Location) ?? AppContext.BaseDirectory;
 
@@ -145,6 +151,51 @@ internal static class ModuleState
 
     public static IReadOnlyCollection<MockModelServer> MockProviders => Mocks.Keys.ToArray();
 
+    /// <summary>The session's metric collector: every runtime the module starts feeds it, and it outlives reconnects.</summary>
+    public static CodexMetricsCollector Metrics
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _metrics ??= new CodexMetricsCollector(new CodexMetricsOptions { StorePath = MetricsPathFor(SettingsFor(DefaultRuntime)) });
+            }
+        }
+    }
+
+    /// <summary>The collector when something has used it already; null otherwise (nothing is started to answer).</summary>
+    public static CodexMetricsCollector? MetricsIfStarted
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _metrics;
+            }
+        }
+    }
+
+    /// <summary>-MetricsPath, else $env:CODEXPS_METRICS_PATH, else a file of this process for mock runs, else the user's data folder.</summary>
+    internal static string MetricsPathFor(ConnectSettings settings)
+    {
+        if (settings.MetricsPath is { Length: > 0 } explicitPath)
+        {
+            return Path.GetFullPath(explicitPath);
+        }
+
+        if (Environment.GetEnvironmentVariable("CODEXPS_METRICS_PATH") is { Length: > 0 } fromEnvironment)
+        {
+            return Path.GetFullPath(fromEnvironment);
+        }
+
+        if (settings.MockProvider is not null)
+        {
+            return _mockMetricsPath ??= Path.Combine(Path.GetTempPath(), "codexps-metrics-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8] + ".db");
+        }
+
+        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "CodexPS", "metrics.db");
+    }
+
     /// <summary>The running client, or a new one started with the last Connect-Codex settings (or defaults).</summary>
     public static CodexClient GetOrStart(CancellationToken cancellationToken) => GetOrStart(DefaultRuntime, cancellationToken);
 
@@ -186,6 +237,15 @@ internal static class ModuleState
         options.Name = settings.Name;
         options.MaxConversations = settings.MaxConversations;
         options.IdleTimeout = settings.IdleTimeout;
+        var metrics = Metrics;
+        var metricsPath = MetricsPathFor(settings);
+        if (!string.Equals(metrics.StorePath, metricsPath, StringComparison.Ordinal))
+        {
+            // The store is opened on the collector's own task; the runtime starts meanwhile.
+            _ = metrics.UseStoreAsync(metricsPath);
+        }
+
+        options.Metrics = metrics;
         options.SearchRoots.Add(ModuleDirectory);
         options.CodexHome = settings.CodexHome;
         if (settings.MockProvider is { } mock)
@@ -303,6 +363,14 @@ internal static class ModuleState
                 RemoveMock(mock);
             }
 
+            CodexMetricsCollector? metrics;
+            lock (Gate)
+            {
+                metrics = _metrics;
+                _metrics = null;
+            }
+
+            metrics?.DisposeAsync().AsTask().Wait(5000, CancellationToken.None);
         }
     }
 

@@ -10,6 +10,8 @@
       (a) bare   - CodexPS.Bench bare: spawns the runtime itself and reads stdout with StreamReader.ReadLine;
       (b) engine - CodexPS.Bench engine: CodexClient / CodexConversation / CodexTurn.ReadEventsAsync;
       (c) cmdlet - a child pwsh: Send-CodexTurn 'go' -Conversation $c -IncludeDelta | Measure-Object.
+    (b) and (c) collect metrics as the module always does (CodexMetricsCollector with an SQLite store), and
+    check afterwards that every turn was recorded, so their figures include the collection's cost.
     The cases run interleaved, round after round (their order rotates), because these machines are noisy; the
     medians and the ratios b/a and c/a are printed, and everything is written to bench/results.json.
     The target is c/a <= 1.15. Missing it is reported, not an error; a wrong delta count is an error.
@@ -91,6 +93,9 @@ try {
     # The count is the deltas plus the turn's other events (turn/started, items, token usage, turn/completed...).
     if (`$m.Count -lt $Deltas + 3) { throw "cmdlet: received `$(`$m.Count) events, expected $Deltas deltas plus the turn's other events." }
     if (`$c.LastTurn.Completion.Result.Status -ne 'Completed') { throw "cmdlet: the turn ended `$(`$c.LastTurn.Completion.Result.Summary)." }
+    # The module collected metrics all along (as it always does): one tokens_per_second point per turn.
+    `$recorded = @(Get-CodexMetric tokens_per_second -Conversation `$c.Id).Count
+    if (`$recorded -ne $WarmupTurns + 1) { throw "cmdlet: the metric collector recorded `$recorded turns, expected $($WarmupTurns + 1)." }
     [ordered]@{
         mode = 'cmdlet'; deltas = $Deltas; ms = [math]::Round(`$sw.Elapsed.TotalMilliseconds, 1); count = `$m.Count
         turnDurationMs = [long]`$c.LastTurn.Completion.Result.Duration.TotalMilliseconds

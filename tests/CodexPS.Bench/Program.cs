@@ -113,11 +113,15 @@ internal static class Program
     {
         using var dirs = new TempDirs();
         await using var mock = MockModelServer.Start(Script(deltas, warmup, warmupTurns));
+
+        // Metrics are collected as the module collects them (into a store), so the figures include their cost.
+        await using var metrics = new CodexPS.Engine.Metrics.CodexMetricsCollector(new() { StorePath = Path.Combine(dirs.Home, "metrics.db") });
         var options = new CodexClientOptions
         {
             ModelProvider = mock.Provider,
             CodexHome = dirs.Home,
             WorkingDirectory = dirs.Workspace,
+            Metrics = metrics,
         };
         options.SearchRoots.Add(AppContext.BaseDirectory);
         await using var client = await CodexClient.StartAsync(options, cancellationToken).ConfigureAwait(false);
@@ -154,6 +158,11 @@ internal static class Program
         FullCollect();
         var cpu = CpuSample.Take(client.ProcessId);
         var measured = await EngineTurnAsync(conversation, "go", cancellationToken).ConfigureAwait(false);
+        var recorded = await metrics.QueryAsync(new() { NameFilter = n => n == CodexPS.Engine.Metrics.CodexMetricCatalog.TokensPerSecond }, cancellationToken).ConfigureAwait(false);
+        if (recorded.Points.Count != warmupTurns + 1 || metrics.DroppedSignals != 0)
+        {
+            throw new InvalidOperationException($"engine: the metric collector recorded {recorded.Points.Count} turns (dropped {metrics.DroppedSignals} signals), expected {warmupTurns + 1}.");
+        }
         return cpu.Annotate(measured, client.ProcessId);
     }
 

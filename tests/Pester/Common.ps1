@@ -1,6 +1,8 @@
 # Dot-sourced by every test file: imports the built module and gives small helpers.
 param([string] $ModulePath)
 
+# Metrics of test runs go to a file of this process, never to the user's own store.
+if (-not $env:CODEXPS_METRICS_PATH) { $env:CODEXPS_METRICS_PATH = Join-Path ([IO.Path]::GetTempPath()) "codexps-test-metrics-$PID.db" }
 if (-not (Get-Module CodexPS)) { Import-Module $ModulePath -Force }
 
 function New-TestDirectory {

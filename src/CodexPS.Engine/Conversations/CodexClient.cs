@@ -95,7 +95,6 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
         {
             client.ProtocolLog = new CodexProtocolLog(options.LogPath);
         }
-
         var workingDirectory = options.WorkingDirectory ?? Environment.CurrentDirectory;
         var env = new Dictionary<string, string?>(options.Environment);
         client._process = CodexRuntimeProcess.Start(location.Path, home, workingDirectory, overrides, env);
@@ -124,6 +123,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
             client.UserAgent = answer.Str("userAgent");
             client.RuntimeVersion = ParseVersion(client.UserAgent);
             await client._rpc.NotifyAsync("initialized", null, cancellationToken).ConfigureAwait(false);
+            options.Metrics?.Attach(client);
             client.StartIdleWatch();
         }
         catch (TimeoutException)
@@ -172,12 +172,12 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
     /// <summary>Warnings raised since the last call, oldest first.</summary>
     public IReadOnlyList<string> DrainWarnings()
     {
-        if (_warnings.IsEmpty)
+        if (_warnings.IsEmpty && _options.Metrics is not { HasWarnings: true })
         {
             return Array.Empty<string>();
         }
 
-        var list = new List<string>();
+        var list = new List<string>(_options.Metrics?.DrainWarnings() ?? Array.Empty<string>());
         while (_warnings.TryDequeue(out var w))
         {
             list.Add(w);
@@ -186,7 +186,16 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
         return list;
     }
 
-    public bool HasWarnings => !_warnings.IsEmpty;
+    public bool HasWarnings => !_warnings.IsEmpty || _options.Metrics is { HasWarnings: true };
+
+    /// <summary>The collector this client's turns feed; null when metrics are off.</summary>
+    public Metrics.CodexMetricsCollector? Metrics => _options.Metrics;
+
+    /// <summary>Requests sent to the runtime and not answered yet; null before the connection exists.</summary>
+    public int? PendingRequestCount => _rpc?.PendingRequestCount;
+
+    /// <summary>The runtime process's processor time and working set now; null when it has gone.</summary>
+    internal (TimeSpan ProcessorTime, long WorkingSet)? SampleRuntimeProcess() => _process?.Sample();
 
     /// <summary>Stops the runtime: active turns fail, and the process is ended.</summary>
     public async ValueTask DisposeAsync()
@@ -254,6 +263,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
         if (method == "account/rateLimits/updated")
         {
             RateLimits = new CodexRateLimits(parameters.Prop("rateLimits"), timestamp);
+            _options.Metrics?.OnRateLimits(RateLimits);
             foreach (var conversation in _conversations.Values)
             {
                 if (conversation.ActiveTurn is { } turn)

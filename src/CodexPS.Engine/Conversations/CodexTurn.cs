@@ -17,6 +17,7 @@ public sealed class CodexTurn
     private readonly TaskCompletionSource<TurnCompletedEvent> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<string, IReadOnlyList<CodexFileChange>> _fileChanges = new(StringComparer.Ordinal);
     private volatile bool _abandoned;
+    private readonly Metrics.TurnMeter? _meter;
     private string? _lastDeltaItemId;
     private int _reading;
 
@@ -25,6 +26,7 @@ public sealed class CodexTurn
         Conversation = conversation;
         _options = options;
         _queue = new TurnEventQueue(capacity);
+        _meter = conversation.Client.Metrics?.StartTurn(conversation.Id);
     }
 
     public CodexConversation Conversation { get; }
@@ -168,6 +170,7 @@ public sealed class CodexTurn
         switch (method)
         {
             case "item/agentMessage/delta":
+                _meter?.OnOutputDelta(timestamp);
                 evt = _options.IncludeDeltas ? Delta(CodexEventKind.AgentMessageDelta, method, turnId, timestamp, parameters) : null;
                 break;
             case "item/commandExecution/outputDelta":
@@ -175,9 +178,11 @@ public sealed class CodexTurn
                 break;
             case "item/reasoning/summaryTextDelta":
             case "item/reasoning/textDelta":
+                _meter?.OnOutputDelta(timestamp);
                 evt = _options.IncludeDeltas ? Delta(CodexEventKind.ReasoningDelta, method, turnId, timestamp, parameters) : null;
                 break;
             case "turn/started":
+                _meter?.OnTurnStarted(timestamp);
                 evt = new TurnStartedEvent(method, Conversation.Id, turnId, timestamp, parameters);
                 break;
             case "item/started":
@@ -187,13 +192,18 @@ public sealed class CodexTurn
                     _fileChanges[change.Id] = change.Changes;
                 }
 
+                _meter?.OnItemStarted(started.Item, timestamp);
                 evt = started;
                 break;
             case "item/completed":
-                evt = new ItemEvent(CodexEventKind.ItemCompleted, method, Conversation.Id, turnId, timestamp, parameters);
+                var itemCompleted = new ItemEvent(CodexEventKind.ItemCompleted, method, Conversation.Id, turnId, timestamp, parameters);
+                _meter?.OnItemCompleted(itemCompleted.Item, turnId, timestamp);
+                evt = itemCompleted;
                 break;
             case "thread/tokenUsage/updated":
-                evt = new TokenUsageEvent(method, Conversation.Id, turnId, timestamp, parameters);
+                var usage = new TokenUsageEvent(method, Conversation.Id, turnId, timestamp, parameters);
+                _meter?.OnTokenUsage(usage);
+                evt = usage;
                 break;
             case "account/rateLimits/updated":
                 evt = new RateLimitsEvent(method, Conversation.Id, Id, timestamp, parameters);
@@ -202,10 +212,13 @@ public sealed class CodexTurn
                 evt = new TurnDiffEvent(method, Conversation.Id, turnId, timestamp, parameters);
                 break;
             case "error":
-                evt = new ErrorEvent(method, Conversation.Id, turnId, timestamp, parameters);
+                var error = new ErrorEvent(method, Conversation.Id, turnId, timestamp, parameters);
+                _meter?.OnError(error);
+                evt = error;
                 break;
             case "turn/completed":
                 var completed = new TurnCompletedEvent(method, Conversation.Id, turnId, timestamp, parameters);
+                _meter?.OnCompleted(completed);
 
                 // Free the conversation before the consumer can see the end, so it may start the next turn at once.
                 Conversation.TurnEnded(this);
@@ -245,6 +258,7 @@ public sealed class CodexTurn
     /// <summary>Ends the turn with an error (the runtime died or was stopped); events already queued are still read first.</summary>
     internal void Fail(Exception error)
     {
+        _meter?.OnFailed(error);
         // The conversation is free before anyone hears the turn ended, so a next turn can start at once.
         Conversation.TurnEnded(this);
         _queue.Complete(error);

@@ -84,6 +84,9 @@ public sealed class CodexClientOptions
 
     /// <summary>Capacity of each turn's event channel; the reader waits when it is full.</summary>
     public int EventBufferCapacity { get; set; } = 1024;
+
+    /// <summary>Receives what this client's turns and runtime report (token usage, rate limits, timing, errors, process samples).</summary>
+    public Metrics.CodexMetricsCollector? Metrics { get; set; }
 }
 
 public sealed class CodexConversationOptions

@@ -49,6 +49,7 @@ public sealed class MockModelServer : IAsyncDisposable
     private readonly Task _acceptLoop;
     private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _responseCounter;
+    private int _scenarioCounter;
 
     private MockModelServer(IEnumerable<MockResponse>? script)
     {
@@ -75,6 +76,9 @@ public sealed class MockModelServer : IAsyncDisposable
 
     /// <summary>What a POST gets once the script is used up.</summary>
     public MockResponse DefaultResponse { get; set; } = MockResponse.FromText("This is the CodexPS mock model. Its script has no more responses.", 4);
+
+    /// <summary>When set, answers once the script is used up come from this scenario instead of DefaultResponse.</summary>
+    public MockScenario? Scenario { get; set; }
 
     /// <summary>The provider that points a runtime at this server.</summary>
     public CodexModelProvider Provider => new("codexps_mock", "CodexPS mock", BaseUrl) { DefaultModel = DefaultModel, MaxRetries = 0 };
@@ -156,7 +160,9 @@ public sealed class MockModelServer : IAsyncDisposable
                 _requests.Enqueue(request);
                 if (request.Method == "POST" && request.Path.TrimEnd('/').EndsWith("/responses", StringComparison.Ordinal))
                 {
-                    var response = _script.TryDequeue(out var next) ? next : DefaultResponse;
+                    var response = _script.TryDequeue(out var next) ? next
+                        : Scenario is { } scenario ? MockScenarios.Respond(scenario, Interlocked.Increment(ref _scenarioCounter), DateTimeOffset.Now)
+                        : DefaultResponse;
                     await RespondAsync(stream, request, response).ConfigureAwait(false);
                 }
                 else

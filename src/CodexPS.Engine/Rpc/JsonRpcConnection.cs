@@ -67,6 +67,9 @@ public sealed class JsonRpcConnection : IAsyncDisposable
     /// <summary>How long a request may wait for its answer; infinite when null.</summary>
     public TimeSpan? RequestTimeout { get; set; }
 
+    /// <summary>Requests sent and not answered yet.</summary>
+    public int PendingRequestCount => _pending.Count;
+
     /// <summary>Set once the input has ended; the error every later request fails with.</summary>
     public Exception? TerminalError => _terminalError;
 

@@ -161,6 +161,25 @@ public sealed partial class CodexRuntimeProcess : IAsyncDisposable
         _process.Dispose();
     }
 
+    /// <summary>The process's processor time and working set now; null once it has exited or been disposed.</summary>
+    internal (TimeSpan ProcessorTime, long WorkingSet)? Sample()
+    {
+        try
+        {
+            if (Volatile.Read(ref _disposed) != 0 || HasExited)
+            {
+                return null;
+            }
+
+            _process.Refresh();
+            return (_process.TotalProcessorTime, _process.WorkingSet64);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Ends the process (and anything it started) at once.</summary>
     public void Kill()
     {

@@ -62,6 +62,10 @@ public sealed class ConnectCodexCommand : CodexCmdlet
     [ValidateNotNullOrEmpty]
     public string? LogPath { get; set; }
 
+    /// <summary>The SQLite file the session's metrics are stored in (default: $env:CODEXPS_METRICS_PATH, a temporary file with -MockProvider, else CodexPS/metrics.db in the user's local data folder).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? MetricsPath { get; set; }
 
     /// <summary>A name for this runtime: several named runtimes can run at once (one per CODEX_HOME or tenant); -Runtime on other commands picks one.</summary>
     [Parameter]
@@ -137,6 +141,7 @@ public sealed class ConnectCodexCommand : CodexCmdlet
             Name = Name,
             MaxConversations = MaxConversations > 0 ? MaxConversations : null,
             IdleTimeout = IdleTimeoutSec > 0 ? TimeSpan.FromSeconds(IdleTimeoutSec) : null,
+            MetricsPath = MetricsPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(MetricsPath),
             RequestTimeout = RequestTimeoutSec > 0 ? TimeSpan.FromSeconds(RequestTimeoutSec) : null,
         };
 

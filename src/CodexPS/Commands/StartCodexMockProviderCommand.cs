@@ -20,6 +20,10 @@ public sealed class StartCodexMockProviderCommand : CodexCmdlet
     [Parameter(Mandatory = true, ParameterSetName = PathSet)]
     public string Path { get; set; } = string.Empty;
 
+    /// <summary>Once the script is used up, answers play this scenario (latency, sizes, rate-limit headers, injected errors).</summary>
+    [Parameter]
+    public MockScenario? Scenario { get; set; }
+
     protected override void EndProcessing()
     {
         IReadOnlyList<MockResponse> script;
@@ -36,8 +40,9 @@ public sealed class StartCodexMockProviderCommand : CodexCmdlet
         }
 
         var server = MockModelServer.Start(script);
+        server.Scenario = Scenario;
         ModuleState.AddMock(server);
-        WriteVerbose($"Mock model endpoint listening at {server.BaseUrl} with {script.Count} scripted responses.");
+        WriteVerbose($"Mock model endpoint listening at {server.BaseUrl} with {script.Count} scripted responses" + (Scenario is { } scenario ? $", then the {scenario} scenario." : "."));
         WriteObject(server);
     }
 

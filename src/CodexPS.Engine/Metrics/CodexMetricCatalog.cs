@@ -1,0 +1,231 @@
+namespace CodexPS.Engine.Metrics;
+
+/// <summary>The seed's four groups of data points.</summary>
+public enum CodexMetricCategory
+{
+    RateLimits,
+    TokenUsage,
+    Performance,
+    SystemHealth,
+}
+
+/// <summary>How a metric behaves over time (the Prometheus TYPE).</summary>
+public enum CodexMetricKind
+{
+    Gauge,
+    Counter,
+}
+
+/// <summary>What one metric is: its unit, where its value comes from and how it is computed, or why it is always null.</summary>
+public sealed class CodexMetricDefinition
+{
+    internal CodexMetricDefinition(string name, CodexMetricCategory category, string unit, CodexMetricKind kind, string source, string computation,
+        string? nullReason = null, bool isSeedPoint = true)
+    {
+        Name = name;
+        Category = category;
+        Unit = unit;
+        Kind = kind;
+        Source = source;
+        Computation = computation;
+        NullReason = nullReason;
+        IsSeedPoint = isSeedPoint;
+    }
+
+    public string Name { get; }
+
+    public CodexMetricCategory Category { get; }
+
+    public string Unit { get; }
+
+    public CodexMetricKind Kind { get; }
+
+    /// <summary>The real signal the value is computed from.</summary>
+    public string Source { get; }
+
+    public string Computation { get; }
+
+    /// <summary>Set when no real signal exists: the value is always null, and this says why.</summary>
+    public string? NullReason { get; }
+
+    /// <summary>One of the seed's 42 data points (false for the few window and error details CodexPS adds).</summary>
+    public bool IsSeedPoint { get; }
+
+    public override string ToString() => Name;
+}
+
+/// <summary>The 42 data points of the seed's DataStorage, plus the details the dashboard draws, each tied to a real signal.</summary>
+public static class CodexMetricCatalog
+{
+    public const string TokensTotal = "tokens_total";
+    public const string TokensInput = "tokens_input";
+    public const string TokensOutput = "tokens_output";
+    public const string TokensRemaining = "tokens_remaining";
+    public const string TokensLimit = "tokens_limit";
+    public const string TokensResetTime = "tokens_reset_time";
+    public const string RequestsTotal = "requests_total";
+    public const string RequestsRemaining = "requests_remaining";
+    public const string RequestsLimit = "requests_limit";
+    public const string RequestsResetTime = "requests_reset_time";
+    public const string QuotaUsagePercent = "quota_usage_percent";
+    public const string RateLimitStatus = "rate_limit_status";
+
+    public const string InputTokensCurrent = "input_tokens_current";
+    public const string OutputTokensCurrent = "output_tokens_current";
+    public const string TotalTokensCurrent = "total_tokens_current";
+    public const string InputTokensCumulative = "input_tokens_cumulative";
+    public const string OutputTokensCumulative = "output_tokens_cumulative";
+    public const string TotalTokensCumulative = "total_tokens_cumulative";
+    public const string TokensPerRequestAvg = "tokens_per_request_avg";
+    public const string TokenEfficiencyRatio = "token_efficiency_ratio";
+    public const string ModelTokenCost = "model_token_cost";
+    public const string TokenUsageTrend = "token_usage_trend";
+
+    public const string ApiRequestDuration = "api_request_duration";
+    public const string ResponseTimeP50 = "response_time_p50";
+    public const string ResponseTimeP95 = "response_time_p95";
+    public const string RequestQueueSize = "request_queue_size";
+    public const string ThroughputRequestsPerSec = "throughput_requests_per_sec";
+    public const string ConnectionLatency = "connection_latency";
+    public const string ProcessingTime = "processing_time";
+    public const string TimeToFirstToken = "time_to_first_token";
+    public const string TokensPerSecond = "tokens_per_second";
+    public const string ErrorRecoveryTime = "error_recovery_time";
+
+    public const string MemoryUsage = "memory_usage";
+    public const string CpuUsage = "cpu_usage";
+    public const string ConnectionStatus = "connection_status";
+    public const string ErrorRate = "error_rate";
+    public const string Uptime = "uptime";
+    public const string ActiveConnections = "active_connections";
+    public const string SystemHealthScore = "system_health_score";
+    public const string ResourceUtilization = "resource_utilization";
+    public const string NetworkStability = "network_stability";
+    public const string ServiceAvailability = "service_availability";
+
+    public const string SecondaryUsedPercent = "rate_limit_secondary_used_percent";
+    public const string SecondaryResetTime = "rate_limit_secondary_reset_time";
+    public const string ErrorsTotal = "errors_total";
+    public const string ItemDuration = "item_duration";
+
+    private const string TokenUsageSignal = "thread/tokenUsage/updated";
+    private const string RateLimitSignal = "account/rateLimits/updated (the endpoint's x-codex-primary-*/x-codex-secondary-* headers)";
+    private const string TurnSignal = "turn/started, item deltas and turn/completed (emittedAtMs) of each turn";
+    private const string Window = "the last 20 turns the module ran";
+    private const string NoRequestQuota = "The runtime reports rate limits only as used percentages of its primary and secondary windows; no request quota (a count of requests allowed or left) reaches the client, so none is invented.";
+
+    private static readonly CodexMetricDefinition[] Definitions =
+    {
+        // Rate limits (12)
+        new(TokensTotal, CodexMetricCategory.RateLimits, "tokens", CodexMetricKind.Gauge, TokenUsageSignal,
+            "tokenUsage.total.totalTokens: the thread's running total as the runtime counts it, per conversation, at each report."),
+        new(TokensInput, CodexMetricCategory.RateLimits, "tokens", CodexMetricKind.Gauge, TokenUsageSignal,
+            "tokenUsage.total.inputTokens: the thread's running input total, per conversation."),
+        new(TokensOutput, CodexMetricCategory.RateLimits, "tokens", CodexMetricKind.Gauge, TokenUsageSignal,
+            "tokenUsage.total.outputTokens: the thread's running output total, per conversation."),
+        new(TokensRemaining, CodexMetricCategory.RateLimits, "tokens", CodexMetricKind.Gauge, TokenUsageSignal,
+            "modelContextWindow − tokenUsage.last.totalTokens: the room left in the model's context window after the last model request."),
+        new(TokensLimit, CodexMetricCategory.RateLimits, "tokens", CodexMetricKind.Gauge, TokenUsageSignal,
+            "tokenUsage.modelContextWindow: the token limit the runtime reports for the model (its context window)."),
+        new(TokensResetTime, CodexMetricCategory.RateLimits, "s", CodexMetricKind.Gauge, RateLimitSignal,
+            "rateLimits.primary.resetsAt − the report's emittedAtMs: seconds until the primary window resets."),
+        new(RequestsTotal, CodexMetricCategory.RateLimits, "requests", CodexMetricKind.Counter, "turn/start and review/start requests the module sent",
+            "Count of turns started since the collector started (this PowerShell session, or the engine's collector)."),
+        new(RequestsRemaining, CodexMetricCategory.RateLimits, "requests", CodexMetricKind.Gauge, "none", "Always null.", NoRequestQuota),
+        new(RequestsLimit, CodexMetricCategory.RateLimits, "requests", CodexMetricKind.Gauge, "none", "Always null.", NoRequestQuota),
+        new(RequestsResetTime, CodexMetricCategory.RateLimits, "s", CodexMetricKind.Gauge, "none", "Always null.",
+            "No request quota is reported, so no request window resets; the windows the runtime does report reset at tokens_reset_time (primary) and rate_limit_secondary_reset_time."),
+        new(QuotaUsagePercent, CodexMetricCategory.RateLimits, "%", CodexMetricKind.Gauge, RateLimitSignal,
+            "rateLimits.primary.usedPercent: how much of the primary (short) window is used."),
+        new(RateLimitStatus, CodexMetricCategory.RateLimits, "state", CodexMetricKind.Gauge, RateLimitSignal + "; turn/completed codexErrorInfo",
+            "0 = every reported window below 80 %; 1 = a window at 80 % or more; 2 = a window at 100 %, or a turn failed with usageLimitExceeded."),
+
+        // Token usage (10)
+        new(InputTokensCurrent, CodexMetricCategory.TokenUsage, "tokens", CodexMetricKind.Gauge, TokenUsageSignal,
+            "Sum of tokenUsage.last.inputTokens over the model requests of one turn (one point per turn)."),
+        new(OutputTokensCurrent, CodexMetricCategory.TokenUsage, "tokens", CodexMetricKind.Gauge, TokenUsageSignal,
+            "Sum of tokenUsage.last.outputTokens over the model requests of one turn."),
+        new(TotalTokensCurrent, CodexMetricCategory.TokenUsage, "tokens", CodexMetricKind.Gauge, TokenUsageSignal,
+            "Sum of tokenUsage.last.totalTokens over the model requests of one turn."),
+        new(InputTokensCumulative, CodexMetricCategory.TokenUsage, "tokens", CodexMetricKind.Counter, TokenUsageSignal,
+            "Sum of input_tokens_current over every turn since the collector started, across conversations."),
+        new(OutputTokensCumulative, CodexMetricCategory.TokenUsage, "tokens", CodexMetricKind.Counter, TokenUsageSignal,
+            "Sum of output_tokens_current over every turn since the collector started."),
+        new(TotalTokensCumulative, CodexMetricCategory.TokenUsage, "tokens", CodexMetricKind.Counter, TokenUsageSignal,
+            "Sum of total_tokens_current over every turn since the collector started."),
+        new(TokensPerRequestAvg, CodexMetricCategory.TokenUsage, "tokens", CodexMetricKind.Gauge, TokenUsageSignal,
+            "total_tokens_cumulative ÷ the number of turns that reported token usage."),
+        new(TokenEfficiencyRatio, CodexMetricCategory.TokenUsage, "ratio", CodexMetricKind.Gauge, TokenUsageSignal,
+            "output_tokens_current ÷ input_tokens_current of the turn (output produced per token of input sent)."),
+        new(ModelTokenCost, CodexMetricCategory.TokenUsage, "USD", CodexMetricKind.Gauge, "none", "Always null.",
+            "The runtime reports token counts, never prices, and CodexPS ships no price list that could go stale; a cost would be invented."),
+        new(TokenUsageTrend, CodexMetricCategory.TokenUsage, "tokens/turn", CodexMetricKind.Gauge, TokenUsageSignal,
+            "Least-squares slope of total_tokens_current over the last 10 turns (needs two turns)."),
+
+        // Performance (10)
+        new(ApiRequestDuration, CodexMetricCategory.Performance, "ms", CodexMetricKind.Gauge, "turn/completed turn.durationMs",
+            "The turn's duration as the runtime measured it: its model requests plus any tools they called."),
+        new(ResponseTimeP50, CodexMetricCategory.Performance, "ms", CodexMetricKind.Gauge, "processing_time",
+            "Median of processing_time over the last 100 turns."),
+        new(ResponseTimeP95, CodexMetricCategory.Performance, "ms", CodexMetricKind.Gauge, "processing_time",
+            "95th percentile (nearest rank) of processing_time over the last 100 turns."),
+        new(RequestQueueSize, CodexMetricCategory.Performance, "requests", CodexMetricKind.Gauge, "the JSON-RPC connection's pending requests",
+            "Requests sent to the runtime and not yet answered, sampled at each turn's start and end and every sample interval."),
+        new(ThroughputRequestsPerSec, CodexMetricCategory.Performance, "turns/s", CodexMetricKind.Gauge, "turn/completed",
+            "Turns completed in the last 60 s ÷ the seconds of that window observed (at least 1 s)."),
+        new(ConnectionLatency, CodexMetricCategory.Performance, "ms", CodexMetricKind.Gauge, "turn/start request → turn/started notification",
+            "Client clock: from sending turn/start to receiving the runtime's turn/started."),
+        new(ProcessingTime, CodexMetricCategory.Performance, "ms", CodexMetricKind.Gauge, "turn/start request → turn/completed notification",
+            "Client clock: from sending turn/start to receiving turn/completed (what a caller waits)."),
+        new(TimeToFirstToken, CodexMetricCategory.Performance, "ms", CodexMetricKind.Gauge, TurnSignal,
+            "emittedAtMs of the first agent-message or reasoning delta − emittedAtMs of turn/started."),
+        new(TokensPerSecond, CodexMetricCategory.Performance, "tokens/s", CodexMetricKind.Gauge, TurnSignal + "; " + TokenUsageSignal,
+            "output_tokens_current ÷ the seconds from the first delta to turn/completed (emittedAtMs); the runtime's durationMs when no delta came."),
+        new(ErrorRecoveryTime, CodexMetricCategory.Performance, "ms", CodexMetricKind.Gauge, "turn/completed status",
+            "From the end of the first failed turn of a run of failures to the end of the next completed turn."),
+
+        // System health (10)
+        new(MemoryUsage, CodexMetricCategory.SystemHealth, "bytes", CodexMetricKind.Gauge, "the runtime process (codex app-server)",
+            "The runtime process's working set, sampled at each turn's end and every sample interval."),
+        new(CpuUsage, CodexMetricCategory.SystemHealth, "%", CodexMetricKind.Gauge, "the runtime process (codex app-server)",
+            "Δ processor time of the runtime process ÷ (Δ wall time × processor count) × 100 between two samples."),
+        new(ConnectionStatus, CodexMetricCategory.SystemHealth, "state", CodexMetricKind.Gauge, "the client's runtime state",
+            "1 while a runtime connection is running, 0 after it exited or was stopped."),
+        new(ErrorRate, CodexMetricCategory.SystemHealth, "%", CodexMetricKind.Gauge, "turn/completed status",
+            "Failed turns ÷ turns × 100 over " + Window + "."),
+        new(Uptime, CodexMetricCategory.SystemHealth, "s", CodexMetricKind.Gauge, "the runtime process start",
+            "Seconds since the running runtime process was started."),
+        new(ActiveConnections, CodexMetricCategory.SystemHealth, "connections", CodexMetricKind.Gauge, "attached clients",
+            "Runtime connections (codex app-server processes) attached to the collector and running."),
+        new(SystemHealthScore, CodexMetricCategory.SystemHealth, "score", CodexMetricKind.Gauge, "service_availability, error_rate, network_stability, quota_usage_percent",
+            "0 when no runtime is running; otherwise the mean of the components known: service_availability, 100 − error_rate, network_stability, 100 − quota_usage_percent."),
+        new(ResourceUtilization, CodexMetricCategory.SystemHealth, "%", CodexMetricKind.Gauge, "the runtime process; the memory available to .NET",
+            "memory_usage ÷ the machine's available memory (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes) × 100."),
+        new(NetworkStability, CodexMetricCategory.SystemHealth, "%", CodexMetricKind.Gauge, "error notifications (willRetry) and turn/completed codexErrorInfo",
+            "Turns with neither a retried request nor a transport failure (httpConnectionFailed, responseStream*, runtime exit) ÷ turns × 100 over " + Window + "."),
+        new(ServiceAvailability, CodexMetricCategory.SystemHealth, "%", CodexMetricKind.Gauge, "runtime exits observed",
+            "Time a runtime was running ÷ time observed since the first runtime attached × 100; a runtime that exits on its own is down until the next one starts."),
+
+        // Details beyond the seed's 42: the second rate-limit window, errors by category and item timing.
+        new(SecondaryUsedPercent, CodexMetricCategory.RateLimits, "%", CodexMetricKind.Gauge, RateLimitSignal,
+            "rateLimits.secondary.usedPercent: how much of the secondary (long) window is used.", isSeedPoint: false),
+        new(SecondaryResetTime, CodexMetricCategory.RateLimits, "s", CodexMetricKind.Gauge, RateLimitSignal,
+            "rateLimits.secondary.resetsAt − the report's emittedAtMs.", isSeedPoint: false),
+        new(ErrorsTotal, CodexMetricCategory.SystemHealth, "errors", CodexMetricKind.Counter, "turn/completed turn.error.codexErrorInfo; runtime exits",
+            "Count of failed turns since the collector started, per error category (the label: the codexErrorInfo name such as internalServerError or usageLimitExceeded; turnFailed when the runtime gave none; runtimeExited, runtimeStopped or notStarted when the turn ended without a turn/completed).", isSeedPoint: false),
+        new(ItemDuration, CodexMetricCategory.Performance, "ms", CodexMetricKind.Gauge, "item/started → item/completed (emittedAtMs)",
+            "How long each item took, labelled with its type (AgentMessage, CommandExecution, FileChange, ...).", isSeedPoint: false),
+    };
+
+    private static readonly Dictionary<string, CodexMetricDefinition> ByName = Definitions.ToDictionary(d => d.Name, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Every metric CodexPS records: the seed's 42 first, then its own details.</summary>
+    public static IReadOnlyList<CodexMetricDefinition> All => Definitions;
+
+    /// <summary>The seed's 42 data points.</summary>
+    public static IReadOnlyList<CodexMetricDefinition> SeedPoints { get; } = Definitions.Where(d => d.IsSeedPoint).ToArray();
+
+    public static CodexMetricDefinition? Find(string name) => ByName.TryGetValue(name, out var definition) ? definition : null;
+
+    internal static CodexMetricDefinition Get(string name) => ByName[name];
+}

@@ -1,0 +1,91 @@
+namespace CodexPS.Engine.Metrics;
+
+/// <summary>The seed's summary statistics of one metric over a range: count, min, max, mean, p50, p95 (of the non-null values).</summary>
+public sealed record CodexMetricSummary(string Name, int Count, double? Min, double? Max, double? Mean, double? P50, double? P95);
+
+/// <summary>
+/// Which way a metric moves: the least-squares slope of value over time (per minute), the direction it gives
+/// and a confidence, the fit's R² (0 to 1).
+/// </summary>
+public sealed record CodexMetricTrend(string Name, string Direction, double Slope, double Confidence);
+
+public static class CodexMetricStatistics
+{
+    /// <summary>Below this R² a slope is noise, and the direction is "stable".</summary>
+    public const double MinimumConfidence = 0.3;
+
+    /// <summary>A change over the whole range smaller than this share of the mean magnitude is "stable".</summary>
+    public const double StableShare = 0.05;
+
+    /// <summary>Nearest-rank percentile of values sorted ascending; null when there are none.</summary>
+    public static double? Percentile(IReadOnlyList<double> sorted, double percent)
+    {
+        if (sorted.Count == 0)
+        {
+            return null;
+        }
+
+        var rank = (int)Math.Ceiling(percent / 100.0 * sorted.Count);
+        return sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)];
+    }
+
+    public static CodexMetricSummary Summarize(string name, IEnumerable<CodexMetricPoint> points)
+    {
+        var values = points.Where(p => p.Value is not null).Select(p => p.Value!.Value).OrderBy(v => v).ToArray();
+        if (values.Length == 0)
+        {
+            return new CodexMetricSummary(name, 0, null, null, null, null, null);
+        }
+
+        return new CodexMetricSummary(name, values.Length, values[0], values[^1], values.Average(), Percentile(values, 50), Percentile(values, 95));
+    }
+
+    /// <summary>Least-squares slope of y over x; 0 with fewer than two distinct x.</summary>
+    public static double Slope(IReadOnlyList<(double X, double Y)> samples) => Fit(samples).Slope;
+
+    public static CodexMetricTrend Trend(string name, IEnumerable<CodexMetricPoint> points)
+    {
+        var measured = points.Where(p => p.Value is not null).OrderBy(p => p.Timestamp).ToArray();
+        if (measured.Length < 3)
+        {
+            return new CodexMetricTrend(name, "stable", 0, 0);
+        }
+
+        var origin = measured[0].Timestamp;
+        var samples = measured.Select(p => ((p.Timestamp - origin).TotalMinutes, p.Value!.Value)).ToArray();
+        var (slope, r2) = Fit(samples);
+        var span = samples[^1].Item1 - samples[0].Item1;
+        var scale = Math.Max(samples.Average(s => Math.Abs(s.Item2)), 1e-9);
+        var change = Math.Abs(slope * span) / scale;
+        var direction = r2 < MinimumConfidence || change < StableShare ? "stable" : slope > 0 ? "increasing" : "decreasing";
+        return new CodexMetricTrend(name, direction, slope, r2);
+    }
+
+    private static (double Slope, double R2) Fit(IReadOnlyList<(double X, double Y)> samples)
+    {
+        var n = samples.Count;
+        if (n < 2)
+        {
+            return (0, 0);
+        }
+
+        var meanX = samples.Average(s => s.X);
+        var meanY = samples.Average(s => s.Y);
+        double sxx = 0, sxy = 0, syy = 0;
+        foreach (var (x, y) in samples)
+        {
+            sxx += (x - meanX) * (x - meanX);
+            sxy += (x - meanX) * (y - meanY);
+            syy += (y - meanY) * (y - meanY);
+        }
+
+        if (sxx <= 0)
+        {
+            return (0, 0);
+        }
+
+        var slope = sxy / sxx;
+        var r2 = syy <= 0 ? 0 : sxy * sxy / (sxx * syy);
+        return (slope, r2);
+    }
+}
