@@ -1,0 +1,82 @@
+param([string] $ModulePath)
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1') -ModulePath $ModulePath
+}
+
+AfterAll {
+    Disconnect-Codex -All
+    Stop-CodexMockProvider
+}
+
+Describe 'Fan-out' {
+    Context 'ForEach-Object -Parallel' {
+        It 'runs one conversation per runspace, four at once, and every turn completes' {
+            $mock = Connect-TestMock -Response @(1..4 | ForEach-Object { @{ Text = "parallel answer"; DelayMs = 200 } })
+            $modulePath = (Get-Module CodexPS).Path
+            $results = 1..4 | ForEach-Object -ThrottleLimit 4 -Parallel {
+                Import-Module $using:modulePath
+                $conversation = New-CodexConversation -WorkingDirectory ([IO.Path]::GetTempPath())
+                $last = Send-CodexTurn -Conversation $conversation -Prompt "task $_" -WarningAction SilentlyContinue | Select-Object -Last 1
+                [pscustomobject]@{ Task = $_; Conversation = $conversation.Id; Status = "$($last.Status)" }
+            }
+            $results.Count | Should -Be 4
+            $results.Status | Should -Be @('Completed', 'Completed', 'Completed', 'Completed')
+            ($results.Conversation | Sort-Object -Unique).Count | Should -Be 4
+            # All four ran on the session's one runtime.
+            (Get-CodexStatus).Conversations.Count | Should -Be 4
+            @($mock.Requests | Where-Object { $_.Body -match 'task [1-4]' }).Count | Should -Be 4
+        }
+    }
+
+    Context 'PowerShell serialization' {
+        BeforeAll {
+            $null = Connect-TestMock -Response @(@{ Command = 'echo serialized' }, @{ Text = 'serialized answer' }, @{ Text = 'one-shot answer' })
+            $conversation = New-CodexConversation -WorkingDirectory (New-TestDirectory) -Sandbox WorkspaceWrite -ApprovalPolicy Never
+            $events = @(Send-CodexTurn -Conversation $conversation -Prompt 'serialize me' -WarningAction SilentlyContinue)
+            $result = Invoke-Codex 'one shot' -WarningAction SilentlyContinue
+            $file = Join-Path (New-TestDirectory) 'objects.xml'
+            @($conversation) + $events + @($result) | Export-Clixml -Path $file
+            $back = @(Import-Clixml -Path $file)
+        }
+
+        It 'keeps every object with its type name behind the Deserialized. prefix' {
+            $back.Count | Should -Be ($events.Count + 2)
+            $back[0].pstypenames[0] | Should -Be 'Deserialized.CodexPS.Engine.Conversations.CodexConversation'
+            $back[-1].pstypenames[0] | Should -Be 'Deserialized.CodexPS.Engine.Conversations.CodexTurnResult'
+            for ($i = 0; $i -lt $events.Count; $i++) {
+                $back[$i + 1].pstypenames[0] | Should -Be ('Deserialized.' + $events[$i].GetType().FullName)
+            }
+        }
+
+        It 'keeps the key properties of conversations, events, items and results' {
+            $back[0].Id | Should -Be $conversation.Id
+            $back[0].Model | Should -Be $conversation.Model
+            $back[0].Path | Should -Be $conversation.Path
+            # Deserialized enums keep their name as ToString() (and their number as the value), as PowerShell does for every enum.
+            $back[0].Sandbox.ToString() | Should -Be 'WorkspaceWrite'
+            $back[0].ApprovalPolicy.ToString() | Should -Be 'Never'
+
+            $command = $back | Where-Object { $null -ne $_.Kind -and $_.Kind.ToString() -eq 'ItemCompleted' -and $_.Item.Type -eq 'CommandExecution' } | Select-Object -First 1
+            $command.Item.Command | Should -Match 'echo serialized'
+            $command.Item.ExitCode | Should -Be 0
+            $command.ConversationId | Should -Be $conversation.Id
+            $command.Summary | Should -Match 'command: .*echo serialized'
+
+            $completed = $back[$events.Count]
+            $completed.Kind.ToString() | Should -Be 'TurnCompleted'
+            $completed.Status.ToString() | Should -Be 'Completed'
+            $completed.TurnId | Should -Be $events[-1].TurnId
+
+            $back[-1].Status.ToString() | Should -Be 'Completed'
+            $back[-1].FinalResponse | Should -Be 'one-shot answer'
+            $back[-1].Usage.TotalTokens | Should -Be $result.Usage.TotalTokens
+        }
+
+        It 'formats deserialized events with the same view' {
+            $text = $back[1..$events.Count] | Out-String -Width 120
+            $text | Should -Match 'TurnCompleted'
+            $text | Should -Match 'command: .*echo serialized'
+        }
+    }
+}
