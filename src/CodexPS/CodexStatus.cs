@@ -22,6 +22,8 @@ public sealed class CodexStatus
 
     public int? ProcessId { get; private init; }
 
+    /// <summary>The CodexPS session id (this runtime connection); recordings carry it. Null when no runtime is connected.</summary>
+    public string? SessionId { get; private init; }
 
     public DateTimeOffset? StartedAt { get; private init; }
 
@@ -81,6 +83,7 @@ public sealed class CodexStatus
             CodexHome = client.CodexHome,
             RuntimeState = client.State.ToString(),
             ProcessId = client.ProcessId,
+            SessionId = client.SessionId,
             StartedAt = client.StartedAt,
             Account = running ? Ask(client.ReadAccountAsync, cancellationToken) : null,
             ConfigRequirements = running && Ask(client.ReadConfigRequirementsAsync, cancellationToken) is { } requirements

@@ -29,6 +29,39 @@ Describe 'Fan-out' {
         }
     }
 
+    Context 'Send-CodexTurn -AsJob' {
+        BeforeAll {
+            $mock = Connect-TestMock -Response @(@{ Text = 'answer from a job'; Deltas = 4 }, @{ Stall = $true }, @{ Text = 'after the stop' })
+            $conversation = New-CodexConversation -WorkingDirectory (New-TestDirectory)
+        }
+
+        It 'returns a job at once whose output is the turn''s events' {
+            $job = Send-CodexTurn -Conversation $conversation -Prompt 'run in the background' -AsJob
+            $job | Should -BeOfType ([System.Management.Automation.Job])
+            $job.PSJobTypeName | Should -Be 'CodexTurnJob'
+            Get-Job -Id $job.Id | Should -Not -BeNullOrEmpty
+            $null = Wait-Job $job -Timeout 30
+            $job.State | Should -Be 'Completed'
+            $events = @(Receive-Job $job)
+            $events[-1].Kind | Should -Be 'TurnCompleted'
+            $events[-1].Status | Should -Be 'Completed'
+            ($events | Where-Object { $_.Kind -eq 'ItemCompleted' -and $_.Item.Type -eq 'AgentMessage' }).Item.Text | Should -Be 'answer from a job'
+            Remove-Job $job
+        }
+
+        It 'Stop-Job interrupts the turn and the conversation stays usable' {
+            $job = Send-CodexTurn -Conversation $conversation -Prompt 'this one stalls' -AsJob
+            Wait-Until { $conversation.ActiveTurn -and $conversation.ActiveTurn.Id } -TimeoutMs 10000
+            Start-Sleep -Milliseconds 300
+            Stop-Job $job
+            $job.State | Should -Be 'Stopped'
+            Wait-Until { $null -eq $conversation.ActiveTurn } -TimeoutMs 5000
+            $next = Send-CodexTurn -Conversation $conversation -Prompt 'still there?' | Select-Object -Last 1
+            $next.Status | Should -Be 'Completed'
+            Remove-Job $job
+        }
+    }
+
     Context 'PowerShell serialization' {
         BeforeAll {
             $null = Connect-TestMock -Response @(@{ Command = 'echo serialized' }, @{ Text = 'serialized answer' }, @{ Text = 'one-shot answer' })

@@ -50,6 +50,9 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
 
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.Now;
 
+    /// <summary>The CodexPS session: this connection to a runtime. Recordings carry it ({sessionId} in their paths).</summary>
+    public string SessionId { get; } = Guid.NewGuid().ToString();
+
     public CodexRuntimeState State => (CodexRuntimeState)Volatile.Read(ref _state);
 
     /// <summary>Why the runtime stopped, when it stopped on its own.</summary>
@@ -222,6 +225,9 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
         }
 
         ProtocolLog.Dispose();
+
+        // After the connection is closed no event can follow: Json recordings are written whole now.
+        await Persistence.CodexRecording.StopAllAsync(_conversations.Values.Where(c => c.Client == this)).ConfigureAwait(false);
     }
 
     /// <summary>Kills the runtime without a goodbye (for tests of crash handling).</summary>
@@ -268,6 +274,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
             {
                 if (conversation.ActiveTurn is { } turn)
                 {
+                    Persistence.CodexRecording.Record(conversation, method, parameters, timestamp);
                     await turn.OnNotificationAsync(method, parameters, timestamp).ConfigureAwait(false);
                 }
             }
@@ -287,6 +294,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
 
         if (FindByThreadId(parameters) is { } target)
         {
+            Persistence.CodexRecording.Record(target, method, parameters, timestamp);
             if (method == "turn/diff/updated" && parameters.Str("turnId") is { } diffTurnId)
             {
                 target.RecordDiff(diffTurnId, parameters.Str("diff") ?? string.Empty);

@@ -41,7 +41,6 @@ public sealed class CodexConversation
     /// <summary>When a turn last started or ended (or the conversation was loaded).</summary>
     public DateTimeOffset LastActivity => new(Volatile.Read(ref _lastActivityTicks), TimeSpan.Zero);
 
-
     public string Id { get; }
 
     public string? Model { get; private set; }
@@ -71,6 +70,12 @@ public sealed class CodexConversation
     public int TurnCount { get; private set; }
 
     public CodexTurn? LastTurn { get; private set; }
+
+    /// <summary>The recordings running for this conversation (Start-CodexRecording, -RecordTo).</summary>
+    public IReadOnlyList<Persistence.CodexRecording> Recordings => Volatile.Read(ref RecordingTargets);
+
+    /// <summary>Read on the reader thread for every event; replaced whole (never changed in place) by CodexRecording.</summary>
+    internal Persistence.CodexRecording[] RecordingTargets = Array.Empty<Persistence.CodexRecording>();
 
     /// <summary>Starts a turn; its events are read with <see cref="CodexTurn.ReadEventsAsync"/>.</summary>
     public async Task<CodexTurn> StartTurnAsync(string prompt, CodexTurnOptions? options, CancellationToken cancellationToken)
@@ -331,7 +336,6 @@ public sealed class CodexConversation
         Volatile.Write(ref _state, (int)CodexConversationState.Active);
         Touch();
     }
-
 
     public override string ToString() => Id;
 }

@@ -248,6 +248,7 @@ public sealed class CodexTurn
 
     internal async ValueTask OnApprovalRequestAsync(string method, JsonElement parameters, DateTimeOffset timestamp, CodexApprovalRequest request)
     {
+        Persistence.CodexRecording.RecordRequest(Conversation, method, parameters, timestamp, request);
         var evt = new ApprovalRequestedEvent(method, Conversation.Id, parameters.Str("turnId") ?? Id, timestamp, parameters, request);
         if (!await PostAsync(evt).ConfigureAwait(false))
         {

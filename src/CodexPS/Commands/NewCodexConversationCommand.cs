@@ -44,12 +44,32 @@ public sealed class NewCodexConversationCommand : CodexCmdlet
     [Parameter]
     public ScriptBlock? ApprovalHandler { get; set; }
 
+    /// <summary>
+    /// Records the conversation from its start to a file (a path template: {sessionId}, {conversationId},
+    /// {timestamp}, {date}; .json writes one document, anything else JSONL) until Stop-CodexRecording.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? RecordTo { get; set; }
+
     protected override void EndProcessing()
     {
         var cwd = SessionState.Path.GetUnresolvedProviderPathFromPSPath(WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath);
         if (!Directory.Exists(cwd))
         {
             ThrowTerminatingError(NewError("CodexWorkingDirectoryNotFound", ErrorCategory.ObjectNotFound, WorkingDirectory, $"The working directory '{cwd}' does not exist."));
+        }
+
+        if (RecordTo is not null)
+        {
+            try
+            {
+                RecordingSupport.CheckTemplate(RecordTo);
+            }
+            catch (CodexPS.Engine.CodexException ex)
+            {
+                ThrowTerminatingError(RecordingSupport.ToErrorRecord(ex, RecordTo));
+            }
         }
 
         if (!ShouldProcess(cwd, "Start a codex conversation"))
@@ -72,6 +92,19 @@ public sealed class NewCodexConversationCommand : CodexCmdlet
                 },
                 CancellationToken));
             ModuleState.SetHandler(conversation, ApprovalHandler);
+            if (RecordTo is not null)
+            {
+                try
+                {
+                    RecordingSupport.Begin(this, conversation, RecordTo, null, out _);
+                }
+                catch (CodexPS.Engine.CodexException ex)
+                {
+                    // The conversation exists either way; only its recording failed.
+                    WriteError(RecordingSupport.ToErrorRecord(ex, RecordTo));
+                }
+            }
+
             WriteObject(conversation);
         }
         catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)

@@ -30,6 +30,36 @@ public sealed class SendCodexTurnCommand : ConversationTurnCmdlet
     [Parameter]
     public SwitchParameter Steer { get; set; }
 
+    /// <summary>
+    /// Records this turn to a file (a path template: {sessionId}, {conversationId}, {timestamp}, {date}); .json
+    /// writes one document, anything else JSONL. A recording already running to that file simply carries on.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? RecordTo { get; set; }
+
+    /// <summary>
+    /// Runs the turn as a background job: returns the job at once; Receive-Job gives its events, Wait-Job waits,
+    /// Stop-Job interrupts the turn. Approval requests are declined in a job (nobody can be asked).
+    /// </summary>
+    [Parameter]
+    public SwitchParameter AsJob { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        if (RecordTo is not null)
+        {
+            try
+            {
+                RecordingSupport.CheckTemplate(RecordTo);
+            }
+            catch (CodexPS.Engine.CodexException ex)
+            {
+                ThrowTerminatingError(RecordingSupport.ToErrorRecord(ex, RecordTo));
+            }
+        }
+    }
+
     protected override void ProcessRecord()
     {
         var conversation = ResolveConversation();
@@ -60,6 +90,72 @@ public sealed class SendCodexTurnCommand : ConversationTurnCmdlet
             return;
         }
 
-        RunTurn(conversation, Prompt, options, WriteObject);
+        Engine.Persistence.CodexRecording? recording = null;
+        var startedRecording = false;
+        if (RecordTo is not null)
+        {
+            try
+            {
+                recording = RecordingSupport.Begin(this, conversation, RecordTo, null, out startedRecording);
+            }
+            catch (CodexPS.Engine.CodexException ex)
+            {
+                WriteError(RecordingSupport.ToErrorRecord(ex, RecordTo));
+                return;
+            }
+        }
+
+        if (AsJob)
+        {
+            StartJob(conversation, options, startedRecording ? recording : null);
+            return;
+        }
+
+        try
+        {
+            RunTurn(conversation, Prompt, options, WriteObject);
+        }
+        finally
+        {
+            if (startedRecording)
+            {
+                recording!.StopAsync().Wait(TimeSpan.FromSeconds(10));
+            }
+        }
+    }
+
+    private void StartJob(CodexConversation conversation, CodexTurnOptions options, Engine.Persistence.CodexRecording? recording)
+    {
+        if (!ShouldProcess($"conversation {conversation.Id}", "Start a background turn"))
+        {
+            return;
+        }
+
+        CodexTurn turn;
+        try
+        {
+            turn = Await(conversation.StartTurnAsync(Prompt, options, CancellationToken));
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
+        {
+            _ = recording?.StopAsync();
+            WriteError(ToErrorRecord(ex, conversation));
+            return;
+        }
+
+        var job = new CodexTurnJob(MyInvocation.Line, conversation, turn);
+        if (recording is not null)
+        {
+            job.StateChanged += (_, e) =>
+            {
+                if (e.JobStateInfo.State is JobState.Completed or JobState.Failed or JobState.Stopped)
+                {
+                    _ = recording.StopAsync();
+                }
+            };
+        }
+
+        JobRepository.Add(job);
+        WriteObject(job);
     }
 }
