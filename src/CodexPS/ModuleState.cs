@@ -44,6 +44,11 @@ internal sealed class ConnectSettings
 
     public int? MaxConversations { get; init; }
 
+    /// <summary>A runtime elsewhere (Connect-Codex -Uri ws://HOST:PORT) instead of a local process.</summary>
+    public Uri? Uri { get; init; }
+
+    public System.Security.SecureString? Token { get; init; }
+
     public TimeSpan? IdleTimeout { get; init; }
 }
 
@@ -284,7 +289,10 @@ internal static class ModuleState
             options.Config = config;
         }
 
-        var client = CodexClient.StartAsync(options, cancellationToken).WaitAsync(cancellationToken).GetAwaiter().GetResult();
+        var client = (settings.Uri is { } remote
+                ? CodexClient.ConnectRemoteAsync(remote, settings.Token, options, cancellationToken)
+                : CodexClient.StartAsync(options, cancellationToken))
+            .WaitAsync(cancellationToken).GetAwaiter().GetResult();
         client.ConversationEvent += Events.Forward;
         CodexClient? previous;
         lock (Gate)

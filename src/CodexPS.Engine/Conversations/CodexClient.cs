@@ -26,6 +26,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
     private readonly ConcurrentQueue<string> _warnings = new();
     private readonly CodexClientOptions _options;
     private CodexRuntimeProcess? _process;
+    private WebSocketLineStream? _remote;
     private JsonRpcConnection? _rpc;
     private int _state = (int)CodexRuntimeState.Running;
     private CodexConversation? _lastRouted;
@@ -39,7 +40,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
 
     public CodexLocation Location { get; }
 
-    public string CodexHome { get; }
+    public string CodexHome { get; private set; }
 
     /// <summary>The runtime's version from its initialize answer; null when it gave none.</summary>
     public string? RuntimeVersion { get; private set; }
@@ -108,43 +109,108 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
             Tap = client.ProtocolLog.Record,
         };
         client._rpc.Start();
+        await client.InitializeAsync(location.Path, cancellationToken).ConfigureAwait(false);
+        return client;
+    }
 
+    /// <summary>initialize/initialized, then the version check; a failure disposes the client.</summary>
+    private async Task InitializeAsync(string where, CancellationToken cancellationToken)
+    {
         try
         {
             var init = new JsonObject
             {
                 ["clientInfo"] = new JsonObject
                 {
-                    ["name"] = options.ClientName,
-                    ["title"] = options.ClientTitle,
-                    ["version"] = options.ClientVersion,
+                    ["name"] = _options.ClientName,
+                    ["title"] = _options.ClientTitle,
+                    ["version"] = _options.ClientVersion,
                 },
                 ["capabilities"] = new JsonObject { ["experimentalApi"] = false },
             };
-            var answer = await client._rpc.RequestAsync("initialize", init, cancellationToken)
-                .WaitAsync(options.StartTimeout, cancellationToken).ConfigureAwait(false);
-            client.UserAgent = answer.Str("userAgent");
-            client.RuntimeVersion = ParseVersion(client.UserAgent);
-            await client._rpc.NotifyAsync("initialized", null, cancellationToken).ConfigureAwait(false);
-            options.Metrics?.Attach(client);
-            client.StartIdleWatch();
+            var answer = await _rpc!.RequestAsync("initialize", init, cancellationToken)
+                .WaitAsync(_options.StartTimeout, cancellationToken).ConfigureAwait(false);
+            UserAgent = answer.Str("userAgent");
+            if (string.IsNullOrEmpty(CodexHome) && answer.Str("codexHome") is { } remoteHome)
+            {
+                CodexHome = remoteHome;
+            }
+
+            RuntimeVersion = ParseVersion(UserAgent);
+            await _rpc!.NotifyAsync("initialized", null, cancellationToken).ConfigureAwait(false);
+            _options.Metrics?.Attach(this);
+            StartIdleWatch();
         }
         catch (TimeoutException)
         {
-            await client.DisposeAsync().ConfigureAwait(false);
-            throw new CodexRuntimeUnresponsiveException("initialize", options.StartTimeout);
+            await DisposeAsync().ConfigureAwait(false);
+            throw new CodexRuntimeUnresponsiveException("initialize", _options.StartTimeout);
         }
         catch
         {
-            await client.DisposeAsync().ConfigureAwait(false);
+            await DisposeAsync().ConfigureAwait(false);
             throw;
         }
 
-        if (client.RuntimeVersion is { } version && version != CodexRuntimeLocator.PinnedVersion)
+        if (RuntimeVersion is { } version && version != CodexRuntimeLocator.PinnedVersion)
         {
-            client.AddWarning($"The codex runtime at '{location.Path}' is version {version}; CodexPS is built and tested for {CodexRuntimeLocator.PinnedVersion}.");
+            AddWarning($"The codex runtime at '{where}' is version {version}; CodexPS is built and tested for {CodexRuntimeLocator.PinnedVersion}.");
+        }
+    }
+
+    /// <summary>
+    /// Connects to a runtime started elsewhere with `codex app-server --listen ws://IP:PORT --ws-auth
+    /// capability-token --ws-token-file F`, presenting the token as a bearer token. The token is used for the
+    /// handshake only and never logged.
+    /// </summary>
+    public static async Task<CodexClient> ConnectRemoteAsync(Uri uri, System.Security.SecureString? token, CodexClientOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        ArgumentNullException.ThrowIfNull(options);
+        var socket = new System.Net.WebSockets.ClientWebSocket();
+        if (token is not null)
+        {
+            socket.Options.SetRequestHeader("Authorization", "Bearer " + new System.Net.NetworkCredential(string.Empty, token).Password);
         }
 
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.StartTimeout);
+            await socket.ConnectAsync(uri, timeout.Token).ConfigureAwait(false);
+        }
+        catch (System.Net.WebSockets.WebSocketException ex) when (ex.Message.Contains("401", StringComparison.Ordinal) || ex.Message.Contains("403", StringComparison.Ordinal))
+        {
+            socket.Dispose();
+            throw new CodexException("CodexRemoteAuthenticationFailed", $"The runtime at {uri} refused the token ({ex.Message}).", ex);
+        }
+        catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or OperationCanceledException or System.Net.Http.HttpRequestException)
+        {
+            socket.Dispose();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            throw new CodexException("CodexRemoteUnreachable", $"No codex runtime answered at {uri}: {ex.Message}", ex);
+        }
+
+        var client = new CodexClient(options, new CodexLocation(uri.ToString(), "Remote"), options.CodexHome ?? string.Empty);
+        if (options.LogPath is not null)
+        {
+            client.ProtocolLog = new CodexProtocolLog(options.LogPath);
+        }
+
+        var stream = new WebSocketLineStream(socket);
+        client._remote = stream;
+        client._rpc = new JsonRpcConnection(stream, stream, client,
+            () => Task.FromResult<Exception>(new CodexRuntimeExitedException(null, string.Empty, $"the connection to {uri} closed")))
+        {
+            RequestTimeout = options.RequestTimeout,
+            Tap = client.ProtocolLog.Record,
+        };
+        client._rpc.Start();
+        await client.InitializeAsync(uri.ToString(), cancellationToken).ConfigureAwait(false);
         return client;
     }
 
@@ -224,6 +290,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
             await _rpc.DisposeAsync().ConfigureAwait(false);
         }
 
+        _remote?.Dispose();
         ProtocolLog.Dispose();
 
         // After the connection is closed no event can follow: Json recordings are written whole now.

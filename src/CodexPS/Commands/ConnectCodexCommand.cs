@@ -87,6 +87,18 @@ public sealed class ConnectCodexCommand : CodexCmdlet
     [Parameter]
     public ScriptBlock? OnEvent { get; set; }
 
+    /// <summary>
+    /// Drives a runtime started elsewhere with `codex app-server --listen ws://IP:PORT --ws-auth capability-token
+    /// --ws-token-file F` instead of starting one here; every cmdlet works the same over it.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Uri? Uri { get; set; }
+
+    /// <summary>The capability token of the -Uri runtime (the content of its token file).</summary>
+    [Parameter]
+    public System.Security.SecureString? Token { get; set; }
+
     /// <summary>Writes the runtime's status.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -101,6 +113,17 @@ public sealed class ConnectCodexCommand : CodexCmdlet
         if (BaseUrl is not null && (!BaseUrl.IsAbsoluteUri || BaseUrl.Scheme is not ("http" or "https")))
         {
             ThrowTerminatingError(NewError("CodexBaseUrlInvalid", ErrorCategory.InvalidArgument, BaseUrl, $"'{BaseUrl}' is not an http or https URL."));
+        }
+
+        if (Uri is not null && (!Uri.IsAbsoluteUri || Uri.Scheme is not ("ws" or "wss")))
+        {
+            ThrowTerminatingError(NewError("CodexRemoteUriInvalid", ErrorCategory.InvalidArgument, Uri, $"'{Uri}' is not a ws:// or wss:// URL."));
+        }
+
+        if (Uri is not null && (MockProvider is not null || BaseUrl is not null || CodexPath is not null))
+        {
+            ThrowTerminatingError(NewError("CodexProviderConflict", ErrorCategory.InvalidArgument, Uri,
+                "-Uri drives a runtime that runs elsewhere with its own model provider and binary; -MockProvider, -BaseUrl and -CodexPath do not apply."));
         }
 
         if (BaseUrl is not null && MockProvider is not null)
@@ -139,13 +162,16 @@ public sealed class ConnectCodexCommand : CodexCmdlet
             WorkingDirectory = SessionState.Path.GetUnresolvedProviderPathFromPSPath(WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath),
             LogPath = logPath,
             Name = Name,
+            Uri = Uri,
+            Token = Token,
             MaxConversations = MaxConversations > 0 ? MaxConversations : null,
             IdleTimeout = IdleTimeoutSec > 0 ? TimeSpan.FromSeconds(IdleTimeoutSec) : null,
             MetricsPath = MetricsPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(MetricsPath),
             RequestTimeout = RequestTimeoutSec > 0 ? TimeSpan.FromSeconds(RequestTimeoutSec) : null,
         };
 
-        var what = MockProvider is not null ? $"codex app-server with the mock model at {MockProvider.BaseUrl}"
+        var what = Uri is not null ? $"the codex runtime at {Uri}"
+            : MockProvider is not null ? $"codex app-server with the mock model at {MockProvider.BaseUrl}"
             : BaseUrl is not null ? $"codex app-server with the model endpoint {BaseUrl}"
             : "codex app-server";
         if (!Name.Equals(ModuleState.DefaultRuntime, StringComparison.OrdinalIgnoreCase))

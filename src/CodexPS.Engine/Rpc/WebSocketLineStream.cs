@@ -1,0 +1,135 @@
+using System.Net.WebSockets;
+
+namespace CodexPS.Engine.Rpc;
+
+/// <summary>
+/// A runtime's WebSocket transport (one JSON-RPC message per text frame) seen as the newline-delimited stream
+/// <see cref="JsonRpcConnection"/> reads and writes: each received message is followed by a newline, and each
+/// written line goes out as one text frame.
+/// </summary>
+public sealed class WebSocketLineStream : Stream
+{
+    private static readonly byte[] NewLine = { (byte)'\n' };
+    private readonly WebSocket _socket;
+    private readonly MemoryStream _outgoing = new();
+    private readonly byte[] _frame = new byte[64 * 1024];
+    private ReadOnlyMemory<byte> _pending = ReadOnlyMemory<byte>.Empty;
+
+    public WebSocketLineStream(WebSocket socket) => _socket = socket;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        while (_pending.IsEmpty)
+        {
+            if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseSent))
+            {
+                return 0;
+            }
+
+            WebSocketReceiveResult result;
+            try
+            {
+                result = await _socket.ReceiveAsync(new ArraySegment<byte>(_frame), cancellationToken).ConfigureAwait(false);
+            }
+            catch (WebSocketException)
+            {
+                return 0;
+            }
+
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return 0;
+            }
+
+            _pending = result.EndOfMessage ? Concat(_frame.AsMemory(0, result.Count)) : _frame.AsMemory(0, result.Count).ToArray();
+        }
+
+        var n = Math.Min(buffer.Length, _pending.Length);
+        _pending[..n].CopyTo(buffer);
+        _pending = _pending[n..];
+        return n;
+    }
+
+    private static ReadOnlyMemory<byte> Concat(ReadOnlyMemory<byte> message)
+    {
+        var copy = new byte[message.Length + 1];
+        message.CopyTo(copy);
+        copy[^1] = NewLine[0];
+        return copy;
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        _outgoing.Write(buffer.Span);
+        return ValueTask.CompletedTask;
+    }
+
+    public override void Flush() => FlushAsync().GetAwaiter().GetResult();
+
+    /// <summary>Sends every complete line written so far as its own text frame.</summary>
+    public override async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var data = _outgoing.GetBuffer().AsMemory(0, (int)_outgoing.Length);
+        var start = 0;
+        for (var i = 0; i < data.Length; i++)
+        {
+            if (data.Span[i] != NewLine[0])
+            {
+                continue;
+            }
+
+            if (i > start)
+            {
+                await _socket.SendAsync(data[start..i], WebSocketMessageType.Text, true, cancellationToken).ConfigureAwait(false);
+            }
+
+            start = i + 1;
+        }
+
+        var rest = data[start..].ToArray();
+        _outgoing.SetLength(0);
+        _outgoing.Write(rest);
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            try
+            {
+                if (_socket.State == WebSocketState.Open)
+                {
+                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                    _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "CodexPS disconnects", timeout.Token).Wait(timeout.Token);
+                }
+            }
+            catch (Exception)
+            {
+                // Closing is best effort; the socket is disposed either way.
+            }
+
+            _socket.Dispose();
+            _outgoing.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,91 @@
+param([string] $ModulePath)
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1') -ModulePath $ModulePath
+
+    function Start-RemoteRuntime {
+        # A runtime started "elsewhere": its own process, listening on loopback with a capability token, its
+        # model provider the mock endpoint.
+        param($Mock, [string] $TokenFile)
+        $probe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $probe.Start(); $port = $probe.LocalEndpoint.Port; $probe.Stop()
+        $codex = (Get-CodexStatus).CodexPath
+        $remoteHome = New-TestDirectory 'codexps-remote-home'
+        $arguments = @('app-server', '--disable', 'plugins', '--listen', "ws://127.0.0.1:$port", '--ws-auth', 'capability-token', '--ws-token-file', $TokenFile,
+            '-c', 'model_provider="codexps_mock"', '-c', 'model_providers.codexps_mock.name="mock"',
+            '-c', "model_providers.codexps_mock.base_url=`"$($Mock.BaseUrl)`"", '-c', 'model_providers.codexps_mock.wire_api="responses"',
+            '-c', 'model_providers.codexps_mock.request_max_retries=0', '-c', 'model_providers.codexps_mock.stream_max_retries=0', '-c', 'model="gpt-5.5"')
+        $info = [System.Diagnostics.ProcessStartInfo]::new($codex)
+        foreach ($a in $arguments) { $info.ArgumentList.Add($a) }
+        $info.Environment["CODEX_HOME"] = $remoteHome
+        $info.Environment['CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG'] = '1'
+        $info.RedirectStandardError = $true
+        $info.RedirectStandardOutput = $true
+        $process = [System.Diagnostics.Process]::Start($info)
+        $uri = "ws://127.0.0.1:$port"
+        Wait-Until {
+            $client = [System.Net.Sockets.TcpClient]::new()
+            try { $client.Connect('127.0.0.1', $port); $true } catch { $false } finally { $client.Dispose() }
+        } -TimeoutMs 20000
+        [pscustomobject]@{ Process = $process; Uri = [uri]$uri; Home = $remoteHome }
+    }
+}
+
+AfterAll {
+    Disconnect-Codex -All
+    Stop-CodexMockProvider
+}
+
+Describe 'Connect-Codex -Uri (a runtime on another machine, here on loopback)' {
+    BeforeAll {
+        $mock = Start-CodexMockProvider -Response @(@{ Text = 'answer over the wire' }, @{ Stall = $true })
+        Connect-Codex -MockProvider $mock -CodexHome (New-TestDirectory 'codexps-home') -WarningAction SilentlyContinue
+        $tokenFile = Join-Path (New-TestDirectory 'codexps-token') 'token'
+        $plainToken = 'cap-' + [guid]::NewGuid().ToString('N')
+        [IO.File]::WriteAllText($tokenFile, $plainToken)
+        $remote = Start-RemoteRuntime -Mock $mock -TokenFile $tokenFile
+        Disconnect-Codex
+    }
+
+    AfterAll {
+        if ($remote -and -not $remote.Process.HasExited) { $remote.Process.Kill($true) }
+    }
+
+    It 'drives the remote runtime with the right token: every cmdlet works the same' {
+        Connect-Codex -Name remote -Uri $remote.Uri -Token (ConvertTo-SecureString $plainToken -AsPlainText -Force) -WarningAction SilentlyContinue
+        $status = Get-CodexStatus -Runtime remote
+        $status.RuntimeState | Should -Be 'Running'
+        $status.CodexPath | Should -Be $remote.Uri.ToString()
+        $status.ProcessId | Should -BeNullOrEmpty
+        $status.CodexHome | Should -Be $remote.Home
+        $status.CodexVersion | Should -Be $status.PinnedCodexVersion
+        $conversation = New-CodexConversation -Runtime remote -WorkingDirectory (New-TestDirectory)
+        $events = @(Send-CodexTurn -Conversation $conversation -Prompt 'over the network' -WarningAction SilentlyContinue)
+        $events[-1].Status | Should -Be 'Completed'
+        ($events | Where-Object { $_.Kind -eq 'ItemCompleted' -and $_.Item.Type -eq 'AgentMessage' }).Item.Text | Should -Be 'answer over the wire'
+        $mock.Requests[-1].Body | Should -Match 'over the network'
+    }
+
+    It 'refuses a wrong token with CodexRemoteAuthenticationFailed' {
+        $err = $null
+        try { Connect-Codex -Name wrong -Uri $remote.Uri -Token (ConvertTo-SecureString 'not-the-token' -AsPlainText -Force) } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'CodexRemoteAuthenticationFailed*'
+        $err.Exception.Message | Should -Match '401'
+        $err.Exception.Message | Should -Not -Match 'not-the-token'
+    }
+
+    It 'reports the connection dropped mid-turn as CodexRuntimeExited, without hanging' {
+        $conversation = New-CodexConversation -Runtime remote -WorkingDirectory (New-TestDirectory)
+        $run = Start-InRunspace -Script {
+            param($c)
+            Send-CodexTurn -Conversation $c -Prompt 'stall please' -ErrorVariable e -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
+            $e | ForEach-Object { $_.FullyQualifiedErrorId }
+        } -Arguments @{ c = $conversation }
+        Wait-Until { $conversation.ActiveTurn -and $conversation.ActiveTurn.Id } -TimeoutMs 15000
+        $remote.Process.Kill($true)
+        Wait-Until { $run.Handle.IsCompleted } -TimeoutMs 10000
+        $errors = $run.PowerShell.EndInvoke($run.Handle)
+        ($errors -join ' ') | Should -Match 'CodexRuntimeExited'
+        (Get-CodexStatus -Runtime remote).RuntimeState | Should -Be 'Exited'
+    }
+}
