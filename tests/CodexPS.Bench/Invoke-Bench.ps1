@@ -114,6 +114,12 @@ finally {
         $output = if ($Mode -eq 'cmdlet') {
             & dotnet pwsh -NoProfile -NonInteractive -c $cmdletScript
         }
+        elseif ($Mode -eq 'nometrics') {
+            # The engine case again with the metric collector left out: what collection costs the stream.
+            $env:CODEXPS_BENCH_NO_METRICS = '1'
+            try { & dotnet $BenchDll engine --deltas $Deltas --warmup $Warmup --warmup-turns $WarmupTurns }
+            finally { Remove-Item Env:CODEXPS_BENCH_NO_METRICS }
+        }
         else {
             & dotnet $BenchDll $Mode --deltas $Deltas --warmup $Warmup --warmup-turns $WarmupTurns
         }
@@ -125,7 +131,7 @@ finally {
         }
 
         $result = $line | ConvertFrom-Json
-        if ($result.mode -ne $Mode -or [int]$result.deltas -ne $Deltas) { throw "The $Mode case printed an unexpected line: $line" }
+        if ($result.mode -ne ($Mode -replace '^nometrics$', 'engine') -or [int]$result.deltas -ne $Deltas) { throw "The $Mode case printed an unexpected line: $line" }
         $result
     }
 
@@ -140,14 +146,14 @@ finally {
         if (Test-Path /proc/loadavg) { ((Get-Content -Raw /proc/loadavg) -split ' ')[0..2] -join ' ' } else { 'n/a' }
     }
 
-    $modes = 'bare', 'engine', 'cmdlet'
+    $modes = 'bare', 'engine', 'cmdlet', 'nometrics'
     $loadBefore = Get-LoadAverage
     $measurements = [System.Collections.Generic.List[object]]::new()
     $clock = [Diagnostics.Stopwatch]::StartNew()
-    Write-Host "==> streaming benchmark: $Deltas deltas, $Runs rounds of bare/engine/cmdlet interleaved ($WarmupTurns warm-up turns of $Warmup deltas each)" -ForegroundColor Cyan
+    Write-Host "==> streaming benchmark: $Deltas deltas, $Runs rounds of bare/engine/cmdlet interleaved with (d) engine without metrics ($WarmupTurns warm-up turns of $Warmup deltas each)" -ForegroundColor Cyan
     for ($round = 1; $round -le $Runs; $round++) {
         # Rotate the order so no case always runs first (or right after the heaviest one).
-        $order = 0..2 | ForEach-Object { $modes[($_ + $round - 1) % 3] }
+        $order = 0..3 | ForEach-Object { $modes[($_ + $round - 1) % 4] }
         foreach ($mode in $order) {
             $r = Invoke-Case $mode
             $measurements.Add([pscustomobject][ordered]@{
@@ -174,6 +180,7 @@ finally {
 
     $engineRatio = [math]::Round($median.engine / $median.bare, 3)
     $cmdletRatio = [math]::Round($median.cmdlet / $median.bare, 3)
+    $collectionRatio = [math]::Round($median.engine / $median.nometrics, 3)
     $met = $cmdletRatio -le $Target
     $eventsPerSecond = [ordered]@{}
     foreach ($mode in $modes) { $eventsPerSecond[$mode] = [math]::Round($Deltas / ($median[$mode] / 1000)) }
@@ -187,10 +194,12 @@ finally {
         ('  (a) bare client (StreamReader.ReadLine)     {0,9:N1}  {1,12}  {2,9:N0}  {3,-13}  {4,13:N0}  {5,14:N0}' -f $median.bare, '1.000', $eventsPerSecond.bare, $range.bare, $cpu.bare.client, $cpu.bare.runtime)
         ('  (b) engine (CodexTurn.ReadEventsAsync)      {0,9:N1}  {1,12:N3}  {2,9:N0}  {3,-13}  {4,13:N0}  {5,14:N0}' -f $median.engine, $engineRatio, $eventsPerSecond.engine, $range.engine, $cpu.engine.client, $cpu.engine.runtime)
         ('  (c) cmdlet (Send-CodexTurn -IncludeDelta)   {0,9:N1}  {1,12:N3}  {2,9:N0}  {3,-13}  {4,13:N0}  {5,14:N0}' -f $median.cmdlet, $cmdletRatio, $eventsPerSecond.cmdlet, $range.cmdlet, $cpu.cmdlet.client, $cpu.cmdlet.runtime)
+        ('  (d) engine without metric collection        {0,9:N1}  {1,12:N3}  {2,9:N0}  {3,-13}  {4,13:N0}  {5,14:N0}' -f $median.nometrics, [math]::Round($median.nometrics / $median.bare, 3), $eventsPerSecond.nometrics, $range.nometrics, $cpu.nometrics.client, $cpu.nometrics.runtime)
         ''
         '  (client CPU: the measuring process, including its in-process mock endpoint; medians over the measured turn)'
         ''
         ('  b/a = {0:N3}' -f $engineRatio)
+        ('  b/d = {0:N3}   (what metric collection costs the stream)' -f $collectionRatio)
         ('  c/a = {0:N3}   target c/a <= {1:N2}: {2}' -f $cmdletRatio, $Target, $(if ($met) { 'MET' } else { 'NOT MET' }))
         ('  ({0:N0} s in all; load average before {1}, after {2})' -f $clock.Elapsed.TotalSeconds, $loadBefore, $loadAfter)
     )
@@ -211,7 +220,7 @@ finally {
         loadAverage   = [ordered]@{ before = $loadBefore; after = $loadAfter }
         medianMs      = $median
         medianCpuMs   = $cpu
-        ratios        = [ordered]@{ engineOverBare = $engineRatio; cmdletOverBare = $cmdletRatio }
+        ratios        = [ordered]@{ engineOverBare = $engineRatio; cmdletOverBare = $cmdletRatio; engineOverNoMetrics = $collectionRatio }
         target        = [ordered]@{ cmdletOverBare = $Target; met = $met }
     } | ConvertTo-Json -Depth 5 | Set-Content -Path $resultFile -Encoding utf8
     Write-Host "==> results written to $resultFile" -ForegroundColor Green
