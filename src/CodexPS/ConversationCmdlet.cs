@@ -16,6 +16,7 @@ public abstract class ConversationTurnCmdlet : CodexTurnCmdlet
 
     /// <summary>The id of a conversation loaded in this session's runtime; binds from a piped object's ConversationId.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
+    [ArgumentCompleter(typeof(Completers.ConversationIdCompleter))]
     public string? ConversationId { get; set; }
 
     /// <summary>The conversation these parameters name, or null after writing a CodexConversationNotFound error.</summary>
@@ -59,6 +60,7 @@ public abstract class LoadedConversationCmdlet : CodexCmdlet
 
     /// <summary>The id of a conversation loaded in this session's runtime; binds from a piped object's ConversationId.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
+    [ArgumentCompleter(typeof(Completers.ConversationIdCompleter))]
     public string? ConversationId { get; set; }
 
     /// <summary>The conversation these parameters name, or null after writing a CodexConversationNotFound error.</summary>
@@ -74,5 +76,6 @@ public abstract class SavedConversationCmdlet : CodexCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = DefaultSet)]
     [Alias("ConversationId")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ConversationIdCompleter))]
     public string? Id { get; set; }
 }

@@ -21,6 +21,7 @@ public sealed class GetCodexItemCommand : CodexCmdlet
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
     [Alias("Id")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ConversationIdCompleter))]
     public string? ConversationId { get; set; }
 
     /// <summary>A turn from Get-CodexTurn; only its items are read.</summary>

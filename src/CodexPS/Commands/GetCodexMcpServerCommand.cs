@@ -15,6 +15,7 @@ public sealed class GetCodexMcpServerCommand : CodexCmdlet
     /// <summary>Server names to return; wildcards allowed.</summary>
     [Parameter(Position = 0)]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(Completers.McpServerNameCompleter))]
     public string[]? Name { get; set; }
 
     /// <summary>Reports the servers as this conversation sees them (its connections and their startup state).</summary>
@@ -23,6 +24,7 @@ public sealed class GetCodexMcpServerCommand : CodexCmdlet
 
     /// <summary>Like -Conversation, by id.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "ConversationId")]
+    [ArgumentCompleter(typeof(Completers.ConversationIdCompleter))]
     public string? ConversationId { get; set; }
 
     protected override void ProcessRecord()

@@ -20,6 +20,7 @@ public sealed class GetCodexTurnCommand : CodexCmdlet
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
     [Alias("Id")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ConversationIdCompleter))]
     public string? ConversationId { get; set; }
 
     protected override void ProcessRecord()

@@ -12,6 +12,7 @@ public sealed class RemoveCodexMcpServerCommand : CodexCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.McpServerNameCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     protected override void ProcessRecord()

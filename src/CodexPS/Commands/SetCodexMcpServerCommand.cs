@@ -11,6 +11,7 @@ public sealed class SetCodexMcpServerCommand : McpServerCmdlet
     /// <summary>The configured server to change; binds from a piped server's Name.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.McpServerNameCompleter))]
     public string Name { get; set; } = string.Empty;
 
     /// <summary>A new program to start (stdio servers).</summary>

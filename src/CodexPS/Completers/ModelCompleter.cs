@@ -34,12 +34,10 @@ public sealed class ModelCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(
         string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        var quote = wordToComplete.Length > 0 && wordToComplete[0] is '\'' or '"' ? wordToComplete[0].ToString() : string.Empty;
-        var word = wordToComplete.Trim('\'', '"');
-        var pattern = WildcardPattern.Get(word + "*", WildcardOptions.IgnoreCase);
+        var (quote, pattern) = Completion.Pattern(wordToComplete);
         return Models()
             .Where(m => pattern.IsMatch(m.Model))
-            .Select(m => new CompletionResult(Quote(m.Model, quote), m.Model, CompletionResultType.ParameterValue, Tooltip(m)))
+            .Select(m => new CompletionResult(Completion.Quote(m.Model, quote), m.Model, CompletionResultType.ParameterValue, Tooltip(m)))
             .ToArray();
     }
 
@@ -66,15 +64,4 @@ public sealed class ModelCompleter : IArgumentCompleter
 
     private static string Tooltip(CodexModel model) =>
         string.IsNullOrEmpty(model.Description) ? model.DisplayName : $"{model.DisplayName}: {model.Description}";
-
-    private static string Quote(string slug, string quote)
-    {
-        var needsQuotes = quote.Length > 0 || slug.Any(c => char.IsWhiteSpace(c) || "'\"$`;,(){}@&|<>#".Contains(c));
-        if (!needsQuotes)
-        {
-            return slug;
-        }
-
-        return quote == "\"" ? "\"" + slug.Replace("`", "``").Replace("\"", "`\"").Replace("$", "`$") + "\"" : "'" + slug.Replace("'", "''") + "'";
-    }
 }
