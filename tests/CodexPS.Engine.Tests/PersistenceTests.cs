@@ -239,15 +239,17 @@ public class RecordingRuntimeTests
         var file = CodexSessionFile.Read(path, strict: true);
         Assert.Equal(conversation.Id, file.ConversationId);
         Assert.Equal(rt.Client.RuntimeVersion, file.Metadata!.RuntimeVersion);
-        var replayed = CodexReplay.Events(file, includeDeltas: true).Where(e => e.TurnId is not null).ToList();
+        var all = CodexReplay.Events(file, includeDeltas: true).ToList();
+        var replayed = all.Where(e => e.TurnId is not null).ToList();
 
-        // Every live event comes back with the same type, kind, turn and payload. A notification whose params name
-        // no turn takes the turn id the turn had when it was recorded, which can race with the turn/start answer.
-        static string? TurnOf(CodexEvent e) => e is NotificationEvent ? null : e.TurnId;
-        var expected = live.Select(e => (e.GetType(), e.Kind, TurnOf(e), e.Raw)).ToList();
-        var actual = replayed.Where(e => live.Any(l => l.Method == e.Method)).Select(e => (e.GetType(), e.Kind, TurnOf(e), e.Raw)).ToList();
+        // Every live event comes back with the same type, kind, turn and payload, in order. A notification whose
+        // params name no turn takes the turn id the turn had when it was recorded, which races with the
+        // turn/start answer (it may be recorded before the id is known), so those are compared by payload only.
+        var expected = live.Where(e => e is not NotificationEvent).Select(e => (e.GetType(), e.Kind, e.TurnId, e.Raw)).ToList();
+        var actual = replayed.Where(e => e is not NotificationEvent && live.Any(l => l.Method == e.Method)).Select(e => (e.GetType(), e.Kind, e.TurnId, e.Raw)).ToList();
         Assert.Equal(expected, actual.Where(expected.Contains).ToList());
         Assert.All(expected, e => Assert.Contains(e, actual));
+        Assert.All(live.OfType<NotificationEvent>(), n => Assert.Contains(all, r => r is NotificationEvent && r.Method == n.Method && r.Raw == n.Raw));
         Assert.Equal("Recorded answer.", replayed.OfType<ItemEvent>().Where(e => e.Kind == CodexEventKind.ItemCompleted).Select(e => e.Item).OfType<AgentMessageItem>().Single().Text);
         Assert.Equal(3, replayed.OfType<DeltaEvent>().Count(d => d.Kind == CodexEventKind.AgentMessageDelta));
         Assert.Empty(CodexReplay.Events(file, includeDeltas: false).OfType<DeltaEvent>());
