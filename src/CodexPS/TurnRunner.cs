@@ -54,12 +54,25 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
     [Parameter]
     public object? OutputSchema { get; set; }
 
+    private bool? _liveFeedback;
+
+    /// <summary>Whether this command may show live progress and text: false for background turns (-AsJob).</summary>
+    protected virtual bool WantsLiveFeedback => true;
+
+    /// <summary>
+    /// Progress and the streamed answer text are shown only to a person: an interactive host whose output is not
+    /// redirected. A non-interactive host, a script's runspace or a redirected console gets none of it.
+    /// </summary>
+    protected bool LiveFeedback => _liveFeedback ??= WantsLiveFeedback && HostIsInteractive()
+        && !(CurrentHost?.Name == "ConsoleHost" && Console.IsOutputRedirected);
+
     /// <summary>The turn options from the common parameters; bad images or schemas end the command with an ErrorRecord.</summary>
     protected CodexTurnOptions BuildTurnOptions(string? model, string? effort)
     {
         var options = new CodexTurnOptions
         {
-            IncludeDeltas = IncludeDelta,
+            // An interactive host streams the answer's text live, so the runtime's deltas are read even without -IncludeDelta.
+            IncludeDeltas = IncludeDelta || LiveFeedback,
             Model = model,
             Effort = effort,
             WorkingDirectory = WorkingDirectory is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(WorkingDirectory),
@@ -136,6 +149,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
         WriteVerbose($"Turn {turn.Id} started in conversation {conversation.Id}.");
         TurnCompletedEvent? last = null;
         string? finalAnswer = null;
+        var feedback = LiveFeedback ? new TurnFeedback(this, conversation.Id) : null;
         var batch = new List<CodexEvent>(256);
         try
         {
@@ -144,6 +158,15 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
             {
                 foreach (var evt in batch)
                 {
+                    if (feedback is not null)
+                    {
+                        feedback.OnEvent(evt);
+                        if (evt is DeltaEvent && !IncludeDelta)
+                        {
+                            continue; // read only for the live text, not asked for in the output
+                        }
+                    }
+
                     if (evt is ApprovalRequestedEvent approval)
                     {
                         Decide(approval.Request, handler);
@@ -189,6 +212,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
         finally
         {
             turn.StopReading();
+            feedback?.Complete();
         }
 
         return last;

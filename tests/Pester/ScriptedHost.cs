@@ -46,6 +46,8 @@ namespace CodexPS.Tests
         public readonly Queue<int> Choices = new Queue<int>();
         public readonly Queue<string> Inputs = new Queue<string>();
         public readonly List<string> Log = new List<string>();
+        // What was shown to the person: text written to the host and progress records (kept apart from Log).
+        public readonly List<string> Shown = new List<string>();
 
         public override PSHostRawUserInterface RawUI { get { return null; } }
 
@@ -97,17 +99,17 @@ namespace CodexPS.Tests
 
         public override SecureString ReadLineAsSecureString() { return new SecureString(); }
 
-        public override void Write(string value) { }
+        public override void Write(string value) { Shown.Add("text|" + value); }
 
-        public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) { }
+        public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) { Shown.Add("text|" + value); }
 
-        public override void WriteLine(string value) { }
+        public override void WriteLine(string value) { Shown.Add("text|" + value + "\n"); }
 
         public override void WriteErrorLine(string value) { }
 
         public override void WriteDebugLine(string message) { }
 
-        public override void WriteProgress(long sourceId, ProgressRecord record) { }
+        public override void WriteProgress(long sourceId, ProgressRecord record) { Shown.Add("progress|" + record.RecordType + "|" + record.StatusDescription); }
 
         public override void WriteVerboseLine(string message) { }
 

@@ -34,6 +34,9 @@ try {
     Output = $output
     Errors = @($ps.Streams.Error | ForEach-Object { "$($_.FullyQualifiedErrorId): $_" })
     Log = @($scriptedHost.User.Log)
+    Shown = @($scriptedHost.User.Shown)
+    Information = @($ps.Streams.Information | ForEach-Object { [pscustomobject]@{ Tags = @($_.Tags); Text = "$($_.MessageData)" } })
+    Progress = @($ps.Streams.Progress).Count
 } | ConvertTo-Json -Depth 4 -Compress
 $ps.Dispose()
 $runspace.Dispose()

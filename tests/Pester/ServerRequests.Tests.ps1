@@ -49,33 +49,6 @@ BeforeAll {
         }
     }
 
-    function Invoke-ScriptedHost {
-        # Runs a scenario in a child pwsh (not -NonInteractive) whose host answers the prompts from Choices and
-        # Inputs (ScriptedHost.cs); returns its output, errors and the log of what the host was asked.
-        param([string] $Scenario, [hashtable] $Arguments = @{}, [int[]] $Choices = @(), [string[]] $Inputs = @(), [int] $TimeoutMs = 120000)
-        $specFile = Join-Path (New-TestDirectory 'codexps-spec') 'spec.json'
-        @{ ModulePath = (Get-Module CodexPS).Path; Scenario = $Scenario; Arguments = $Arguments; Choices = $Choices; Inputs = $Inputs } |
-            ConvertTo-Json -Depth 10 | Set-Content -Path $specFile
-        $pwsh = @(Get-PwshCommand)
-        $start = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
-        foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-File', (Join-Path $PSScriptRoot 'ScriptedHost.ps1'), $specFile)) {
-            $start.ArgumentList.Add($argument)
-        }
-        $start.RedirectStandardOutput = $true
-        $start.RedirectStandardError = $true
-        $start.UseShellExecute = $false
-        $process = [System.Diagnostics.Process]::Start($start)
-        $stdout = $process.StandardOutput.ReadToEndAsync()
-        $stderr = $process.StandardError.ReadToEndAsync()
-        if (-not $process.WaitForExit($TimeoutMs)) {
-            $process.Kill($true)
-            throw "The scripted host did not finish within $TimeoutMs ms."
-        }
-        $json = ($stdout.Result -split "`n" | Where-Object { $_.StartsWith('{') } | Select-Object -Last 1)
-        if (-not $json) { throw "The scripted host wrote no result. stdout: $($stdout.Result) stderr: $($stderr.Result)" }
-        $json | ConvertFrom-Json
-    }
-
     # The start of every scenario: a mock with the given script, a runtime with the features, a conversation.
     $script:ScenarioStart = {
         function Start-Scenario([object[]] $Response, [hashtable] $Config, [string] $Model) {

@@ -45,6 +45,9 @@ public sealed class SendCodexTurnCommand : ConversationTurnCmdlet
     [Parameter]
     public SwitchParameter AsJob { get; set; }
 
+    /// <summary>A background turn (-AsJob) shows no progress and keeps its deltas as asked.</summary>
+    protected override bool WantsLiveFeedback => !AsJob;
+
     protected override void BeginProcessing()
     {
         if (RecordTo is not null)

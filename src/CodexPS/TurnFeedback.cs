@@ -1,0 +1,197 @@
+using System.Management.Automation;
+using System.Text;
+using CodexPS.Engine.Protocol;
+
+namespace CodexPS;
+
+/// <summary>
+/// What a person at an interactive host sees while a turn runs: a progress bar naming what the agent does now
+/// (thinking, running a command, editing a file, waiting for approval) and the answer's text as it streams, written
+/// to the Information stream with the PSHOST tag (shown like Write-Host, never in the output; 6>$null hides it).
+/// Created only for an interactive host; a non-interactive one gets none of this.
+/// </summary>
+internal sealed class TurnFeedback
+{
+    /// <summary>The tags of the streamed answer text on the Information stream.</summary>
+    public static readonly string[] TextTags = { "PSHOST", "CodexPS", "CodexPS.AgentMessage" };
+
+    private const int StatusWidth = 100;
+    private readonly Cmdlet _cmdlet;
+    private readonly ProgressRecord _progress;
+    private readonly HashSet<string> _streamedItems = new(StringComparer.Ordinal);
+    private string? _status;
+    private string? _beforeApproval;
+    private bool _progressShown;
+    private bool _lineOpen;
+
+    public TurnFeedback(Cmdlet cmdlet, string conversationId)
+    {
+        _cmdlet = cmdlet;
+        // One activity id per conversation, so turns of parallel conversations get their own bars.
+        _progress = new ProgressRecord(0x0C0DE + (conversationId.GetHashCode() & 0xFFFF), "Codex", "Starting the turn");
+    }
+
+    /// <summary>Called for every event before it is answered or written; an approval shows before it is asked.</summary>
+    public void OnEvent(CodexEvent evt)
+    {
+        switch (evt)
+        {
+            case DeltaEvent { Kind: CodexEventKind.AgentMessageDelta } delta:
+                SetStatus("Writing the answer");
+                if (delta.ItemId is { } id)
+                {
+                    _streamedItems.Add(id);
+                }
+
+                WriteText(delta.Delta);
+                break;
+            case DeltaEvent { Kind: CodexEventKind.ReasoningDelta }:
+            case TurnStartedEvent:
+                SetStatus("Thinking");
+                break;
+            case ApprovalRequestedEvent approval:
+                EndLine();
+                _beforeApproval ??= _status;
+                SetStatus($"Waiting for approval: {approval.Request.Kind} {approval.Request}");
+                break;
+            case NotificationEvent { Kind: CodexEventKind.ApprovalResolved }:
+                // Answered: back to what the agent was doing (the command it asked for now runs).
+                SetStatus(_beforeApproval ?? "Thinking");
+                _beforeApproval = null;
+                break;
+            case ItemEvent { Kind: CodexEventKind.ItemStarted, Item: var item }:
+                SetStatus(item switch
+                {
+                    CommandExecutionItem c => $"Running: {c.Command}",
+                    FileChangeItem f => $"Editing: {f}",
+                    McpToolCallItem t => $"Calling tool {t.Server}.{t.Tool}",
+                    AgentMessageItem => "Writing the answer",
+                    ReasoningItem => "Thinking",
+                    _ => _status ?? "Thinking",
+                });
+                break;
+            case ItemEvent { Kind: CodexEventKind.ItemCompleted, Item: AgentMessageItem message }:
+                // A message that came whole (no deltas) is shown whole; a streamed one just ends its line.
+                if (message.Id is null || !_streamedItems.Contains(message.Id))
+                {
+                    WriteText(message.Text);
+                }
+
+                EndLine();
+                SetStatus("Thinking");
+                break;
+            case ItemEvent { Kind: CodexEventKind.ItemCompleted }:
+                SetStatus("Thinking");
+                break;
+            case TurnCompletedEvent:
+                Complete();
+                break;
+        }
+    }
+
+    /// <summary>Ends the line of streamed text and clears the progress bar; safe to call more than once.</summary>
+    public void Complete()
+    {
+        EndLine();
+        if (_progressShown)
+        {
+            _progressShown = false;
+            _progress.RecordType = ProgressRecordType.Completed;
+            _progress.StatusDescription = "Done";
+            TryWrite(() => _cmdlet.WriteProgress(_progress));
+        }
+    }
+
+    private void SetStatus(string status)
+    {
+        status = Sanitize(status, StatusWidth, keepNewLines: false);
+        if (status == _status && _progressShown)
+        {
+            return; // progress is written when what the agent does changes, not for every piece of text
+        }
+
+        _status = status;
+        _progressShown = true;
+        _progress.RecordType = ProgressRecordType.Processing;
+        _progress.StatusDescription = status;
+        TryWrite(() => _cmdlet.WriteProgress(_progress));
+    }
+
+    private void WriteText(string text)
+    {
+        if (text.Length == 0)
+        {
+            return;
+        }
+
+        _lineOpen = !text.EndsWith('\n');
+        var message = new HostInformationMessage { Message = Sanitize(text, int.MaxValue, keepNewLines: true), NoNewLine = true };
+        TryWrite(() => _cmdlet.WriteInformation(message, TextTags));
+    }
+
+    private void EndLine()
+    {
+        if (_lineOpen)
+        {
+            _lineOpen = false;
+            TryWrite(() => _cmdlet.WriteInformation(new HostInformationMessage { Message = string.Empty }, TextTags));
+        }
+    }
+
+    private static void TryWrite(Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (Exception ex) when (ex is PSInvalidOperationException or NotImplementedException or NotSupportedException)
+        {
+            // A host that cannot show progress or text loses only the feedback, never the turn.
+        }
+    }
+
+    /// <summary>
+    /// Model text is untrusted: escape sequences and control characters are shown as visible symbols (U+2400 block,
+    /// ESC as ␛) so they cannot move the cursor or recolour the terminal. Newlines stay when asked for.
+    /// </summary>
+    internal static string Sanitize(string text, int max, bool keepNewLines)
+    {
+        var builder = new StringBuilder(Math.Min(text.Length, max));
+        foreach (var c in text)
+        {
+            if (builder.Length >= max)
+            {
+                builder.Length = Math.Max(0, max - 3);
+                builder.Append("...");
+                break;
+            }
+
+            if (c == '\n' && keepNewLines)
+            {
+                builder.Append('\n');
+            }
+            else if (c is '\n' or '\t')
+            {
+                builder.Append(' ');
+            }
+            else if (c < 0x20)
+            {
+                builder.Append((char)(0x2400 + c));
+            }
+            else if (c == 0x7F)
+            {
+                builder.Append('\u2421');
+            }
+            else if (c is >= '\u0080' and <= '\u009F')
+            {
+                builder.Append('\uFFFD');
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.ToString();
+    }
+}
