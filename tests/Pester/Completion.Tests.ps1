@@ -49,9 +49,30 @@ Describe 'Argument completers' {
         (Get-Completion 'Set-CodexMcpServer -Name docs').ToolTip | Should -Be 'http://127.0.0.1:9/mcp'
     }
 
+    It 'completes config keys from the runtime''s schema and its current config, with wildcards and quoting' {
+        $all = Get-Completion 'Get-CodexConfig -Key '
+        $all.CompletionText | Should -Contain 'model'
+        $all.CompletionText | Should -Contain 'sandbox_workspace_write.network_access'
+        # A key only this config has (MCP servers are free-form tables) comes from the runtime, its value as tooltip.
+        ($all | Where-Object CompletionText -EQ 'mcp_servers.docs.url').ToolTip | Should -Be 'mcp_servers.docs.url = http://127.0.0.1:9/mcp'
+        (Get-Completion 'Set-CodexConfig -Key sandbox_w').CompletionText | Should -Be @(
+            'sandbox_workspace_write', 'sandbox_workspace_write.exclude_slash_tmp', 'sandbox_workspace_write.exclude_tmpdir_env_var',
+            'sandbox_workspace_write.network_access', 'sandbox_workspace_write.writable_roots')
+        (Get-Completion 'Get-CodexConfig *network_acc').CompletionText | Should -Contain 'sandbox_workspace_write.network_access'
+        (Get-Completion "Get-CodexConfig -Key 'model_reasoning_e").CompletionText | Should -Contain "'model_reasoning_effort'"
+        (Get-Completion 'Set-CodexConfig -Key approval_policy').ToolTip | Should -Not -BeNullOrEmpty
+    }
+
+    It 'completes mock scenario names' {
+        (Get-Completion 'Start-CodexMockProvider -Scenario ').CompletionText | Should -Be ([enum]::GetNames([CodexPS.Engine.Mock.MockScenario]) | Sort-Object)
+        (Get-Completion 'Start-CodexMockProvider -Scenario Rate').CompletionText | Should -Be @('RateLimitSpike')
+    }
+
     It 'offers nothing and starts nothing without a runtime' {
         Disconnect-Codex -All
         (Get-Completion 'Get-CodexMcpServer -Name ').Count | Should -Be 0
+        # Config keys still come from the schema, without asking (or starting) a runtime.
+        (Get-Completion 'Get-CodexConfig -Key model_pro').CompletionText | Should -Contain 'model_provider'
         (Get-CodexStatus).RuntimeState | Should -Be 'NotStarted'
     }
 }

@@ -15,6 +15,7 @@ public sealed class GetCodexConfigCommand : CodexCmdlet
     /// <summary>A dotted key path, e.g. model or features.plugins.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = DefaultSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ConfigKeyCompleter))]
     public string[]? Key { get; set; }
 
     /// <summary>Returns entries with the layer (user, project, session flags, default) each value came from.</summary>

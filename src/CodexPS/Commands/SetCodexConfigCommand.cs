@@ -16,6 +16,7 @@ public sealed class SetCodexConfigCommand : CodexCmdlet
     /// <summary>The dotted key path to write, e.g. model or features.plugins.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = KeySet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ConfigKeyCompleter))]
     public string Key { get; set; } = string.Empty;
 
     /// <summary>The value: a string, number, boolean, array or hashtable (a table, merged into what is there).</summary>
