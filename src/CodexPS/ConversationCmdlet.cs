@@ -79,3 +79,24 @@ public abstract class SavedConversationCmdlet : CodexCmdlet
     [ArgumentCompleter(typeof(Completers.ConversationIdCompleter))]
     public string? Id { get; set; }
 }
+
+/// <summary>Cmdlets that read a conversation's saved history: a live conversation object, or the id of a saved one.</summary>
+public abstract class ConversationHistoryCmdlet : CodexCmdlet
+{
+    protected const string ObjectSet = "Conversation";
+    protected const string IdSet = "ConversationId";
+
+    /// <summary>A live conversation (from New-CodexConversation or Copy-CodexConversation).</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ObjectSet)]
+    public CodexConversation? Conversation { get; set; }
+
+    /// <summary>The id of a saved conversation; binds from a piped object's ConversationId or Id.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
+    [Alias("Id")]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ConversationIdCompleter))]
+    public string? ConversationId { get; set; }
+
+    /// <summary>The client that holds the history: the live conversation's, else the default runtime's.</summary>
+    protected CodexClient HistoryClient => Conversation?.Client ?? GetClient();
+}

@@ -7,22 +7,9 @@ namespace CodexPS.Commands;
 /// <summary>Reads the items (messages, commands, file changes, ...) of a conversation or one of its turns from the saved history.</summary>
 [Cmdlet(VerbsCommon.Get, "CodexItem", DefaultParameterSetName = ObjectSet)]
 [OutputType(typeof(CodexItem))]
-public sealed class GetCodexItemCommand : CodexCmdlet
+public sealed class GetCodexItemCommand : ConversationHistoryCmdlet
 {
-    private const string ObjectSet = "Conversation";
-    private const string IdSet = "ConversationId";
     private const string TurnSet = "Turn";
-
-    /// <summary>A live conversation (from New-CodexConversation or Copy-CodexConversation).</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ObjectSet)]
-    public CodexConversation? Conversation { get; set; }
-
-    /// <summary>The id of a saved conversation; binds from a piped object's ConversationId or Id.</summary>
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
-    [Alias("Id")]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(Completers.ConversationIdCompleter))]
-    public string? ConversationId { get; set; }
 
     /// <summary>A turn from Get-CodexTurn; only its items are read.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = TurnSet)]
@@ -38,7 +25,7 @@ public sealed class GetCodexItemCommand : CodexCmdlet
     {
         var id = Turn?.ConversationId ?? Conversation?.Id ?? ConversationId!;
         var turnId = Turn?.Id ?? TurnId;
-        var client = Conversation?.Client ?? GetClient();
+        var client = HistoryClient;
         string? cursor = null;
         try
         {
