@@ -54,8 +54,10 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('Codex', 'OpenAI', 'AI', 'Agent', 'Automation', 'PSEdition_Core')
+            Tags       = @('Codex', 'OpenAI', 'AI', 'Agent', 'Automation', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            # The license text ships in the module folder (LICENSE); this is the standard text it follows.
             LicenseUri = 'https://opensource.org/licenses/MIT'
+            # ProjectUri is left out until the project has a public home: an invented address would be a placeholder.
         }
     }
 }

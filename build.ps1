@@ -11,13 +11,14 @@
     Test   - Build, then run the xunit engine tests and the Pester cmdlet tests
     Demo   - Build, then run a real conversation (the mock model without OPENAI_API_KEY)
     Bench  - Build, then run the streaming benchmark and print its figures
+    Package - Build, then pack the module into out/packages/CodexPS.<version>.nupkg (Install-PSResource installs it)
     Native - install the pinned codex runtime into native/node_modules
     Clean  - remove out/ and build output
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Native', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Native', 'Clean')]
     [string[]] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -81,6 +82,7 @@ function Invoke-Build {
     foreach ($file in $shipped) {
         Copy-Item (Join-Path $staging $file) $OutDir
     }
+    Copy-Item (Join-Path $Root 'LICENSE') $OutDir
     # The native SQLite library for each platform the module supports; the engine loads it from runtimes/<rid>/native.
     foreach ($rid in 'linux-x64', 'linux-arm64', 'linux-musl-x64', 'linux-musl-arm64', 'osx-x64', 'osx-arm64', 'win-x64', 'win-x86', 'win-arm64') {
         $native = Join-Path $staging "runtimes/$rid/native"
@@ -159,6 +161,11 @@ function Invoke-Test {
     if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
 }
 
+function Invoke-Package {
+    Invoke-Build
+    $null = & (Join-Path $Root 'build/New-ModulePackage.ps1') -ModulePath $OutDir -DestinationPath (Join-Path $Root 'out/packages')
+}
+
 function Invoke-Demo {
     Invoke-Build
     Invoke-Checked 'demo: a real conversation from PowerShell' {
@@ -180,6 +187,7 @@ foreach ($name in $Task) {
         'Test' { Invoke-Test }
         'Demo' { Invoke-Demo }
         'Bench' { Invoke-Bench }
+        'Package' { Invoke-Package }
         'Clean' {
             foreach ($path in 'out', 'src/CodexPS/bin', 'src/CodexPS/obj', 'src/CodexPS.Engine/bin', 'src/CodexPS.Engine/obj') {
                 $full = Join-Path $Root $path

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using System.Management.Automation.Host;
 using CodexPS.Engine;
 using CodexPS.Engine.Conversations;
+using CodexPS.Engine.Mock;
 
 namespace CodexPS;
 
@@ -16,6 +17,16 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
     private CodexPS.Engine.Rpc.CodexProtocolLog? _protocolLog;
     private IDisposable? _protocolListener;
     private bool? _wantsVerbose;
+
+    /// <summary>
+    /// The engine has no PowerShell dependency; it learns here to unwrap PSObjects in hashtables users pass. Done on the
+    /// first command rather than at import, so Import-Module runs no engine code.
+    /// </summary>
+    static CodexCmdlet()
+    {
+        MockResponse.Unwrap = v => v is PSObject pso ? pso.BaseObject : v;
+        CodexPS.Engine.Runtime.CodexConfigOverrides.Unwrap = MockResponse.Unwrap;
+    }
 
     protected CancellationToken CancellationToken => _cancellation.Token;
 

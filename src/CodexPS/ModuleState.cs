@@ -80,6 +80,9 @@ internal static class ModuleState
 
     public static string ModuleDirectory { get; } = Path.GetDirectoryName(typeof(ModuleState).Assembly.Location) ?? AppContext.BaseDirectory;
 
+    /// <summary>Whatever first touches the session state (a command, a completer) makes removal shut it down.</summary>
+    static ModuleState() => ModuleCleanup.MarkUsed();
+
     /// <summary>Every lifecycle event of every runtime of this session.</summary>
     public static CodexLifecycleEvents Events { get; } = new();
 
@@ -390,15 +393,35 @@ internal static class ModuleState
     }
 }
 
-/// <summary>Runs when Remove-Module CodexPS unloads the module: no runtime may outlive it.</summary>
+/// <summary>
+/// Runs when the module is imported and removed: no runtime may outlive it. Import runs no engine code and starts
+/// nothing: PowerShell's cmdlet discovery loads the CodexPS.Engine assembly (the cmdlets' parameter types live there),
+/// but no engine type is initialised and SQLite is not loaded until first use; the engine's hooks are installed by
+/// <see cref="CodexCmdlet"/> before any command runs.
+/// </summary>
 public sealed class ModuleCleanup : IModuleAssemblyInitializer, IModuleAssemblyCleanup
 {
+    private static volatile bool _used;
+
+    /// <summary>Called when the session state is first touched; until then there is nothing to shut down.</summary>
+    internal static void MarkUsed() => _used = true;
+
     public void OnImport()
     {
-        MockResponse.Unwrap = v => v is PSObject pso ? pso.BaseObject : v;
-        Engine.Runtime.CodexConfigOverrides.Unwrap = MockResponse.Unwrap;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => ModuleState.Shutdown();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => ShutdownIfUsed();
     }
 
-    public void OnRemove(PSModuleInfo psModuleInfo) => ModuleState.Shutdown();
+    public void OnRemove(PSModuleInfo psModuleInfo) => ShutdownIfUsed();
+
+    // A separate method so that the JIT meets ModuleState (and the engine) only when something was started.
+    private static void ShutdownIfUsed()
+    {
+        if (_used)
+        {
+            Shutdown();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Shutdown() => ModuleState.Shutdown();
 }

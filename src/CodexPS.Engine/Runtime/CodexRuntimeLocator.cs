@@ -220,8 +220,8 @@ public static class CodexRuntimeLocator
     {
         var message = first + " Looked in:" + Environment.NewLine + string.Join(Environment.NewLine, searched.Select(s => "  " + s))
             + Environment.NewLine
-            + $"Install it with 'npm ci' in the module's native folder (or 'npm install -g @openai/codex@{PinnedVersion}'), "
-            + $"or point -CodexPath or ${PathVariable} at the codex binary.";
+            + $"Install it with 'npm install -g @openai/codex@{PinnedVersion}' (which puts codex on PATH), "
+            + $"or point -CodexPath or ${PathVariable} at the codex binary; in a CodexPS source tree, 'build.ps1 Native' installs it into native/.";
         return new CodexRuntimeNotFoundException(message, searched);
     }
 }
