@@ -45,18 +45,25 @@ function Get-ModuleVersion {
     ($props.Project.PropertyGroup | Where-Object { $_['CodexPSVersion'] } | Select-Object -First 1)['CodexPSVersion'].InnerText
 }
 
-function Invoke-Native {
-    $native = Join-Path $Root 'native'
-    $lock = Join-Path $native 'package-lock.json'
-    $installed = Join-Path $native 'node_modules/.package-lock.json'
-    $fresh = (Test-Path $installed) -and ([IO.File]::GetLastWriteTimeUtc($installed) -ge [IO.File]::GetLastWriteTimeUtc($lock))
-    if ($fresh -and (Test-Path (Join-Path $native 'node_modules/@openai/codex'))) {
-        Write-Host '==> codex runtime already installed (native/node_modules)' -ForegroundColor Cyan
+function Install-NpmFolder {
+    # npm ci in a folder of ours, unless node_modules was installed from this very package-lock.json (a content
+    # hash, not file dates: a fresh clone or a git worktree makes every date look newer than the install).
+    param([Parameter(Mandatory)][string] $Folder, [Parameter(Mandatory)][string] $What, [Parameter(Mandatory)][string] $Probe)
+    $lockHash = (Get-FileHash -Algorithm SHA256 (Join-Path $Folder 'package-lock.json')).Hash
+    $stamp = Join-Path $Folder 'node_modules/.codexps-lock.sha256'
+    $installed = (Test-Path $stamp) -and ((Get-Content -Raw $stamp).Trim() -eq $lockHash) -and (Test-Path (Join-Path $Folder "node_modules/$Probe"))
+    if ($installed) {
+        Write-Host "==> $What already installed ($([IO.Path]::GetRelativePath($Root, $Folder))/node_modules)" -ForegroundColor Cyan
         return
     }
-    Push-Location $native
-    try { Invoke-Checked 'npm ci (pinned codex runtime)' { npm ci --no-audit --no-fund } }
+    Push-Location $Folder
+    try { Invoke-Checked "npm ci ($What)" { npm ci --no-audit --no-fund } }
     finally { Pop-Location }
+    Set-Content -Path $stamp -Value $lockHash -NoNewline
+}
+
+function Invoke-Native {
+    Install-NpmFolder -Folder (Join-Path $Root 'native') -What 'pinned codex runtime' -Probe '@openai/codex'
 }
 
 function Invoke-Tools {
