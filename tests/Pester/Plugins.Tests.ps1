@@ -234,7 +234,7 @@ Describe 'Script-block plugins' {
 
 Describe 'C# plugins' {
     BeforeAll {
-        $null = Connect-TestMock -Response @(@{ Text = 'counted'; Deltas = 2 }, @{ Text = 'still answered' }, @{ Text = 'three' })
+        $null = Connect-TestMock -Response @(@{ Text = 'counted'; Deltas = 2 }, @{ Text = 'still answered' }, @{ Text = 'class answer' })
         $ws = New-TestDirectory
     }
 
@@ -269,6 +269,36 @@ Describe 'C# plugins' {
         }
         finally {
             (Get-CodexPlugin Counter).Plugin.Throw = $false
+        }
+    }
+
+    It 'calls a plugin written as a PowerShell class on the pipeline thread (its runspace)' {
+        # Defined at run time: the interface is known only once the module is loaded.
+        . ([scriptblock]::Create(@'
+class PesterPowerShellPlugin : CodexPS.Engine.Plugins.ICodexPlugin {
+    [string] $Name = 'PsClass'
+    [System.Collections.Generic.List[string]] $Kinds = [System.Collections.Generic.List[string]]::new()
+    [int] $Thread
+    [void] Initialize([CodexPS.Engine.Plugins.CodexPluginContext] $context) { }
+    [CodexPS.Engine.Protocol.CodexEvent] OnEvent([CodexPS.Engine.Protocol.CodexEvent] $evt) {
+        $this.Kinds.Add([string]$evt.Kind)
+        $this.Thread = [Environment]::CurrentManagedThreadId
+        return $evt
+    }
+    [void] Cleanup() { }
+}
+'@))
+        $plugin = [PesterPowerShellPlugin]::new()
+        $registration = Register-CodexPlugin $plugin
+        try {
+            $registration.RunsOnPipelineThread | Should -BeTrue
+            $events = New-CodexConversation -WorkingDirectory $ws | Send-CodexTurn 'class plugin'
+            $events[-1].Status | Should -Be 'Completed'
+            @($plugin.Kinds) | Should -Be @([string[]]$events.Kind)
+            $plugin.Thread | Should -Be ([Environment]::CurrentManagedThreadId)
+        }
+        finally {
+            Unregister-CodexPlugin PsClass -Confirm:$false
         }
     }
 

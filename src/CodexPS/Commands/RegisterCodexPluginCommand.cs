@@ -120,6 +120,13 @@ public sealed class RegisterCodexPluginCommand : CodexCmdlet
         WriteObject(registration);
     }
 
+    /// <summary>
+    /// A PowerShell class runs its methods in the runspace that defined it: called from the engine's reader
+    /// thread while that runspace waits for the turn's events, it would never run. Such plugins are called on the
+    /// pipeline thread, like script blocks. (PowerShell emits its classes into dynamic assemblies; Add-Type does not.)
+    /// </summary>
+    private static bool IsPowerShellClass(Type type) => type.Assembly.IsDynamic;
+
     private static string Describe(ICodexPlugin plugin) => plugin is IDescribedPlugin described ? described.TypeName : plugin.GetType().FullName ?? plugin.GetType().Name;
 
     /// <summary>The plugin the parameters describe, with the object an error would concern; null plugin after an error.</summary>
@@ -154,12 +161,12 @@ public sealed class RegisterCodexPluginCommand : CodexCmdlet
         switch (input)
         {
             case ICodexPlugin instance:
-                return (instance, false, input);
+                return (instance, IsPowerShellClass(instance.GetType()), input);
             case Type type when typeof(ICodexPlugin).IsAssignableFrom(type) && !type.IsAbstract && !type.IsInterface:
                 try
                 {
                     var created = (ICodexPlugin)Activator.CreateInstance(type, (ArgumentList ?? Array.Empty<object>()).Select(a => a is PSObject p ? p.BaseObject : a).ToArray())!;
-                    return (created, false, input);
+                    return (created, IsPowerShellClass(type), input);
                 }
                 catch (Exception ex) when (ex is MissingMethodException or System.Reflection.TargetInvocationException or ArgumentException or MemberAccessException)
                 {
