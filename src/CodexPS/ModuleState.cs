@@ -74,6 +74,7 @@ internal static class ModuleState
     private static readonly ConditionalWeakTable<CodexConversation, ScriptBlock> Handlers = new();
     public const string DefaultRuntime = "default";
     private static readonly Dictionary<string, (CodexClient? Client, ConnectSettings Settings)> Runtimes = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly Dictionary<string, CodexPS.Engine.Plugins.CodexPluginSet> PluginSets = new(StringComparer.OrdinalIgnoreCase);
     private static string? _generatedHome;
     private static string? _mockMetricsPath;
     private static CodexMetricsCollector? _metrics;
@@ -158,6 +159,49 @@ internal static class ModuleState
     }
 
     public static IReadOnlyCollection<MockModelServer> MockProviders => Mocks.Keys.ToArray();
+
+    /// <summary>The plugins of a named runtime (Register-CodexPlugin); they outlive reconnects and end with Disconnect-Codex.</summary>
+    public static CodexPS.Engine.Plugins.CodexPluginSet PluginsFor(string? name)
+    {
+        lock (Gate)
+        {
+            name ??= DefaultRuntime;
+            if (!PluginSets.TryGetValue(name, out var set))
+            {
+                PluginSets[name] = set = new CodexPS.Engine.Plugins.CodexPluginSet(name);
+            }
+
+            return set;
+        }
+    }
+
+    /// <summary>Every runtime's plugin set, the default runtime's first.</summary>
+    public static IReadOnlyList<CodexPS.Engine.Plugins.CodexPluginSet> AllPluginSets
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return PluginSets.Values.OrderBy(s => s.RuntimeName.Equals(DefaultRuntime, StringComparison.OrdinalIgnoreCase) ? 0 : 1)
+                    .ThenBy(s => s.RuntimeName, StringComparer.OrdinalIgnoreCase).ToArray();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Unregisters a runtime's plugins, calling their cleanup (script blocks only on a pipeline thread); returns
+    /// the cleanups that failed.
+    /// </summary>
+    public static IReadOnlyList<CodexException> ClearPlugins(string name)
+    {
+        CodexPS.Engine.Plugins.CodexPluginSet? set;
+        lock (Gate)
+        {
+            PluginSets.Remove(name, out set);
+        }
+
+        return set?.Clear(onPipelineThread: System.Management.Automation.Runspaces.Runspace.DefaultRunspace is not null) ?? Array.Empty<CodexException>();
+    }
 
     /// <summary>The session's metric collector: every runtime the module starts feeds it, and it outlives reconnects.</summary>
     public static CodexMetricsCollector Metrics
@@ -254,6 +298,7 @@ internal static class ModuleState
         }
 
         options.Metrics = metrics;
+        options.Plugins = PluginsFor(settings.Name);
         options.SearchRoots.Add(ModuleDirectory);
         options.CodexHome = settings.CodexHome;
         if (settings.MockProvider is { } mock)
@@ -297,6 +342,7 @@ internal static class ModuleState
                 : CodexClient.StartAsync(options, cancellationToken))
             .WaitAsync(cancellationToken).GetAwaiter().GetResult();
         client.ConversationEvent += Events.Forward;
+        options.Plugins.Bind(client);
         CodexClient? previous;
         lock (Gate)
         {
@@ -312,8 +358,11 @@ internal static class ModuleState
         return client;
     }
 
-    /// <summary>Stops the named runtime (the default one when null) and forgets its settings.</summary>
-    public static void Disconnect(string? name = null)
+    /// <summary>
+    /// Stops the named runtime (the default one when null), forgets its settings and unregisters its plugins
+    /// (their cleanup runs); returns the plugin cleanups that failed.
+    /// </summary>
+    public static IReadOnlyList<CodexException> Disconnect(string? name = null)
     {
         CodexClient? previous;
         lock (Gate)
@@ -323,7 +372,18 @@ internal static class ModuleState
             Runtimes.Remove(name);
         }
 
-        previous?.DisposeAsync().AsTask().Wait(5000, CancellationToken.None);
+        IReadOnlyList<CodexException> failed = Array.Empty<CodexException>();
+        try
+        {
+            previous?.DisposeAsync().AsTask().Wait(5000, CancellationToken.None);
+        }
+        finally
+        {
+            // Plugins are cleaned up even when the runtime fails to stop.
+            failed = ClearPlugins(name);
+        }
+
+        return failed;
     }
 
     /// <summary>Stops every runtime of the session.</summary>
@@ -335,7 +395,7 @@ internal static class ModuleState
             names = Runtimes.Keys.ToArray();
         }
 
-        foreach (var name in names)
+        foreach (var name in names.Union(AllPluginSets.Select(s => s.RuntimeName), StringComparer.OrdinalIgnoreCase).ToArray())
         {
             Disconnect(name);
         }

@@ -156,6 +156,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
             // Everything buffered is taken at once: a fast stream costs one wake-up per batch, not per event.
             while (turn.ReadBatch(batch, CancellationToken))
             {
+                PluginSupport.RunScriptPlugins(this, conversation.Client, batch); // script-block plugins (Register-CodexPlugin)
                 foreach (var evt in batch)
                 {
                     if (feedback is not null)

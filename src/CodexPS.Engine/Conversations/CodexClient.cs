@@ -36,7 +36,15 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
         _options = options;
         Location = location;
         CodexHome = codexHome;
+        Plugins = options.Plugins ?? new Plugins.CodexPluginSet(options.Name);
+        if (Plugins.Client is null)
+        {
+            Plugins.Bind(this);
+        }
     }
+
+    /// <summary>The runtime's plugins (Register-CodexPlugin): every event of every turn passes them, in order.</summary>
+    public Plugins.CodexPluginSet Plugins { get; }
 
     public CodexLocation Location { get; }
 
@@ -341,7 +349,12 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
             {
                 if (conversation.ActiveTurn is { } turn)
                 {
-                    Persistence.CodexRecording.Record(conversation, method, parameters, timestamp);
+                    if (Plugins.EnginePlugins.Length == 0)
+                    {
+                        // With plugins the turn records what they made of the event.
+                        Persistence.CodexRecording.Record(conversation, method, parameters, timestamp);
+                    }
+
                     await turn.OnNotificationAsync(method, parameters, timestamp).ConfigureAwait(false);
                 }
             }
@@ -361,7 +374,16 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
 
         if (FindByThreadId(parameters) is { } target)
         {
-            Persistence.CodexRecording.Record(target, method, parameters, timestamp);
+            if (Plugins.EnginePlugins.Length == 0)
+            {
+                Persistence.CodexRecording.Record(target, method, parameters, timestamp);
+            }
+            else if (target.ActiveTurn is null)
+            {
+                // Plugins see what is said of a conversation outside turns too, before it is recorded.
+                Persistence.CodexRecording.RecordThroughPlugins(target, new NotificationEvent(method, target.Id, null, timestamp, parameters), null);
+            }
+
             if (method == "turn/diff/updated" && parameters.Str("turnId") is { } diffTurnId)
             {
                 target.RecordDiff(diffTurnId, parameters.Str("diff") ?? string.Empty);

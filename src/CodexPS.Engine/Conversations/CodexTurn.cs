@@ -166,20 +166,23 @@ public sealed class CodexTurn
             SetId(turnId);
         }
 
+        // Plugins (an empty array when none is registered) see deltas even when they are not written: recordings keep them.
+        var plugins = Conversation.Client.Plugins.EnginePlugins;
+        var deltas = _options.IncludeDeltas || plugins.Length != 0;
         CodexEvent? evt;
         switch (method)
         {
             case "item/agentMessage/delta":
                 _meter?.OnOutputDelta(timestamp);
-                evt = _options.IncludeDeltas ? Delta(CodexEventKind.AgentMessageDelta, method, turnId, timestamp, parameters) : null;
+                evt = deltas ? Delta(CodexEventKind.AgentMessageDelta, method, turnId, timestamp, parameters) : null;
                 break;
             case "item/commandExecution/outputDelta":
-                evt = _options.IncludeDeltas ? Delta(CodexEventKind.CommandOutputDelta, method, turnId, timestamp, parameters) : null;
+                evt = deltas ? Delta(CodexEventKind.CommandOutputDelta, method, turnId, timestamp, parameters) : null;
                 break;
             case "item/reasoning/summaryTextDelta":
             case "item/reasoning/textDelta":
                 _meter?.OnOutputDelta(timestamp);
-                evt = _options.IncludeDeltas ? Delta(CodexEventKind.ReasoningDelta, method, turnId, timestamp, parameters) : null;
+                evt = deltas ? Delta(CodexEventKind.ReasoningDelta, method, turnId, timestamp, parameters) : null;
                 break;
             case "turn/started":
                 _meter?.OnTurnStarted(timestamp);
@@ -219,6 +222,11 @@ public sealed class CodexTurn
             case "turn/completed":
                 var completed = new TurnCompletedEvent(method, Conversation.Id, turnId, timestamp, parameters);
                 _meter?.OnCompleted(completed);
+                if (plugins.Length != 0)
+                {
+                    await FinishThroughPluginsAsync(completed).ConfigureAwait(false);
+                    return;
+                }
 
                 // Free the conversation before the consumer can see the end, so it may start the next turn at once.
                 Conversation.TurnEnded(this);
@@ -233,10 +241,53 @@ public sealed class CodexTurn
                 break;
         }
 
-        if (evt is not null)
+        if (evt is not null && plugins.Length != 0)
+        {
+            await PostThroughPluginsAsync(evt).ConfigureAwait(false);
+        }
+        else if (evt is not null)
         {
             await PostAsync(evt).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>With plugins: the event goes through them, what comes out is recorded, and posted (deltas only when asked for).</summary>
+    private async ValueTask<bool> PostThroughPluginsAsync(CodexEvent evt)
+    {
+        var results = new List<CodexEvent>(1);
+        Persistence.CodexRecording.RecordThroughPlugins(Conversation, evt, Id, results);
+        var posted = true;
+        foreach (var result in results)
+        {
+            if (result is DeltaEvent && !_options.IncludeDeltas)
+            {
+                continue;
+            }
+
+            posted &= await PostAsync(result).ConfigureAwait(false);
+        }
+
+        return posted;
+    }
+
+    /// <summary>The turn's end with plugins: recorded while the turn is still the conversation's, then posted last.</summary>
+    private async ValueTask FinishThroughPluginsAsync(TurnCompletedEvent completed)
+    {
+        var results = new List<CodexEvent>(1);
+        Persistence.CodexRecording.RecordThroughPlugins(Conversation, completed, Id, results);
+        var final = results.OfType<TurnCompletedEvent>().LastOrDefault() ?? completed;
+        Conversation.TurnEnded(this);
+        foreach (var result in results)
+        {
+            if (result is DeltaEvent && !_options.IncludeDeltas)
+            {
+                continue;
+            }
+
+            await PostAsync(result).ConfigureAwait(false);
+        }
+
+        Finish(final);
     }
 
     private DeltaEvent Delta(CodexEventKind kind, string method, string? turnId, DateTimeOffset timestamp, JsonElement parameters)
@@ -248,9 +299,19 @@ public sealed class CodexTurn
 
     internal async ValueTask OnApprovalRequestAsync(string method, JsonElement parameters, DateTimeOffset timestamp, CodexApprovalRequest request)
     {
-        Persistence.CodexRecording.RecordRequest(Conversation, method, parameters, timestamp, request);
         var evt = new ApprovalRequestedEvent(method, Conversation.Id, parameters.Str("turnId") ?? Id, timestamp, parameters, request);
-        if (!await PostAsync(evt).ConfigureAwait(false))
+        bool posted;
+        if (Conversation.Client.Plugins.EnginePlugins.Length != 0)
+        {
+            posted = await PostThroughPluginsAsync(evt).ConfigureAwait(false);
+        }
+        else
+        {
+            Persistence.CodexRecording.RecordRequest(Conversation, method, parameters, timestamp, request);
+            posted = await PostAsync(evt).ConfigureAwait(false);
+        }
+
+        if (!posted)
         {
             await request.RespondAsync(CodexApprovalDecision.Decline, "CodexPS (nobody is reading the turn)").ConfigureAwait(false);
         }

@@ -85,6 +85,9 @@ public sealed class CodexClientOptions
     /// <summary>Capacity of each turn's event channel; the reader waits when it is full.</summary>
     public int EventBufferCapacity { get; set; } = 1024;
 
+    /// <summary>The runtime's plugins; a set kept across reconnects of the same runtime name. Null: a set of the client's own.</summary>
+    public Plugins.CodexPluginSet? Plugins { get; set; }
+
     /// <summary>Receives what this client's turns and runtime report (token usage, rate limits, timing, errors, process samples).</summary>
     public Metrics.CodexMetricsCollector? Metrics { get; set; }
 }

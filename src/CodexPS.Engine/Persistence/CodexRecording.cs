@@ -283,6 +283,32 @@ public sealed class CodexRecording
         }
     }
 
+    /// <summary>
+    /// With plugins registered: the event goes through the engine plugins, and what comes out (changed, dropped, or
+    /// more events) is recorded; the output is added to <paramref name="output"/> when one is given.
+    /// </summary>
+    internal static void RecordThroughPlugins(CodexConversation conversation, CodexEvent evt, string? turnId, List<CodexEvent>? output = null)
+    {
+        var results = output ?? new List<CodexEvent>(1);
+        var first = results.Count;
+        conversation.Client.Plugins.Process(evt, results);
+        var targets = Volatile.Read(ref conversation.RecordingTargets);
+        if (targets.Length == 0)
+        {
+            return;
+        }
+
+        for (var i = first; i < results.Count; i++)
+        {
+            var result = results[i];
+            var request = (result as ApprovalRequestedEvent)?.Request;
+            foreach (var recording in targets)
+            {
+                recording.Add(new Entry(request is null ? EntryKind.Event : EntryKind.Request, result.Method, result.Params, result.Timestamp, turnId ?? result.TurnId, request));
+            }
+        }
+    }
+
     /// <summary>Called on the reader thread for every request the runtime asks in a conversation's turn.</summary>
     internal static void RecordRequest(CodexConversation conversation, string method, JsonElement parameters, DateTimeOffset timestamp, CodexApprovalRequest request)
     {

@@ -372,6 +372,9 @@ public sealed class ApprovalRequestedEvent : CodexEvent
 
     public CodexApprovalDecision? Decision => Request.Decision;
 
+    /// <summary>The request itself (what is answered, and what a prompt shows) stays the same object.</summary>
+    internal override CodexEvent Rebuild(JsonElement parameters) => new ApprovalRequestedEvent(Method, ConversationId, TurnId, Timestamp, parameters, Request);
+
     public override string Summary => Label(Request.Kind) + ItemEvent.OneLine(Request.ToString()) + (Request.Decision is { } d ? $" → {d}" : string.Empty);
 
     private static string Label(CodexApprovalKind kind) => kind switch

@@ -56,6 +56,34 @@ public class CodexEvent
     public virtual string Summary => Method;
 
     public override string ToString() => $"{Kind}: {Summary}";
+
+    /// <summary>
+    /// A copy of this event read from other params (the same type, kind, method, conversation, turn and time):
+    /// how a plugin changes an event. Everything the event shows (Item, Delta, Raw, ...) comes from the new params.
+    /// </summary>
+    public CodexEvent WithRaw(JsonElement parameters) => Rebuild(parameters.ValueKind == JsonValueKind.Undefined ? default : parameters.Clone());
+
+    /// <summary>Like <see cref="WithRaw(JsonElement)"/>, from JSON text.</summary>
+    public CodexEvent WithRaw(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        using var document = JsonDocument.Parse(json);
+        return WithRaw(document.RootElement);
+    }
+
+    /// <summary>
+    /// A copy in which every string value of the params went through <paramref name="map"/> (message and command
+    /// text, output, diffs, ...); identifiers (id, threadId, turnId, itemId, type, status) are left alone. The
+    /// event itself is returned when nothing changed.
+    /// </summary>
+    public CodexEvent MapText(Func<string, string> map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        return JsonRewriter.Rewrite(_params, (key, value) => JsonRewriter.IsIdentifier(key) ? value : map(value)) is { } changed ? Rebuild(changed) : this;
+    }
+
+    /// <summary>The same event read from other params; each event type keeps what is not in its params.</summary>
+    internal virtual CodexEvent Rebuild(JsonElement parameters) => new NotificationEvent(Method, ConversationId, TurnId, Timestamp, parameters, Kind);
 }
 
 public sealed class TurnStartedEvent : CodexEvent
@@ -66,6 +94,8 @@ public sealed class TurnStartedEvent : CodexEvent
     }
 
     public override string Summary => $"turn {TurnId}";
+
+    internal override CodexEvent Rebuild(JsonElement parameters) => new TurnStartedEvent(Method, ConversationId, TurnId, Timestamp, parameters);
 }
 
 public sealed class ItemEvent : CodexEvent
@@ -77,6 +107,8 @@ public sealed class ItemEvent : CodexEvent
     }
 
     public CodexItem Item { get; }
+
+    internal override CodexEvent Rebuild(JsonElement parameters) => new ItemEvent(Kind, Method, ConversationId, TurnId, Timestamp, parameters);
 
     public override string Summary => Item switch
     {
@@ -111,6 +143,24 @@ public sealed class DeltaEvent : CodexEvent
     public string Delta { get; }
 
     public override string Summary => ItemEvent.OneLine(Delta);
+
+    /// <summary>A copy carrying other text (a plugin's change of a streamed piece).</summary>
+    public DeltaEvent WithDelta(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var changed = JsonRewriter.Rewrite(Params, (key, value) => key == "delta" ? text : value);
+        if (changed is { } parameters)
+        {
+            return (DeltaEvent)Rebuild(parameters);
+        }
+
+        // No delta member to replace (never from the runtime): built with one.
+        var node = System.Text.Json.Nodes.JsonNode.Parse(Raw) as System.Text.Json.Nodes.JsonObject ?? new System.Text.Json.Nodes.JsonObject();
+        node["delta"] = text;
+        return (DeltaEvent)WithRaw(node.ToJsonString());
+    }
+
+    internal override CodexEvent Rebuild(JsonElement parameters) => new DeltaEvent(Kind, Method, ConversationId, TurnId, Timestamp, parameters, ItemId);
 }
 
 public sealed record CodexTokenUsage(long InputTokens, long CachedInputTokens, long OutputTokens, long ReasoningOutputTokens, long TotalTokens)
@@ -147,6 +197,8 @@ public sealed class TokenUsageEvent : CodexEvent
     public CodexTokenUsage? Last { get; }
 
     public long? ModelContextWindow { get; }
+
+    internal override CodexEvent Rebuild(JsonElement parameters) => new TokenUsageEvent(Method, ConversationId, TurnId, Timestamp, parameters);
 
     public override string Summary => $"tokens: {Last?.InputTokens} in, {Last?.OutputTokens} out (total {Total?.TotalTokens})";
 }
@@ -219,6 +271,8 @@ public sealed class RateLimitsEvent : CodexEvent
     public CodexRateLimitWindow? Secondary => RateLimits.Secondary;
 
     public override string Summary => "rate limits: " + RateLimits;
+
+    internal override CodexEvent Rebuild(JsonElement parameters) => new RateLimitsEvent(Method, ConversationId, TurnId, Timestamp, parameters);
 }
 
 public sealed class TurnDiffEvent : CodexEvent
@@ -232,6 +286,8 @@ public sealed class TurnDiffEvent : CodexEvent
     public string Diff { get; }
 
     public override string Summary => $"diff: {Diff.Split('\n').Length} lines";
+
+    internal override CodexEvent Rebuild(JsonElement parameters) => new TurnDiffEvent(Method, ConversationId, TurnId, Timestamp, parameters);
 }
 
 public sealed class ErrorEvent : CodexEvent
@@ -248,6 +304,8 @@ public sealed class ErrorEvent : CodexEvent
     public bool WillRetry { get; }
 
     public override string Summary => (WillRetry ? "retrying: " : "error: ") + Error?.Message;
+
+    internal override CodexEvent Rebuild(JsonElement parameters) => new ErrorEvent(Method, ConversationId, TurnId, Timestamp, parameters);
 }
 
 /// <summary>Why a turn failed, with the runtime's codexErrorInfo mapped to a stable ErrorId.</summary>
@@ -333,6 +391,8 @@ public sealed class TurnCompletedEvent : CodexEvent
     public object? Output { get; set; }
 
     public override string Summary => Error is null ? Status.ToString() : $"{Status}: {Error.ErrorId}: {ItemEvent.OneLine(Error.Message)}";
+
+    internal override CodexEvent Rebuild(JsonElement parameters) => new TurnCompletedEvent(Method, ConversationId, TurnId, Timestamp, parameters) { Output = Output };
 
     internal static CodexTurnStatus ParseStatus(string? status) => status switch
     {

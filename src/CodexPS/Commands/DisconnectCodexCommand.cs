@@ -24,7 +24,11 @@ public sealed class DisconnectCodexCommand : CodexCmdlet
         if (targets.Count == 0)
         {
             WriteVerbose(All ? "No codex runtime is running." : $"No codex runtime named '{Name}' is running.");
-            ModuleState.Disconnect(All ? null : Name);
+            foreach (var name in All ? ModuleState.AllPluginSets.Select(s => s.RuntimeName).Append(ModuleState.DefaultRuntime).Distinct(StringComparer.OrdinalIgnoreCase).ToArray() : new[] { Name })
+            {
+                WritePluginCleanupWarnings(ModuleState.Disconnect(name));
+            }
+
             return;
         }
 
@@ -32,8 +36,17 @@ public sealed class DisconnectCodexCommand : CodexCmdlet
         {
             if (ShouldProcess($"codex runtime '{name}' (pid {client.ProcessId})", "Stop"))
             {
-                ModuleState.Disconnect(name);
+                WritePluginCleanupWarnings(ModuleState.Disconnect(name));
             }
+        }
+    }
+
+    /// <summary>The runtime's plugins were unregistered with it; a cleanup that failed is a warning.</summary>
+    private void WritePluginCleanupWarnings(IReadOnlyList<CodexPS.Engine.CodexException> failed)
+    {
+        foreach (var error in failed)
+        {
+            WriteWarning(error.Message);
         }
     }
 }
