@@ -80,6 +80,24 @@ Describe 'Live feedback in an interactive host' {
     }
 }
 
+Describe 'Live feedback after plugins' {
+    It 'streams the redacted text, never the secret' {
+        $scenario = {
+            $mock = Start-CodexMockProvider -Response @(@{ Text = 'the key is sk-live0123456789abcdef, keep it'; Deltas = 6 })
+            Connect-Codex -MockProvider $mock -CodexHome $CodexHome
+            $null = Register-CodexPlugin -Redact 'sk-[a-z0-9]+' -Confirm:$false
+            (Invoke-Codex 'what is the key' -WorkingDirectory $Workspace).FinalResponse
+            Disconnect-Codex; Stop-CodexMockProvider
+        }.ToString()
+        $run = Invoke-ScriptedHost -Scenario $scenario -Arguments @{ CodexHome = (New-TestDirectory 'codexps-home'); Workspace = (New-TestDirectory) }
+        $run.Errors | Should -BeNullOrEmpty
+        $shown = -join @($run.Shown | Where-Object { $_ -like 'text|*' } | ForEach-Object { $_.Substring(5) })
+        $shown | Should -Match 'the key is'
+        $shown | Should -Not -Match 'sk-live'
+        $run.Output[0] | Should -Not -Match 'sk-live'
+    }
+}
+
 Describe 'No live feedback in a non-interactive host' {
     BeforeAll {
         $script:mock = Connect-TestMock -Response @(@{ Text = 'Quiet answer'; Deltas = 3 }, @{ Text = 'Second quiet answer'; Deltas = 3 })
