@@ -57,19 +57,21 @@ BeforeAll {
     $script:savedLocation = Get-Location
     $script:savedModulePath = $env:PSModulePath
     $script:timeoutSeconds = 60
+    $script:homes = [System.Collections.Generic.List[string]]::new()
     Remove-Item Env:OPENAI_API_KEY -ErrorAction SilentlyContinue
     # Examples may say Import-Module CodexPS, as a user with the module installed would.
     $env:PSModulePath = (Split-Path (Split-Path $script:modulePath)) + [IO.Path]::PathSeparator + $env:PSModulePath
 
     # The runtime lives in the module's process-wide state, so one runtime serves the examples that leave the
     # session as they found it. Examples that connect, disconnect, stop mocks, log in or change the config get a
-    # runtime of their own with a fresh CODEX_HOME, and a fresh shared one is started after them.
+    # runtime of their own with a fresh CODEX_HOME; a fresh shared one is started when next needed.
     $script:ownRuntime = 'Connect-Codex\b|Disconnect-Codex\b|Stop-CodexMockProvider|CodexMcpServer|Set-CodexConfig|CodexAccount'
 
     function Reset-SharedRuntime {
         Disconnect-Codex -All -Confirm:$false -ErrorAction SilentlyContinue
         Stop-CodexMockProvider -Confirm:$false -ErrorAction SilentlyContinue
         $env:CODEX_HOME = New-TestDirectory 'codexps-example-home'
+        $script:homes.Add($env:CODEX_HOME)
         $script:sharedMock = Start-CodexMockProvider
         $null = Connect-Codex -MockProvider $script:sharedMock -CodexHome $env:CODEX_HOME -WarningAction SilentlyContinue
         $script:sharedProcess = (Get-CodexStatus).ProcessId
@@ -85,6 +87,7 @@ BeforeAll {
         if ($own) {
             Disconnect-Codex -All -Confirm:$false -ErrorAction SilentlyContinue
             $env:CODEX_HOME = New-TestDirectory 'codexps-example-home'
+            $script:homes.Add($env:CODEX_HOME)
         }
         elseif (-not (Test-SharedRuntime)) {
             Reset-SharedRuntime
@@ -152,7 +155,12 @@ if (`$run.Result -ne 'Passed' -or `$run.PassedCount -eq 0) {
             $cleanup.Dispose()
             $ps.Dispose()
             $runspace.Dispose()
-            if ($own) { Reset-SharedRuntime }
+            if ($own) {
+                # The shared runtime is started again when an example next needs it.
+                Disconnect-Codex -All -Confirm:$false -ErrorAction SilentlyContinue
+                Stop-CodexMockProvider -Confirm:$false -ErrorAction SilentlyContinue
+                $script:sharedMock = $null
+            }
             Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
         }
     }
@@ -165,6 +173,7 @@ AfterAll {
     if ($null -ne $script:savedHome) { $env:CODEX_HOME = $script:savedHome } else { Remove-Item Env:CODEX_HOME -ErrorAction SilentlyContinue }
     Set-Location $script:savedLocation
     $env:PSModulePath = $script:savedModulePath
+    $script:homes | ForEach-Object { Remove-Item -LiteralPath $_ -Recurse -Force -ErrorAction SilentlyContinue }
 }
 
 Describe 'Help example <Name>' -ForEach $examples {
