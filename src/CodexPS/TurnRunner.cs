@@ -335,8 +335,18 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
     /// <summary>A decision, with the answers or form content when the user or the handler gave some.</summary>
     private readonly record struct Answer(CodexApprovalDecision Decision, JsonObject? Content, string DecidedBy);
 
-    /// <summary>What the request asks to do and to what, for ShouldProcess, prompts and warnings.</summary>
-    private static (string Action, string Target) Describe(CodexApprovalRequest request) => request.Kind switch
+    /// <summary>
+    /// What the request asks to do and to what, for ShouldProcess, prompts and warnings. The model wrote the
+    /// target, so its control characters are made visible (an escape sequence could otherwise repaint the prompt
+    /// to show another command); nothing is cut, so nothing can hide behind a long prefix.
+    /// </summary>
+    private static (string Action, string Target) Describe(CodexApprovalRequest request)
+    {
+        var (action, target) = DescribeUnsafe(request);
+        return (DisplayText.Sanitize(action, int.MaxValue, keepLineBreaks: true), DisplayText.Sanitize(target, int.MaxValue, keepLineBreaks: true));
+    }
+
+    private static (string Action, string Target) DescribeUnsafe(CodexApprovalRequest request) => request.Kind switch
     {
         CodexApprovalKind.CommandExecution => ("Run command", $"{request.Command} (in {request.Cwd})"),
         CodexApprovalKind.FileChange => ("Apply file changes", string.Join(", ", request.Changes.Select(c => $"{c.Kind} {c.Path}"))),

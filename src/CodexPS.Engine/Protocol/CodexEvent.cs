@@ -53,7 +53,7 @@ public class CodexEvent
     internal JsonElement Params => _params;
 
     /// <summary>A one-line description for tables.</summary>
-    public virtual string Summary => Method;
+    public virtual string Summary => DisplayText.Sanitize(Method, 120);
 
     public override string ToString() => $"{Kind}: {Summary}";
 
@@ -121,11 +121,8 @@ public sealed class ItemEvent : CodexEvent
         _ => Item.Type,
     };
 
-    internal static string OneLine(string text)
-    {
-        var line = text.ReplaceLineEndings(" ").Trim();
-        return line.Length > 120 ? line[..117] + "..." : line;
-    }
+    /// <summary>Untrusted text as one safe line of at most 120 characters (see <see cref="DisplayText"/>).</summary>
+    internal static string OneLine(string text) => DisplayText.Sanitize(text, 120);
 }
 
 /// <summary>A piece of streamed text: an agent message, reasoning or a command's output.</summary>
@@ -303,7 +300,7 @@ public sealed class ErrorEvent : CodexEvent
 
     public bool WillRetry { get; }
 
-    public override string Summary => (WillRetry ? "retrying: " : "error: ") + Error?.Message;
+    public override string Summary => (WillRetry ? "retrying: " : "error: ") + DisplayText.Sanitize(Error?.Message, 120);
 
     internal override CodexEvent Rebuild(JsonElement parameters) => new ErrorEvent(Method, ConversationId, TurnId, Timestamp, parameters);
 }

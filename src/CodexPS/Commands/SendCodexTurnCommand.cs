@@ -6,7 +6,7 @@ namespace CodexPS.Commands;
 
 /// <summary>Sends a prompt to a conversation and writes the turn's events as they happen.</summary>
 [Cmdlet(VerbsCommunications.Send, "CodexTurn", DefaultParameterSetName = ObjectSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(CodexEvent))]
+[OutputType(typeof(CodexEvent), typeof(CodexTurnJob))]
 public sealed class SendCodexTurnCommand : ConversationTurnCmdlet
 {
     /// <summary>What to ask the agent.</summary>
