@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Text;
 using CodexPS.Engine.Protocol;
 
 namespace CodexPS;
@@ -104,7 +103,7 @@ internal sealed class TurnFeedback
 
     private void SetStatus(string status)
     {
-        status = Sanitize(status, StatusWidth, keepNewLines: false);
+        status = DisplayText.Sanitize(status, StatusWidth); // the model's text cannot rewrite the terminal
         if (status == _status && _progressShown)
         {
             return; // progress is written when what the agent does changes, not for every piece of text
@@ -125,7 +124,7 @@ internal sealed class TurnFeedback
         }
 
         _lineOpen = !text.EndsWith('\n');
-        var message = new HostInformationMessage { Message = Sanitize(text, int.MaxValue, keepNewLines: true), NoNewLine = true };
+        var message = new HostInformationMessage { Message = DisplayText.Sanitize(text, int.MaxValue, keepLineBreaks: true), NoNewLine = true };
         TryWrite(() => _cmdlet.WriteInformation(message, TextTags));
     }
 
@@ -148,50 +147,5 @@ internal sealed class TurnFeedback
         {
             // A host that cannot show progress or text loses only the feedback, never the turn.
         }
-    }
-
-    /// <summary>
-    /// Model text is untrusted: escape sequences and control characters are shown as visible symbols (U+2400 block,
-    /// ESC as ␛) so they cannot move the cursor or recolour the terminal. Newlines stay when asked for.
-    /// </summary>
-    internal static string Sanitize(string text, int max, bool keepNewLines)
-    {
-        var builder = new StringBuilder(Math.Min(text.Length, max));
-        foreach (var c in text)
-        {
-            if (builder.Length >= max)
-            {
-                builder.Length = Math.Max(0, max - 3);
-                builder.Append("...");
-                break;
-            }
-
-            if (c == '\n' && keepNewLines)
-            {
-                builder.Append('\n');
-            }
-            else if (c is '\n' or '\t')
-            {
-                builder.Append(' ');
-            }
-            else if (c < 0x20)
-            {
-                builder.Append((char)(0x2400 + c));
-            }
-            else if (c == 0x7F)
-            {
-                builder.Append('\u2421');
-            }
-            else if (c is >= '\u0080' and <= '\u009F')
-            {
-                builder.Append('\uFFFD');
-            }
-            else
-            {
-                builder.Append(c);
-            }
-        }
-
-        return builder.ToString();
     }
 }
