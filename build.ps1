@@ -10,7 +10,7 @@
     Build  - compile and lay out the importable module at out/CodexPS/CodexPS.psd1
     Test   - Build, then run the xunit engine tests and the Pester cmdlet tests
     Demo   - Build, then run a real conversation (the mock model without OPENAI_API_KEY)
-    Bench  - Build, then run the streaming benchmark and print its figures
+    Bench  - Build, then run the benchmarks B1-B5 (tests/CodexPS.Bench) and print their figures (bench/results.json)
     Native - install the pinned codex runtime into native/node_modules
     Clean  - remove out/ and build output
 #>
@@ -168,6 +168,15 @@ function Invoke-Demo {
 
 function Invoke-Bench {
     Invoke-Build
+    # OpenAI's TypeScript SDK, pinned in bench/ts-sdk/package-lock.json, for the comparisons B2 and B3. Its own codex
+    # binary (an optional dependency) is left out: the benchmark runs the SDK on the module's pinned runtime.
+    $tsSdk = Join-Path $Root 'bench/ts-sdk'
+    $tsInstalled = Join-Path $tsSdk 'node_modules/.package-lock.json'
+    if (-not (Test-Path $tsInstalled) -or [IO.File]::GetLastWriteTimeUtc($tsInstalled) -lt [IO.File]::GetLastWriteTimeUtc((Join-Path $tsSdk 'package-lock.json'))) {
+        Push-Location $tsSdk
+        try { Invoke-Checked 'npm ci (OpenAI TypeScript SDK for the benchmarks)' { npm ci --no-audit --no-fund --omit=optional } }
+        finally { Pop-Location }
+    }
     Invoke-Checked 'benchmarks' {
         dotnet pwsh -NoProfile -File (Join-Path $Root 'tests/CodexPS.Bench/Invoke-Bench.ps1') -ModulePath (Join-Path $OutDir 'CodexPS.psd1') -Configuration $Configuration
     }

@@ -94,12 +94,18 @@ try {
         'Concurrent' {
             Connect-BenchMock
             $all = @(1..$Conversations | ForEach-Object { New-CodexConversation -WorkingDirectory $ws })
+            $self = [Diagnostics.Process]::GetCurrentProcess()
+            $runtime = [Diagnostics.Process]::GetProcessById((Get-CodexStatus).ProcessId)
             function Invoke-Wave {
                 param([object[]] $Targets, [string] $What)
+                $self.Refresh(); $runtime.Refresh()
+                $cpu0 = $self.TotalProcessorTime; $rcpu0 = $runtime.TotalProcessorTime
                 $sw = [Diagnostics.Stopwatch]::StartNew()
                 $jobs = @(foreach ($t in $Targets) { Send-CodexTurn 'go' -Conversation $t -IncludeDelta -AsJob })
                 $null = $jobs | Wait-Job
                 $sw.Stop()
+                $self.Refresh(); $runtime.Refresh()
+                $cpu = [ordered]@{ clientCpuMs = [math]::Round(($self.TotalProcessorTime - $cpu0).TotalMilliseconds); runtimeCpuMs = [math]::Round(($runtime.TotalProcessorTime - $rcpu0).TotalMilliseconds) }
                 for ($j = 0; $j -lt $jobs.Count; $j++) {
                     $job = $jobs[$j]
                     $events = @(Receive-Job $job)
@@ -108,7 +114,7 @@ try {
                     Assert-Answered @($Targets)[$j] $What $events
                     Remove-Job $job
                 }
-                [math]::Round($sw.Elapsed.TotalMilliseconds, 1)
+                [pscustomobject]@{ ms = [math]::Round($sw.Elapsed.TotalMilliseconds, 1); clientCpuMs = $cpu.clientCpuMs; runtimeCpuMs = $cpu.runtimeCpuMs }
             }
             # Warm-up (not timed): one turn alone, then one at once in every conversation, so both kinds of wave
             # run warm code and every conversation has had its first turn.
@@ -116,13 +122,19 @@ try {
             $null = Invoke-Wave $all 'warm-up at once'
             $alone = [Collections.Generic.List[double]]::new()
             $atOnce = [Collections.Generic.List[double]]::new()
+            $atOnceClientCpu = [Collections.Generic.List[double]]::new()
+            $atOnceRuntimeCpu = [Collections.Generic.List[double]]::new()
             for ($round = 1; $round -le $Rounds; $round++) {
                 [GC]::Collect()
-                $alone.Add((Invoke-Wave $all[($round - 1) % $all.Count] "round $round alone"))
+                $alone.Add((Invoke-Wave $all[($round - 1) % $all.Count] "round $round alone").ms)
                 [GC]::Collect()
-                $atOnce.Add((Invoke-Wave $all "round $round at once"))
+                $wave = Invoke-Wave $all "round $round at once"
+                $atOnce.Add($wave.ms); $atOnceClientCpu.Add($wave.clientCpuMs); $atOnceRuntimeCpu.Add($wave.runtimeCpuMs)
             }
-            [ordered]@{ case = $Case; conversations = $Conversations; deltas = $Deltas; aloneMs = $alone; atOnceMs = $atOnce } | ConvertTo-Json -Compress
+            [ordered]@{
+                case = $Case; conversations = $Conversations; deltas = $Deltas; aloneMs = $alone; atOnceMs = $atOnce
+                atOnceClientCpuMs = $atOnceClientCpu; atOnceRuntimeCpuMs = $atOnceRuntimeCpu
+            } | ConvertTo-Json -Compress
         }
         'Memory' {
             Connect-BenchMock

@@ -104,7 +104,7 @@ $Limits = [ordered]@{ B1 = 1.10; B2 = 0.40; B3 = 150; B4 = 2.0; B5 = 100 }
 Push-Location $Root
 $mock = $null
 try {
-    if ('B1' -in $Only) {
+    if (@($Only | Where-Object { $_ -in 'B1', 'B4' }).Count) {
         Write-Host "==> dotnet build CodexPS.Bench ($Configuration)" -ForegroundColor Cyan
         dotnet build $Project -c $Configuration --nologo -v quiet | Out-Host
         if ($LASTEXITCODE -ne 0) { throw "dotnet build CodexPS.Bench failed (exit code $LASTEXITCODE)." }
@@ -458,15 +458,23 @@ finally {
         Write-Host "==> B4 concurrency: $ConcurrentConversations conversations of one runtime, $ConcurrentDeltas deltas each after $LatencyMs ms model latency, at once against one alone ($ConcurrentRounds rounds)" -ForegroundColor Cyan
         $clock = [Diagnostics.Stopwatch]::StartNew()
         Use-Mock (New-MockResponse -Count $ConcurrentDeltas -DelayMs $LatencyMs)
+        # The floor first: the bare line reader driving the same waves (what the runtime itself needs), then CodexPS.
+        $bareOutput = & dotnet $BenchDll concurrent-bare --base-url $mock.BaseUrl --conversations $ConcurrentConversations --deltas $ConcurrentDeltas --rounds $ConcurrentRounds 2>&1
+        $floor = Get-JsonLine 'B4 bare concurrent case' $bareOutput $LASTEXITCODE
         $r = Invoke-Child Concurrent @{ Conversations = $ConcurrentConversations; Deltas = $ConcurrentDeltas; Rounds = $ConcurrentRounds }
         $alone = Get-Median $r.aloneMs
         $atOnce = Get-Median $r.atOnceMs
         $ratio = [math]::Round($atOnce / $alone, 3)
+        $floorAlone = Get-Median $floor.aloneMs
+        $floorAtOnce = Get-Median $floor.atOnceMs
+        $floorRatio = [math]::Round($floorAtOnce / $floorAlone, 3)
         @(
             ''
-            "  B4 concurrency: Send-CodexTurn -IncludeDelta -AsJob (one job per turn) in one pwsh, one runtime, medians of $ConcurrentRounds rounds"
-            ('  one conversation alone         {0,9:N0} ms   (all: {1})' -f $alone, ($r.aloneMs -join ', '))
-            ('  {0} conversations at once      {1,9:N0} ms   (all: {2})' -f $ConcurrentConversations, $atOnce, ($r.atOnceMs -join ', '))
+            "  B4 concurrency: one runtime, $ConcurrentConversations conversations, medians of $ConcurrentRounds rounds"
+            '  case                                                   alone ms   at once ms   at once / alone   at-once CPU ms: client, runtime'
+            ('  CodexPS: Send-CodexTurn -IncludeDelta -AsJob          {0,9:N0}  {1,11:N0}  {2,16:N3}   {3:N0}, {4:N0}' -f $alone, $atOnce, $ratio, (Get-Median $r.atOnceClientCpuMs), (Get-Median $r.atOnceRuntimeCpuMs))
+            ('  floor: bare line reader (C#), same runtime and mock   {0,9:N0}  {1,11:N0}  {2,16:N3}   -, {3:N0}' -f $floorAlone, $floorAtOnce, $floorRatio, (Get-Median @($floor.atOnceRuntimeCpuMs)))
+            ('  CodexPS all: alone {0}; at once {1}' -f ($r.aloneMs -join ', '), ($r.atOnceMs -join ', '))
             ('  at once / alone = {0:N3}   ({1:N0} deltas/s at once; {2:N0} s)' -f $ratio, ($ConcurrentConversations * $ConcurrentDeltas / ($atOnce / 1000)), $clock.Elapsed.TotalSeconds)
             ''
         ) | ForEach-Object { Write-Host $_ }
@@ -479,12 +487,14 @@ finally {
             rounds        = $ConcurrentRounds
             aloneMs       = $r.aloneMs
             atOnceMs      = $r.atOnceMs
+            atOnceCpuMs   = [ordered]@{ client = $r.atOnceClientCpuMs; runtime = $r.atOnceRuntimeCpuMs }
             medianMs      = [ordered]@{ alone = $alone; atOnce = $atOnce }
+            floor         = [ordered]@{ method = 'bare C# line reader (CodexPS.Bench concurrent-bare), same runtime and mock'; measurements = $floor; medianMs = [ordered]@{ alone = $floorAlone; atOnce = $floorAtOnce }; ratio = $floorRatio }
             value         = $ratio
             limit         = $Limits.B4
             met           = $ratio -le $Limits.B4
         }
-        Add-Summary B4 "$ConcurrentConversations at once / one alone" ('at once {0:N0} ms, alone {1:N0} ms' -f $atOnce, $alone) $ratio 'ratio'
+        Add-Summary B4 "$ConcurrentConversations at once / one alone" ('at once {0:N0} ms, alone {1:N0} ms (bare floor {2:N3})' -f $atOnce, $alone, $floorRatio) $ratio 'ratio'
     }
 
     # ---------------------------------------------------------------- B5 memory
