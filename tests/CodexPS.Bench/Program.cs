@@ -8,6 +8,8 @@
 // {"mode","deltas","ms","count","deltaCount","turnDurationMs","clientCpuMs","runtimeCpuMs"} and exits 1 on any
 // failure, including a delta count other than --deltas. CODEXPS_BENCH_WINDOW=1 also prints the measured turn's
 // CLOCK_MONOTONIC window to stderr, for `perf record -k CLOCK_MONOTONIC` + `perf report --time`.
+// concurrent-bare (B4's floor) drives N conversations of one runtime at once against one alone with the same bare
+// reader, against the endpoint at --base-url, and prints {"mode","aloneMs","atOnceMs","atOnceRuntimeCpuMs",...}.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
