@@ -68,6 +68,7 @@ try {
     switch ($Case) {
         'MultiTurn' {
             $perTurn = [Collections.Generic.List[double]]::new()
+            $runtimeTurn = [Collections.Generic.List[double]]::new()
             $sw = [Diagnostics.Stopwatch]::StartNew()
             Connect-BenchMock
             $c = New-CodexConversation -WorkingDirectory $ws
@@ -77,11 +78,14 @@ try {
                 $events = Send-CodexTurn "turn $i" -Conversation $c
                 $perTurn.Add([math]::Round($sw.Elapsed.TotalMilliseconds - $t0, 1))
                 Assert-Answered $c "turn $i" $events
+                # The runtime's own figure for the turn (turn/completed durationMs): what no client can save.
+                $runtimeTurn.Add([double]$c.LastTurn.Completion.Result.Duration.TotalMilliseconds)
             }
             $sw.Stop()
             [ordered]@{
                 case = $Case; turns = $Turns; ms = [math]::Round($sw.Elapsed.TotalMilliseconds, 1)
                 connectMs = [math]::Round($connectedMs, 1); turnsMs = [math]::Round($sw.Elapsed.TotalMilliseconds - $connectedMs, 1); perTurnMs = $perTurn
+                runtimeTurnDurationMs = $runtimeTurn
             } | ConvertTo-Json -Compress
         }
         'FirstAnswer' {

@@ -354,26 +354,32 @@ finally {
                 $requests0 = $mock.Requests.Count
                 if ($side -eq 'codexps') {
                     $r = Invoke-Child MultiTurn @{ Turns = $MultiTurns }
-                    $row = [pscustomobject][ordered]@{ round = $round; side = $side; ms = [double]$r.ms; connectMs = [double]$r.connectMs; turnsMs = [double]$r.turnsMs; perTurnMs = $r.perTurnMs; modelRequests = 0 }
+                    $row = [pscustomobject][ordered]@{ round = $round; side = $side; ms = [double]$r.ms; connectMs = [double]$r.connectMs; turnsMs = [double]$r.turnsMs; perTurnMs = $r.perTurnMs; runtimeTurnDurationMs = $r.runtimeTurnDurationMs; modelRequests = 0 }
                 }
                 else {
                     $r = Invoke-TsSdk multi -Turns $MultiTurns
-                    $row = [pscustomobject][ordered]@{ round = $round; side = $side; ms = [double]$r.ms; connectMs = $null; turnsMs = [double]$r.ms; perTurnMs = $r.perTurnMs; modelRequests = 0 }
+                    $row = [pscustomobject][ordered]@{ round = $round; side = $side; ms = [double]$r.ms; connectMs = $null; turnsMs = [double]$r.ms; perTurnMs = $r.perTurnMs; runtimeTurnDurationMs = $null; modelRequests = 0 }
                 }
                 $row.modelRequests = $mock.Requests.Count - $requests0
                 $rows.Add($row)
-                Write-Host ("    round {0}  {1,-7} {2,9:N0} ms  ({3:N0} ms per turn, median; {4} model requests)" -f $round, $side, $row.ms, (Get-Median $row.perTurnMs), $row.modelRequests)
+                $runtimeShare = if ($row.runtimeTurnDurationMs) { '; the runtime''s own turn duration {0:N0} ms' -f (Get-Median $row.runtimeTurnDurationMs) } else { '' }
+                Write-Host ("    round {0}  {1,-7} {2,9:N0} ms  ({3:N0} ms per turn, median{4}; {5} model requests)" -f $round, $side, $row.ms, (Get-Median $row.perTurnMs), $runtimeShare, $row.modelRequests)
             }
         }
         $codexps = [math]::Round((Get-Median @($rows | Where-Object side -EQ 'codexps' | ForEach-Object ms)), 1)
         $codexpsTurns = [math]::Round((Get-Median @($rows | Where-Object side -EQ 'codexps' | ForEach-Object turnsMs)), 1)
         $ts = [math]::Round((Get-Median @($rows | Where-Object side -EQ 'ts' | ForEach-Object ms)), 1)
+        $codexpsConnect = [math]::Round((Get-Median @($rows | Where-Object side -EQ 'codexps' | ForEach-Object connectMs)), 1)
+        $codexpsPerTurn = [math]::Round((Get-Median @($rows | Where-Object side -EQ 'codexps' | ForEach-Object { $_.perTurnMs })), 1)
+        $runtimePerTurn = [math]::Round((Get-Median @($rows | Where-Object side -EQ 'codexps' | ForEach-Object { $_.runtimeTurnDurationMs })), 1)
+        $tsPerTurn = [math]::Round((Get-Median @($rows | Where-Object side -EQ 'ts' | ForEach-Object { $_.perTurnMs })), 1)
         $ratio = [math]::Round($codexps / $ts, 3)
         @(
             ''
             "  B2 multi-turn: $MultiTurns turns in one conversation, median of $MultiTurnRuns rounds"
             ('  CodexPS (Connect-Codex + New-CodexConversation + {0} x Send-CodexTurn)  {1,9:N0} ms   (the turns alone {2:N0} ms)' -f $MultiTurns, $codexps, $codexpsTurns)
             ('  TS SDK  ({0} x thread.run, one codex exec each)                       {1,9:N0} ms' -f $MultiTurns, $ts)
+            ('  per turn (medians): CodexPS {0:N0} ms, of which the runtime''s own turn duration {1:N0} ms; TS SDK {2:N0} ms; Connect-Codex + New-CodexConversation {3:N0} ms' -f $codexpsPerTurn, $runtimePerTurn, $tsPerTurn, $codexpsConnect)
             ('  CodexPS / TS = {0:N3}   ({1:N0} s)' -f $ratio, $clock.Elapsed.TotalSeconds)
             ''
         ) | ForEach-Object { Write-Host $_ }
@@ -382,7 +388,8 @@ finally {
             turns        = $MultiTurns
             runs         = $MultiTurnRuns
             measurements = $rows
-            medianMs     = [ordered]@{ codexps = $codexps; codexpsTurnsOnly = $codexpsTurns; tsSdk = $ts }
+            medianMs     = [ordered]@{ codexps = $codexps; codexpsTurnsOnly = $codexpsTurns; codexpsConnect = $codexpsConnect; tsSdk = $ts }
+            medianPerTurnMs = [ordered]@{ codexps = $codexpsPerTurn; codexpsRuntimeTurnDuration = $runtimePerTurn; tsSdk = $tsPerTurn }
             value        = $ratio
             limit        = $Limits.B2
             met          = $ratio -le $Limits.B2
@@ -450,7 +457,7 @@ finally {
             limit         = $Limits.B3
             met           = $added -le $Limits.B3
         }
-        Add-Summary B3 'Import-Module adds to pwsh start-up (ms)' ('import {0:N0} ms, exit {1:N0} ms; first answer pwsh {2:N0} / node {3:N0} ms' -f $importMedian, $bareMedian, $firstPwsh, $firstNode) $added 'ms'
+        Add-Summary B3 'Import-Module adds to pwsh start-up (ms)' ('import {0:N0}, exit {1:N0}; 1st answer pwsh {2:N0}, node {3:N0}' -f $importMedian, $bareMedian, $firstPwsh, $firstNode) $added 'ms'
     }
 
     # ---------------------------------------------------------------- B4 concurrency
