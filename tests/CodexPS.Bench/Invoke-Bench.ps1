@@ -402,24 +402,45 @@ finally {
         Write-Host "==> B3 start-up: pwsh -NoProfile -c exit against -c Import-Module, $StartupRuns times each interleaved; first answer $FirstAnswerRuns times each" -ForegroundColor Cyan
         $clock = [Diagnostics.Stopwatch]::StartNew()
         $quoted = $ModulePath -replace "'", "''"
-        $bare = [Collections.Generic.List[double]]::new()
-        $import = [Collections.Generic.List[double]]::new()
-        # One unmeasured start of each first, so both find the files in the page cache.
-        & dotnet $PwshDll -NoProfile -c exit
-        & dotnet $PwshDll -NoProfile -c "Import-Module '$quoted'"
-        for ($i = 1; $i -le $StartupRuns; $i++) {
-            $order = if ($i % 2) { 'exit', 'import' } else { 'import', 'exit' }
-            foreach ($what in $order) {
-                $command = if ($what -eq 'exit') { 'exit' } else { "Import-Module '$quoted'" }
-                $sw = [Diagnostics.Stopwatch]::StartNew()
-                & dotnet $PwshDll -NoProfile -c $command
-                $sw.Stop()
-                if ($LASTEXITCODE -ne 0) { throw "pwsh -c $command failed (exit code $LASTEXITCODE)." }
-                if ($what -eq 'exit') { $bare.Add([math]::Round($sw.Elapsed.TotalMilliseconds, 1)) } else { $import.Add([math]::Round($sw.Elapsed.TotalMilliseconds, 1)) }
+        # A reference beside them (not the value): a minimal module, one function and one format view, whose import
+        # costs what PowerShell's first Import-Module and first format data cost any module.
+        $minimal = Join-Path ([IO.Path]::GetTempPath()) ('codexps-bench-minimal-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $null = New-Item -ItemType Directory -Path $minimal
+        Set-Content (Join-Path $minimal 'Minimal.psm1') 'function Get-Minimal { [pscustomobject]@{ PSTypeName = ''Minimal.Item''; Name = ''x'' } }'
+        Set-Content (Join-Path $minimal 'Minimal.Format.ps1xml') @'
+<?xml version="1.0" encoding="utf-8"?>
+<Configuration><ViewDefinitions><View><Name>Minimal.Item</Name><ViewSelectedBy><TypeName>Minimal.Item</TypeName></ViewSelectedBy>
+<TableControl><TableHeaders><TableColumnHeader /></TableHeaders><TableRowEntries><TableRowEntry><TableColumnItems>
+<TableColumnItem><PropertyName>Name</PropertyName></TableColumnItem></TableColumnItems></TableRowEntry></TableRowEntries></TableControl></View></ViewDefinitions></Configuration>
+'@
+        Set-Content (Join-Path $minimal 'Minimal.psd1') "@{ RootModule = 'Minimal.psm1'; ModuleVersion = '1.0.0'; GUID = '$([guid]::NewGuid())'; FormatsToProcess = @('Minimal.Format.ps1xml'); FunctionsToExport = @('Get-Minimal') }"
+        $commands = [ordered]@{
+            exit    = 'exit'
+            import  = "Import-Module '$quoted'"
+            minimal = "Import-Module '$((Join-Path $minimal 'Minimal.psd1') -replace "'", "''")'"
+        }
+        $times = [ordered]@{ exit = [Collections.Generic.List[double]]::new(); import = [Collections.Generic.List[double]]::new(); minimal = [Collections.Generic.List[double]]::new() }
+        try {
+            # One unmeasured start of each first, so all find their files in the page cache.
+            foreach ($command in $commands.Values) { & dotnet $PwshDll -NoProfile -c $command }
+            for ($i = 1; $i -le $StartupRuns; $i++) {
+                # Rotate the order so no case always runs first.
+                $order = 0..2 | ForEach-Object { @($commands.Keys)[($_ + $i - 1) % 3] }
+                foreach ($what in $order) {
+                    $sw = [Diagnostics.Stopwatch]::StartNew()
+                    & dotnet $PwshDll -NoProfile -c $commands[$what]
+                    $sw.Stop()
+                    if ($LASTEXITCODE -ne 0) { throw "pwsh -c $($commands[$what]) failed (exit code $LASTEXITCODE)." }
+                    $times[$what].Add([math]::Round($sw.Elapsed.TotalMilliseconds, 1))
+                }
             }
         }
+        finally { Remove-Item -Recurse -Force $minimal -ErrorAction SilentlyContinue }
+        $bare = $times.exit
+        $import = $times.import
         $bareMedian = Get-Median $bare
         $importMedian = Get-Median $import
+        $minimalMedian = Get-Median $times.minimal
         $added = [math]::Round($importMedian - $bareMedian, 1)
 
         Use-Mock ([CodexPS.Engine.Mock.MockResponse]::FromText('First answer.', 3))
@@ -439,7 +460,9 @@ finally {
             "  B3 start-up: medians of $StartupRuns (dotnet pwsh.dll, as the module's pinned pwsh tool runs)"
             ('  pwsh -NoProfile -c exit                 {0,8:N0} ms   (all: {1})' -f $bareMedian, ($bare -join ', '))
             ('  pwsh -NoProfile -c Import-Module ...    {0,8:N0} ms   (all: {1})' -f $importMedian, ($import -join ', '))
-            ('  Import-Module adds                      {0,8:N0} ms' -f $added)
+            ('  pwsh -NoProfile -c Import-Module <minimal> {0,8:N0} ms   (all: {1})' -f $minimalMedian, ($times.minimal -join ', '))
+            '  (<minimal>: a module of one function and one format view)'
+            ('  Import-Module adds                      {0,8:N0} ms   (a minimal module with one format view adds {1:N0} ms: PowerShell''s own first-import and format cost)' -f $added, ($minimalMedian - $bareMedian))
             "  fresh process to first answer against the mock, median of ${FirstAnswerRuns}:"
             ('    pwsh: Import-Module, Connect-Codex, Invoke-Codex   {0,8:N0} ms   (all: {1})' -f $firstPwsh, (@($first | Where-Object side -EQ 'pwsh' | ForEach-Object ms) -join ', '))
             ('    node: TS SDK thread.run                            {0,8:N0} ms   (all: {1})' -f $firstNode, (@($first | Where-Object side -EQ 'node' | ForEach-Object ms) -join ', '))
@@ -447,11 +470,12 @@ finally {
             ''
         ) | ForEach-Object { Write-Host $_ }
         $results.B3 = [ordered]@{
-            description   = 'ms that Import-Module of the built module adds to pwsh -NoProfile start-up (median of -c Import-Module minus median of -c exit); also fresh process to first answer, pwsh against node (TS SDK)'
+            description   = 'ms that Import-Module of the built module adds to pwsh -NoProfile start-up (median of -c Import-Module minus median of -c exit; a minimal module with one format view is measured beside them as a reference); also fresh process to first answer, pwsh against node (TS SDK)'
             runs          = $StartupRuns
             exitMs        = $bare
             importMs      = $import
-            medianMs      = [ordered]@{ exit = $bareMedian; import = $importMedian }
+            minimalModuleMs = $times.minimal
+            medianMs      = [ordered]@{ exit = $bareMedian; import = $importMedian; minimalModule = $minimalMedian }
             firstAnswer   = [ordered]@{ runs = $FirstAnswerRuns; measurements = $first; medianMs = [ordered]@{ pwsh = $firstPwsh; node = $firstNode } }
             value         = $added
             limit         = $Limits.B3
