@@ -10,7 +10,7 @@
     Build  - compile and lay out the importable module at out/CodexPS/CodexPS.psd1
     Test   - Build, then run the xunit engine tests and the Pester cmdlet tests
     Demo   - Build, then run a real conversation (the mock model without OPENAI_API_KEY)
-    Bench  - Build, then run the streaming benchmark and print its figures
+    Bench  - Build, then run the benchmarks B1-B5 (tests/CodexPS.Bench) and print their figures (bench/results.json)
     Package - Build, then pack the module into out/packages/CodexPS.<version>.nupkg (Install-PSResource installs it)
     Native - install the pinned codex runtime into native/node_modules
     Clean  - remove out/ and build output
@@ -48,7 +48,7 @@ function Get-ModuleVersion {
 function Install-NpmFolder {
     # npm ci in a folder of ours, unless node_modules was installed from this very package-lock.json (a content
     # hash, not file dates: a fresh clone or a git worktree makes every date look newer than the install).
-    param([Parameter(Mandatory)][string] $Folder, [Parameter(Mandatory)][string] $What, [Parameter(Mandatory)][string] $Probe)
+    param([Parameter(Mandatory)][string] $Folder, [Parameter(Mandatory)][string] $What, [Parameter(Mandatory)][string] $Probe, [string[]] $NpmArguments = @())
     $lockHash = (Get-FileHash -Algorithm SHA256 (Join-Path $Folder 'package-lock.json')).Hash
     $stamp = Join-Path $Folder 'node_modules/.codexps-lock.sha256'
     $installed = (Test-Path $stamp) -and ((Get-Content -Raw $stamp).Trim() -eq $lockHash) -and (Test-Path (Join-Path $Folder "node_modules/$Probe"))
@@ -57,7 +57,7 @@ function Install-NpmFolder {
         return
     }
     Push-Location $Folder
-    try { Invoke-Checked "npm ci ($What)" { npm ci --no-audit --no-fund } }
+    try { Invoke-Checked "npm ci ($What)" { npm ci --no-audit --no-fund @NpmArguments } }
     finally { Pop-Location }
     Set-Content -Path $stamp -Value $lockHash -NoNewline
 }
@@ -182,6 +182,9 @@ function Invoke-Demo {
 
 function Invoke-Bench {
     Invoke-Build
+    # OpenAI's TypeScript SDK, pinned in bench/ts-sdk/package-lock.json, for the comparisons B2 and B3. Its own codex
+    # binary (an optional dependency) is left out: the benchmark runs the SDK on the module's pinned runtime.
+    Install-NpmFolder -Folder (Join-Path $Root 'bench/ts-sdk') -What 'OpenAI TypeScript SDK for the benchmarks' -Probe '@openai/codex-sdk' -NpmArguments '--omit=optional'
     Invoke-Checked 'benchmarks' {
         dotnet pwsh -NoProfile -File (Join-Path $Root 'tests/CodexPS.Bench/Invoke-Bench.ps1') -ModulePath (Join-Path $OutDir 'CodexPS.psd1') -Configuration $Configuration
     }

@@ -1,22 +1,31 @@
 #!/usr/bin/env pwsh
 <#
 .SYNOPSIS
-    The streaming benchmark: how much slower a 20,000-delta turn is through the engine and through the cmdlet
-    than through a bare client of the same runtime.
+    The CodexPS benchmarks of issue 7 (B1-B5), side by side in one run against one runtime binary and one mock.
 .DESCRIPTION
-    Three cases, each in its own fresh process with a fresh mock endpoint and runtime, each timing ONLY the measured
-    turn (from sending turn/start to receiving turn/completed) after a warm-up turn of the same size, so each
-    process is measured in its steady state (code compiled, caches filled), not during its start-up:
-      (a) bare   - CodexPS.Bench bare: spawns the runtime itself and reads stdout with StreamReader.ReadLine;
-      (b) engine - CodexPS.Bench engine: CodexClient / CodexConversation / CodexTurn.ReadEventsAsync;
-      (c) cmdlet - a child pwsh: Send-CodexTurn 'go' -Conversation $c -IncludeDelta | Measure-Object.
-    (b) and (c) collect metrics as the module always does (CodexMetricsCollector with an SQLite store), and
-    check afterwards that every turn was recorded, so their figures include the collection's cost.
-    The cases run interleaved, round after round (their order rotates), because these machines are noisy; the
-    medians and the ratios b/a and c/a are printed, and everything is written to bench/results.json.
-    The target is c/a <= 1.15. Missing it is reported, not an error; a wrong delta count is an error.
+    Every figure is printed with the ratio it is judged by and its limit (met when value <= limit); none is a
+    pass/fail test. Everything, raw measurements included, is written to bench/results.json.
+      B1 streaming   one turn of 20,000 deltas read by a bare C# line reader (a), by the engine (b) and by
+                     Send-CodexTurn -IncludeDelta | Measure-Object (c), plus the engine without metric collection (d);
+                     each case a fresh process, interleaved rounds, medians. value = c / a, limit 1.10.
+      B2 multi-turn  20 short sequential turns in one conversation: CodexPS (a fresh pwsh: Connect-Codex,
+                     New-CodexConversation, 20 x Send-CodexTurn) against OpenAI's TypeScript SDK @openai/codex-sdk
+                     (bench/ts-sdk, node; one `codex exec` per turn), both on the pinned codex binary and the same mock.
+                     value = CodexPS ms / TS ms (median of rounds), limit 0.40.
+      B3 start-up    `pwsh -NoProfile -c 'Import-Module CodexPS.psd1'` minus `pwsh -NoProfile -c exit`, interleaved,
+                     medians; value = ms added, limit 150. Also printed: fresh process to first answer, pwsh (Import-Module,
+                     Connect-Codex, Invoke-Codex) against node (TS SDK).
+      B4 concurrency 16 conversations of one runtime, each streaming 2,000 deltas with 50 ms model latency, at once,
+                     against one such turn alone (Send-CodexTurn -IncludeDelta -AsJob in one pwsh); value = at-once ms /
+                     alone ms (medians), limit 2.0.
+      B5 memory      one turn of 1,000,000 deltas through Send-CodexTurn -IncludeDelta | Measure-Object in a child pwsh;
+                     value = that process's peak resident set during the turn minus its resident set before (MB), limit 100.
+    B2-B5 share one mock endpoint hosted in this process (CodexPS.Engine's MockModelServer, the one behind
+    Start-CodexMockProvider), so the mock's work never lands in a measured process; B1 keeps its per-process mocks.
 .PARAMETER ModulePath
     The built module manifest (out/CodexPS/CodexPS.psd1).
+.PARAMETER Only
+    Run only these benchmarks (for development); the others are left out of the table and of results.json.
 #>
 [CmdletBinding()]
 param(
@@ -26,6 +35,10 @@ param(
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
 
+    [ValidateSet('B1', 'B2', 'B3', 'B4', 'B5')]
+    [string[]] $Only = @('B1', 'B2', 'B3', 'B4', 'B5'),
+
+    # B1
     [ValidateRange(1, 1000000)]
     [int] $Deltas = 20000,
 
@@ -40,7 +53,36 @@ param(
     [ValidateRange(1, 10)]
     [int] $WarmupTurns = 3,
 
-    [double] $Target = 1.15
+    # B2
+    [ValidateRange(1, 200)]
+    [int] $MultiTurns = 20,
+
+    [ValidateRange(1, 20)]
+    [int] $MultiTurnRuns = 3,
+
+    # B3
+    [ValidateRange(1, 50)]
+    [int] $StartupRuns = 7,
+
+    [ValidateRange(1, 20)]
+    [int] $FirstAnswerRuns = 3,
+
+    # B4
+    [ValidateRange(2, 64)]
+    [int] $ConcurrentConversations = 16,
+
+    [ValidateRange(1, 100000)]
+    [int] $ConcurrentDeltas = 2000,
+
+    [ValidateRange(0, 10000)]
+    [int] $LatencyMs = 50,
+
+    [ValidateRange(1, 20)]
+    [int] $ConcurrentRounds = 3,
+
+    # B5
+    [ValidateRange(1000, 10000000)]
+    [int] $MemoryDeltas = 1000000
 )
 
 $ErrorActionPreference = 'Stop'
@@ -51,89 +93,26 @@ $Root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 $ModulePath = (Resolve-Path $ModulePath).Path
 $Project = Join-Path $PSScriptRoot 'CodexPS.Bench.csproj'
 $BenchDll = Join-Path $PSScriptRoot "bin/$Configuration/net10.0/CodexPS.Bench.dll"
+$ChildScript = Join-Path $PSScriptRoot 'Bench-Child.ps1'
+$TsDir = Join-Path $Root 'bench/ts-sdk'
+$TsScript = Join-Path $TsDir 'bench.mjs'
+# Children run on the same PowerShell this script runs on (the repository's pinned pwsh tool): `dotnet <pwsh.dll>`.
+$PwshDll = [Reflection.Assembly]::GetEntryAssembly().Location
+$Limits = [ordered]@{ B1 = 1.10; B2 = 0.40; B3 = 150; B4 = 2.0; B5 = 100 }
+
 # `dotnet pwsh` needs the repository's tool manifest, found from the current directory.
 Push-Location $Root
+$mock = $null
 try {
-    Write-Host "==> dotnet build CodexPS.Bench ($Configuration)" -ForegroundColor Cyan
-    dotnet build $Project -c $Configuration --nologo -v quiet | Out-Host
-    if ($LASTEXITCODE -ne 0) { throw "dotnet build CodexPS.Bench failed (exit code $LASTEXITCODE)." }
-
-    # The cmdlet case: everything but the measured pipeline is set-up. Printed as one JSON line like the C# modes.
-    $quotedModule = $ModulePath -replace "'", "''"
-    $cmdletScript = @"
-`$ErrorActionPreference = 'Stop'
-Import-Module '$quotedModule'
-`$WarningPreference = 'SilentlyContinue'
-`$ws = Join-Path ([IO.Path]::GetTempPath()) ('codexps-bench-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
-`$null = New-Item -ItemType Directory -Path `$ws
-try {
-    `$script = @(1..$WarmupTurns | ForEach-Object { @{ Delta = 'x'; Deltas = $Warmup } }) + @(@{ Delta = 'x'; Deltas = $Deltas })
-    `$mock = Start-CodexMockProvider -Response `$script
-    Connect-Codex -MockProvider `$mock -WorkingDirectory `$ws
-    `$c = New-CodexConversation -WorkingDirectory `$ws
-    # The warm-up streams exactly like the measured turn (nothing kept), so it warms the same code paths.
-    foreach (`$w in 1..$WarmupTurns) {
-        `$warm = Send-CodexTurn 'warm up' -Conversation `$c -IncludeDelta | Measure-Object
-        if (`$warm.Count -lt $Warmup + 3) { throw "cmdlet warm-up: received `$(`$warm.Count) events, expected $Warmup deltas plus the turn's other events." }
+    if (@($Only | Where-Object { $_ -in 'B1', 'B4' }).Count) {
+        Write-Host "==> dotnet build CodexPS.Bench ($Configuration)" -ForegroundColor Cyan
+        dotnet build $Project -c $Configuration --nologo -v quiet | Out-Host
+        if ($LASTEXITCODE -ne 0) { throw "dotnet build CodexPS.Bench failed (exit code $LASTEXITCODE)." }
     }
-    [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
-
-    `$self = [Diagnostics.Process]::GetCurrentProcess()
-    `$runtime = [Diagnostics.Process]::GetProcessById((Get-CodexStatus).ProcessId)
-    `$cpu0 = `$self.TotalProcessorTime; `$rcpu0 = `$runtime.TotalProcessorTime
-
-    `$sw = [Diagnostics.Stopwatch]::StartNew()
-    `$m = Send-CodexTurn 'go' -Conversation `$c -IncludeDelta | Measure-Object
-    `$sw.Stop()
-
-    `$self.Refresh(); `$runtime.Refresh()
-    `$clientCpuMs = [math]::Round((`$self.TotalProcessorTime - `$cpu0).TotalMilliseconds)
-    `$runtimeCpuMs = [math]::Round((`$runtime.TotalProcessorTime - `$rcpu0).TotalMilliseconds)
-
-    # The count is the deltas plus the turn's other events (turn/started, items, token usage, turn/completed...).
-    if (`$m.Count -lt $Deltas + 3) { throw "cmdlet: received `$(`$m.Count) events, expected $Deltas deltas plus the turn's other events." }
-    if (`$c.LastTurn.Completion.Result.Status -ne 'Completed') { throw "cmdlet: the turn ended `$(`$c.LastTurn.Completion.Result.Summary)." }
-    # The module collected metrics all along (as it always does): one tokens_per_second point per turn.
-    `$recorded = @(Get-CodexMetric tokens_per_second -Conversation `$c.Id).Count
-    if (`$recorded -ne $WarmupTurns + 1) { throw "cmdlet: the metric collector recorded `$recorded turns, expected $($WarmupTurns + 1)." }
-    [ordered]@{
-        mode = 'cmdlet'; deltas = $Deltas; ms = [math]::Round(`$sw.Elapsed.TotalMilliseconds, 1); count = `$m.Count
-        turnDurationMs = [long]`$c.LastTurn.Completion.Result.Duration.TotalMilliseconds
-        clientCpuMs = `$clientCpuMs; runtimeCpuMs = `$runtimeCpuMs
-    } | ConvertTo-Json -Compress
-}
-finally {
-    Disconnect-Codex
-    Stop-CodexMockProvider
-    Remove-Item -Recurse -Force `$ws -ErrorAction SilentlyContinue
-}
-"@
-
-    function Invoke-Case {
-        param([Parameter(Mandatory)][string] $Mode)
-        $output = if ($Mode -eq 'cmdlet') {
-            & dotnet pwsh -NoProfile -NonInteractive -c $cmdletScript
-        }
-        elseif ($Mode -eq 'nometrics') {
-            # The engine case again with the metric collector left out: what collection costs the stream.
-            $env:CODEXPS_BENCH_NO_METRICS = '1'
-            try { & dotnet $BenchDll engine --deltas $Deltas --warmup $Warmup --warmup-turns $WarmupTurns }
-            finally { Remove-Item Env:CODEXPS_BENCH_NO_METRICS }
-        }
-        else {
-            & dotnet $BenchDll $Mode --deltas $Deltas --warmup $Warmup --warmup-turns $WarmupTurns
-        }
-
-        $exit = $LASTEXITCODE
-        $line = @($output | ForEach-Object { "$_" } | Where-Object { $_.StartsWith('{') }) | Select-Object -Last 1
-        if ($exit -ne 0 -or -not $line) {
-            throw "The $Mode case failed (exit code $exit):$([Environment]::NewLine)$($output -join [Environment]::NewLine)"
-        }
-
-        $result = $line | ConvertFrom-Json
-        if ($result.mode -ne ($Mode -replace '^nometrics$', 'engine') -or [int]$result.deltas -ne $Deltas) { throw "The $Mode case printed an unexpected line: $line" }
-        $result
+    if (@($Only | Where-Object { $_ -in 'B2', 'B3' }).Count -and -not (Test-Path (Join-Path $TsDir 'node_modules/@openai/codex-sdk/package.json'))) {
+        throw "OpenAI's TypeScript SDK is not installed in $TsDir (build.ps1 Bench runs npm ci there)."
     }
+
 
     function Get-Median {
         param([double[]] $Values)
@@ -146,85 +125,461 @@ finally {
         if (Test-Path /proc/loadavg) { ((Get-Content -Raw /proc/loadavg) -split ' ')[0..2] -join ' ' } else { 'n/a' }
     }
 
-    $modes = 'bare', 'engine', 'cmdlet', 'nometrics'
-    $loadBefore = Get-LoadAverage
-    $measurements = [System.Collections.Generic.List[object]]::new()
-    $clock = [Diagnostics.Stopwatch]::StartNew()
-    Write-Host "==> streaming benchmark: $Deltas deltas, $Runs rounds of bare/engine/cmdlet interleaved with (d) engine without metrics ($WarmupTurns warm-up turns of $Warmup deltas each)" -ForegroundColor Cyan
-    for ($round = 1; $round -le $Runs; $round++) {
-        # Rotate the order so no case always runs first (or right after the heaviest one).
-        $order = 0..3 | ForEach-Object { $modes[($_ + $round - 1) % 4] }
-        foreach ($mode in $order) {
-            $r = Invoke-Case $mode
-            $measurements.Add([pscustomobject][ordered]@{
-                    round = $round; mode = $mode; ms = [double]$r.ms; count = [int]$r.count
-                    turnDurationMs = $r.turnDurationMs; clientCpuMs = $r.clientCpuMs; runtimeCpuMs = $r.runtimeCpuMs
-                })
-            Write-Host ("    round {0}  {1,-6} {2,9:N1} ms  {3} events/lines  cpu: client {4} ms, runtime {5} ms" -f $round, $mode, [double]$r.ms, $r.count, $r.clientCpuMs, $r.runtimeCpuMs)
+    function Get-JsonLine {
+        # The last line of a child's output that is a JSON object; a failed child or one without it is an error.
+        param([string] $What, [object[]] $Output, [int] $ExitCode)
+        $line = @($Output | ForEach-Object { "$_" } | Where-Object { $_.StartsWith('{') }) | Select-Object -Last 1
+        if ($ExitCode -ne 0 -or -not $line) {
+            throw "$What failed (exit code $ExitCode):$([Environment]::NewLine)$($Output -join [Environment]::NewLine)"
         }
+        $line | ConvertFrom-Json
     }
 
-    $loadAfter = Get-LoadAverage
-    $median = [ordered]@{}
-    $range = [ordered]@{}
-    $cpu = [ordered]@{}
-    foreach ($mode in $modes) {
-        $rows = @($measurements | Where-Object mode -EQ $mode)
-        $median[$mode] = [math]::Round((Get-Median ($rows | ForEach-Object ms)), 1)
-        $range[$mode] = '{0:N0}-{1:N0}' -f ($rows.ms | Measure-Object -Minimum).Minimum, ($rows.ms | Measure-Object -Maximum).Maximum
-        $cpu[$mode] = [ordered]@{
-            client  = [math]::Round((Get-Median ($rows | ForEach-Object { [double]$_.clientCpuMs })))
-            runtime = [math]::Round((Get-Median ($rows | ForEach-Object { [double]$_.runtimeCpuMs })))
-        }
+    function Invoke-Child {
+        # A Bench-Child.ps1 case in a fresh pwsh against the shared mock.
+        param([Parameter(Mandatory)][string] $Case, [hashtable] $Arguments = @{})
+        $argumentList = @('-NoProfile', '-NonInteractive', '-File', $ChildScript, '-Case', $Case, '-ModulePath', $ModulePath, '-BaseUrl', $mock.BaseUrl)
+        foreach ($key in $Arguments.Keys) { $argumentList += "-$key"; $argumentList += "$($Arguments[$key])" }
+        $output = & dotnet $PwshDll @argumentList 2>&1
+        Get-JsonLine "CodexPS case $Case" $output $LASTEXITCODE
     }
 
-    $engineRatio = [math]::Round($median.engine / $median.bare, 3)
-    $cmdletRatio = [math]::Round($median.cmdlet / $median.bare, 3)
-    $collectionRatio = [math]::Round($median.engine / $median.nometrics, 3)
-    $met = $cmdletRatio -le $Target
-    $eventsPerSecond = [ordered]@{}
-    foreach ($mode in $modes) { $eventsPerSecond[$mode] = [math]::Round($Deltas / ($median[$mode] / 1000)) }
+    function Invoke-TsSdk {
+        # bench/ts-sdk/bench.mjs in a fresh node, on the module's codex binary, against the shared mock.
+        param([Parameter(Mandatory)][ValidateSet('multi', 'first')][string] $Mode, [int] $Turns = 1)
+        $dir = Join-Path ([IO.Path]::GetTempPath()) ('codexps-bench-ts-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        try {
+            $output = & node $TsScript $Mode --turns $Turns --base-url $mock.BaseUrl --codex $CodexPath `
+                --home (Join-Path $dir 'home') --workspace ([IO.Directory]::CreateDirectory((Join-Path $dir 'ws')).FullName) 2>&1
+            Get-JsonLine "TS SDK case $Mode" $output $LASTEXITCODE
+        }
+        finally { Remove-Item -Recurse -Force $dir -ErrorAction SilentlyContinue }
+    }
 
-    $table = @(
+    function New-MockResponse {
+        param([int] $Count, [int] $DelayMs = 0)
+        $response = [CodexPS.Engine.Mock.MockResponse]::Repeated('x', $Count)
+        if ($DelayMs -gt 0) { $response = [CodexPS.Engine.Mock.MockResponse]::FromDictionary(@{ Delta = 'x'; Deltas = $Count; DelayMs = $DelayMs }) }
+        $response
+    }
+
+    function Use-Mock {
+        # The shared endpoint answers every request with $Default unless a scripted response is queued.
+        param([Parameter(Mandatory)] $Default)
+        $mock.DefaultResponse = $Default
+    }
+
+    $summary = [Collections.Generic.List[object]]::new()
+    function Add-Summary {
+        param([string] $Id, [string] $What, [string] $Measured, [double] $Value, [string] $Unit)
+        $limit = $Limits[$Id]
+        $summary.Add([pscustomobject][ordered]@{ Id = $Id; What = $What; Measured = $Measured; Value = $Value; Unit = $Unit; Limit = $limit; Met = $Value -le $limit })
+    }
+
+    $results = [ordered]@{
+        timestamp     = [DateTimeOffset]::Now.ToString('o')
+        machine       = [ordered]@{ os = [Runtime.InteropServices.RuntimeInformation]::OSDescription; cores = [Environment]::ProcessorCount }
+        configuration = $Configuration
+        loadAverage   = [ordered]@{ before = (Get-LoadAverage); after = $null }
+    }
+    $totalClock = [Diagnostics.Stopwatch]::StartNew()
+
+    # The shared mock endpoint and the runtime binary both sides use.
+    Import-Module $ModulePath
+    $ModuleDirectory = Split-Path $ModulePath
+    $CodexPath = [CodexPS.Engine.Runtime.CodexRuntimeLocator]::Locate($null, [string[]]@($ModuleDirectory)).Path
+    $mock = [CodexPS.Engine.Mock.MockModelServer]::Start($null)
+    $results.runtime = [ordered]@{ path = $CodexPath; version = "$(& $CodexPath --version 2>&1)".Trim() }
+    $sdkPackage = Join-Path $TsDir 'node_modules/@openai/codex-sdk/package.json'
+    $sdkVersion = if (Test-Path $sdkPackage) { (Get-Content -Raw $sdkPackage | ConvertFrom-Json).version } else { $null }
+    $nodeVersion = if (Get-Command node -ErrorAction SilentlyContinue) { "$(& node --version)".Trim() } else { $null }
+    $results.tsSdk = [ordered]@{ package = '@openai/codex-sdk'; version = $sdkVersion; node = $nodeVersion }
+    Write-Host "==> runtime $($results.runtime.version) at $CodexPath; mock endpoint $($mock.BaseUrl)" -ForegroundColor Cyan
+
+    # ---------------------------------------------------------------- B1 streaming
+    if ('B1' -in $Only) {
+        # The cmdlet case: everything but the measured pipeline is set-up. Printed as one JSON line like the C# modes.
+        $quotedModule = $ModulePath -replace "'", "''"
+        $cmdletScript = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$quotedModule'
+`$WarningPreference = 'SilentlyContinue'
+`$ws = Join-Path ([IO.Path]::GetTempPath()) ('codexps-bench-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+`$null = New-Item -ItemType Directory -Path `$ws
+try {
+        `$script = @(1..$WarmupTurns | ForEach-Object { @{ Delta = 'x'; Deltas = $Warmup } }) + @(@{ Delta = 'x'; Deltas = $Deltas })
+        `$mock = Start-CodexMockProvider -Response `$script
+        Connect-Codex -MockProvider `$mock -WorkingDirectory `$ws
+        `$c = New-CodexConversation -WorkingDirectory `$ws
+        # The warm-up streams exactly like the measured turn (nothing kept), so it warms the same code paths.
+        foreach (`$w in 1..$WarmupTurns) {
+            `$warm = Send-CodexTurn 'warm up' -Conversation `$c -IncludeDelta | Measure-Object
+            if (`$warm.Count -lt $Warmup + 3) { throw "cmdlet warm-up: received `$(`$warm.Count) events, expected $Warmup deltas plus the turn's other events." }
+        }
+        [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+
+        `$self = [Diagnostics.Process]::GetCurrentProcess()
+        `$runtime = [Diagnostics.Process]::GetProcessById((Get-CodexStatus).ProcessId)
+        `$cpu0 = `$self.TotalProcessorTime; `$rcpu0 = `$runtime.TotalProcessorTime
+
+        `$sw = [Diagnostics.Stopwatch]::StartNew()
+        `$m = Send-CodexTurn 'go' -Conversation `$c -IncludeDelta | Measure-Object
+        `$sw.Stop()
+
+        `$self.Refresh(); `$runtime.Refresh()
+        `$clientCpuMs = [math]::Round((`$self.TotalProcessorTime - `$cpu0).TotalMilliseconds)
+        `$runtimeCpuMs = [math]::Round((`$runtime.TotalProcessorTime - `$rcpu0).TotalMilliseconds)
+
+        # The count is the deltas plus the turn's other events (turn/started, items, token usage, turn/completed...).
+        if (`$m.Count -lt $Deltas + 3) { throw "cmdlet: received `$(`$m.Count) events, expected $Deltas deltas plus the turn's other events." }
+        if (`$c.LastTurn.Completion.Result.Status -ne 'Completed') { throw "cmdlet: the turn ended `$(`$c.LastTurn.Completion.Result.Summary)." }
+        # The module collected metrics all along (as it always does): one tokens_per_second point per turn.
+        `$recorded = @(Get-CodexMetric tokens_per_second -Conversation `$c.Id).Count
+        if (`$recorded -ne $WarmupTurns + 1) { throw "cmdlet: the metric collector recorded `$recorded turns, expected $($WarmupTurns + 1)." }
+        [ordered]@{
+            mode = 'cmdlet'; deltas = $Deltas; ms = [math]::Round(`$sw.Elapsed.TotalMilliseconds, 1); count = `$m.Count
+            turnDurationMs = [long]`$c.LastTurn.Completion.Result.Duration.TotalMilliseconds
+            clientCpuMs = `$clientCpuMs; runtimeCpuMs = `$runtimeCpuMs
+        } | ConvertTo-Json -Compress
+}
+finally {
+        Disconnect-Codex
+        Stop-CodexMockProvider
+        Remove-Item -Recurse -Force `$ws -ErrorAction SilentlyContinue
+}
+"@
+
+        function Invoke-Case {
+            param([Parameter(Mandatory)][string] $Mode)
+            $output = if ($Mode -eq 'cmdlet') {
+                & dotnet pwsh -NoProfile -NonInteractive -c $cmdletScript
+            }
+            elseif ($Mode -eq 'nometrics') {
+                # The engine case again with the metric collector left out: what collection costs the stream.
+                $env:CODEXPS_BENCH_NO_METRICS = '1'
+                try { & dotnet $BenchDll engine --deltas $Deltas --warmup $Warmup --warmup-turns $WarmupTurns }
+                finally { Remove-Item Env:CODEXPS_BENCH_NO_METRICS }
+            }
+            else {
+                & dotnet $BenchDll $Mode --deltas $Deltas --warmup $Warmup --warmup-turns $WarmupTurns
+            }
+
+            $exit = $LASTEXITCODE
+            $line = @($output | ForEach-Object { "$_" } | Where-Object { $_.StartsWith('{') }) | Select-Object -Last 1
+            if ($exit -ne 0 -or -not $line) {
+                throw "The $Mode case failed (exit code $exit):$([Environment]::NewLine)$($output -join [Environment]::NewLine)"
+            }
+
+            $result = $line | ConvertFrom-Json
+            if ($result.mode -ne ($Mode -replace '^nometrics$', 'engine') -or [int]$result.deltas -ne $Deltas) { throw "The $Mode case printed an unexpected line: $line" }
+            $result
+        }
+
+        $modes = 'bare', 'engine', 'cmdlet', 'nometrics'
+        $measurements = [System.Collections.Generic.List[object]]::new()
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        Write-Host "==> B1 streaming: $Deltas deltas, $Runs rounds of bare/engine/cmdlet interleaved with (d) engine without metrics ($WarmupTurns warm-up turns of $Warmup deltas each)" -ForegroundColor Cyan
+        for ($round = 1; $round -le $Runs; $round++) {
+            # Rotate the order so no case always runs first (or right after the heaviest one).
+            $order = 0..3 | ForEach-Object { $modes[($_ + $round - 1) % 4] }
+            foreach ($mode in $order) {
+                $r = Invoke-Case $mode
+                $measurements.Add([pscustomobject][ordered]@{
+                        round = $round; mode = $mode; ms = [double]$r.ms; count = [int]$r.count
+                        turnDurationMs = $r.turnDurationMs; clientCpuMs = $r.clientCpuMs; runtimeCpuMs = $r.runtimeCpuMs
+                    })
+                Write-Host ("    round {0}  {1,-9} {2,9:N1} ms  {3} events/lines  cpu: client {4} ms, runtime {5} ms" -f $round, $mode, [double]$r.ms, $r.count, $r.clientCpuMs, $r.runtimeCpuMs)
+            }
+        }
+
+        $median = [ordered]@{}
+        $range = [ordered]@{}
+        $cpu = [ordered]@{}
+        foreach ($mode in $modes) {
+            $rows = @($measurements | Where-Object mode -EQ $mode)
+            $median[$mode] = [math]::Round((Get-Median ($rows | ForEach-Object ms)), 1)
+            $range[$mode] = '{0:N0}-{1:N0}' -f ($rows.ms | Measure-Object -Minimum).Minimum, ($rows.ms | Measure-Object -Maximum).Maximum
+            $cpu[$mode] = [ordered]@{
+                client  = [math]::Round((Get-Median ($rows | ForEach-Object { [double]$_.clientCpuMs })))
+                runtime = [math]::Round((Get-Median ($rows | ForEach-Object { [double]$_.runtimeCpuMs })))
+            }
+        }
+
+        $engineRatio = [math]::Round($median.engine / $median.bare, 3)
+        $cmdletRatio = [math]::Round($median.cmdlet / $median.bare, 3)
+        $collectionRatio = [math]::Round($median.engine / $median.nometrics, 3)
+        $eventsPerSecond = [ordered]@{}
+        foreach ($mode in $modes) { $eventsPerSecond[$mode] = [math]::Round($Deltas / ($median[$mode] / 1000)) }
+
+        @(
+            ''
+            "  B1 streaming: one turn of $Deltas deltas, median of $Runs runs"
+            '  case                                        median ms  ratio to (a)   deltas/s   range ms      client CPU ms  runtime CPU ms'
+            '  ------------------------------------------  ---------  ------------  ---------  -------------  -------------  --------------'
+            ('  (a) bare client (StreamReader.ReadLine)     {0,9:N1}  {1,12}  {2,9:N0}  {3,-13}  {4,13:N0}  {5,14:N0}' -f $median.bare, '1.000', $eventsPerSecond.bare, $range.bare, $cpu.bare.client, $cpu.bare.runtime)
+            ('  (b) engine (CodexTurn.ReadEventsAsync)      {0,9:N1}  {1,12:N3}  {2,9:N0}  {3,-13}  {4,13:N0}  {5,14:N0}' -f $median.engine, $engineRatio, $eventsPerSecond.engine, $range.engine, $cpu.engine.client, $cpu.engine.runtime)
+            ('  (c) cmdlet (Send-CodexTurn -IncludeDelta)   {0,9:N1}  {1,12:N3}  {2,9:N0}  {3,-13}  {4,13:N0}  {5,14:N0}' -f $median.cmdlet, $cmdletRatio, $eventsPerSecond.cmdlet, $range.cmdlet, $cpu.cmdlet.client, $cpu.cmdlet.runtime)
+            ('  (d) engine without metric collection        {0,9:N1}  {1,12:N3}  {2,9:N0}  {3,-13}  {4,13:N0}  {5,14:N0}' -f $median.nometrics, [math]::Round($median.nometrics / $median.bare, 3), $eventsPerSecond.nometrics, $range.nometrics, $cpu.nometrics.client, $cpu.nometrics.runtime)
+            '  (client CPU: the measuring process, including its in-process mock endpoint; medians over the measured turn)'
+            ('  b/a = {0:N3}; b/d = {1:N3} (what metric collection costs the stream); c/a = {2:N3}   ({3:N0} s)' -f $engineRatio, $collectionRatio, $cmdletRatio, $clock.Elapsed.TotalSeconds)
+            ''
+        ) | ForEach-Object { Write-Host $_ }
+
+        $results.B1 = [ordered]@{
+            description  = "one turn of $Deltas deltas: bare C# line reader (a), engine (b), Send-CodexTurn -IncludeDelta | Measure-Object (c), engine without metrics (d); value = median c / median a"
+            deltas       = $Deltas
+            warmupDeltas = $Warmup
+            warmupTurns  = $WarmupTurns
+            runs         = $Runs
+            measurements = $measurements
+            medianMs     = $median
+            medianCpuMs  = $cpu
+            ratios       = [ordered]@{ engineOverBare = $engineRatio; cmdletOverBare = $cmdletRatio; engineOverNoMetrics = $collectionRatio }
+            value        = $cmdletRatio
+            limit        = $Limits.B1
+            met          = $cmdletRatio -le $Limits.B1
+        }
+        Add-Summary B1 "streaming $Deltas deltas: cmdlet / bare reader" ('cmdlet {0:N0} ms, bare {1:N0} ms' -f $median.cmdlet, $median.bare) $cmdletRatio 'ratio'
+    }
+
+    # ---------------------------------------------------------------- B2 multi-turn
+    if ('B2' -in $Only) {
+        Write-Host "==> B2 multi-turn: $MultiTurns short sequential turns in one conversation, CodexPS against the TS SDK, $MultiTurnRuns rounds interleaved" -ForegroundColor Cyan
+        Use-Mock ([CodexPS.Engine.Mock.MockResponse]::FromText('Short answer.', 3))
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $rows = [Collections.Generic.List[object]]::new()
+        for ($round = 1; $round -le $MultiTurnRuns; $round++) {
+            $order = if ($round % 2) { 'codexps', 'ts' } else { 'ts', 'codexps' }
+            foreach ($side in $order) {
+                $requests0 = $mock.Requests.Count
+                if ($side -eq 'codexps') {
+                    $r = Invoke-Child MultiTurn @{ Turns = $MultiTurns }
+                    $row = [pscustomobject][ordered]@{ round = $round; side = $side; ms = [double]$r.ms; connectMs = [double]$r.connectMs; turnsMs = [double]$r.turnsMs; perTurnMs = $r.perTurnMs; runtimeTurnDurationMs = $r.runtimeTurnDurationMs; modelRequests = 0 }
+                }
+                else {
+                    $r = Invoke-TsSdk multi -Turns $MultiTurns
+                    $row = [pscustomobject][ordered]@{ round = $round; side = $side; ms = [double]$r.ms; connectMs = $null; turnsMs = [double]$r.ms; perTurnMs = $r.perTurnMs; runtimeTurnDurationMs = $null; modelRequests = 0 }
+                }
+                $row.modelRequests = $mock.Requests.Count - $requests0
+                $rows.Add($row)
+                $runtimeShare = if ($row.runtimeTurnDurationMs) { '; the runtime''s own turn duration {0:N0} ms' -f (Get-Median $row.runtimeTurnDurationMs) } else { '' }
+                Write-Host ("    round {0}  {1,-7} {2,9:N0} ms  ({3:N0} ms per turn, median{4}; {5} model requests)" -f $round, $side, $row.ms, (Get-Median $row.perTurnMs), $runtimeShare, $row.modelRequests)
+            }
+        }
+        $codexps = [math]::Round((Get-Median @($rows | Where-Object side -EQ 'codexps' | ForEach-Object ms)), 1)
+        $codexpsTurns = [math]::Round((Get-Median @($rows | Where-Object side -EQ 'codexps' | ForEach-Object turnsMs)), 1)
+        $ts = [math]::Round((Get-Median @($rows | Where-Object side -EQ 'ts' | ForEach-Object ms)), 1)
+        $codexpsConnect = [math]::Round((Get-Median @($rows | Where-Object side -EQ 'codexps' | ForEach-Object connectMs)), 1)
+        $codexpsPerTurn = [math]::Round((Get-Median @($rows | Where-Object side -EQ 'codexps' | ForEach-Object { $_.perTurnMs })), 1)
+        $runtimePerTurn = [math]::Round((Get-Median @($rows | Where-Object side -EQ 'codexps' | ForEach-Object { $_.runtimeTurnDurationMs })), 1)
+        $tsPerTurn = [math]::Round((Get-Median @($rows | Where-Object side -EQ 'ts' | ForEach-Object { $_.perTurnMs })), 1)
+        $ratio = [math]::Round($codexps / $ts, 3)
+        @(
+            ''
+            "  B2 multi-turn: $MultiTurns turns in one conversation, median of $MultiTurnRuns rounds"
+            ('  CodexPS (Connect-Codex + New-CodexConversation + {0} x Send-CodexTurn)  {1,9:N0} ms   (the turns alone {2:N0} ms)' -f $MultiTurns, $codexps, $codexpsTurns)
+            ('  TS SDK  ({0} x thread.run, one codex exec each)                       {1,9:N0} ms' -f $MultiTurns, $ts)
+            ('  per turn (medians): CodexPS {0:N0} ms, of which the runtime''s own turn duration {1:N0} ms; TS SDK {2:N0} ms; Connect-Codex + New-CodexConversation {3:N0} ms' -f $codexpsPerTurn, $runtimePerTurn, $tsPerTurn, $codexpsConnect)
+            ('  CodexPS / TS = {0:N3}   ({1:N0} s)' -f $ratio, $clock.Elapsed.TotalSeconds)
+            ''
+        ) | ForEach-Object { Write-Host $_ }
+        $results.B2 = [ordered]@{
+            description  = "$MultiTurns short sequential turns in one conversation; CodexPS: from before Connect-Codex to the last answer in a fresh pwsh; TS SDK: the $MultiTurns thread.run calls in a fresh node; value = median CodexPS ms / median TS ms"
+            turns        = $MultiTurns
+            runs         = $MultiTurnRuns
+            measurements = $rows
+            medianMs     = [ordered]@{ codexps = $codexps; codexpsTurnsOnly = $codexpsTurns; codexpsConnect = $codexpsConnect; tsSdk = $ts }
+            medianPerTurnMs = [ordered]@{ codexps = $codexpsPerTurn; codexpsRuntimeTurnDuration = $runtimePerTurn; tsSdk = $tsPerTurn }
+            value        = $ratio
+            limit        = $Limits.B2
+            met          = $ratio -le $Limits.B2
+        }
+        Add-Summary B2 "$MultiTurns turns: CodexPS / TS SDK" ('CodexPS {0:N0} ms, TS {1:N0} ms' -f $codexps, $ts) $ratio 'ratio'
+    }
+
+    # ---------------------------------------------------------------- B3 start-up
+    if ('B3' -in $Only) {
+        Write-Host "==> B3 start-up: pwsh -NoProfile -c exit against -c Import-Module, $StartupRuns times each interleaved; first answer $FirstAnswerRuns times each" -ForegroundColor Cyan
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $quoted = $ModulePath -replace "'", "''"
+        # A reference beside them (not the value): a minimal module, one function and one format view, whose import
+        # costs what PowerShell's first Import-Module and first format data cost any module.
+        $minimal = Join-Path ([IO.Path]::GetTempPath()) ('codexps-bench-minimal-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $null = New-Item -ItemType Directory -Path $minimal
+        Set-Content (Join-Path $minimal 'Minimal.psm1') 'function Get-Minimal { [pscustomobject]@{ PSTypeName = ''Minimal.Item''; Name = ''x'' } }'
+        Set-Content (Join-Path $minimal 'Minimal.Format.ps1xml') @'
+<?xml version="1.0" encoding="utf-8"?>
+<Configuration><ViewDefinitions><View><Name>Minimal.Item</Name><ViewSelectedBy><TypeName>Minimal.Item</TypeName></ViewSelectedBy>
+<TableControl><TableHeaders><TableColumnHeader /></TableHeaders><TableRowEntries><TableRowEntry><TableColumnItems>
+<TableColumnItem><PropertyName>Name</PropertyName></TableColumnItem></TableColumnItems></TableRowEntry></TableRowEntries></TableControl></View></ViewDefinitions></Configuration>
+'@
+        Set-Content (Join-Path $minimal 'Minimal.psd1') "@{ RootModule = 'Minimal.psm1'; ModuleVersion = '1.0.0'; GUID = '$([guid]::NewGuid())'; FormatsToProcess = @('Minimal.Format.ps1xml'); FunctionsToExport = @('Get-Minimal') }"
+        $commands = [ordered]@{
+            exit    = 'exit'
+            import  = "Import-Module '$quoted'"
+            minimal = "Import-Module '$((Join-Path $minimal 'Minimal.psd1') -replace "'", "''")'"
+        }
+        $times = [ordered]@{ exit = [Collections.Generic.List[double]]::new(); import = [Collections.Generic.List[double]]::new(); minimal = [Collections.Generic.List[double]]::new() }
+        try {
+            # One unmeasured start of each first, so all find their files in the page cache.
+            foreach ($command in $commands.Values) { & dotnet $PwshDll -NoProfile -c $command }
+            for ($i = 1; $i -le $StartupRuns; $i++) {
+                # Rotate the order so no case always runs first.
+                $order = 0..2 | ForEach-Object { @($commands.Keys)[($_ + $i - 1) % 3] }
+                foreach ($what in $order) {
+                    $sw = [Diagnostics.Stopwatch]::StartNew()
+                    & dotnet $PwshDll -NoProfile -c $commands[$what]
+                    $sw.Stop()
+                    if ($LASTEXITCODE -ne 0) { throw "pwsh -c $($commands[$what]) failed (exit code $LASTEXITCODE)." }
+                    $times[$what].Add([math]::Round($sw.Elapsed.TotalMilliseconds, 1))
+                }
+            }
+        }
+        finally { Remove-Item -Recurse -Force $minimal -ErrorAction SilentlyContinue }
+        $bare = $times.exit
+        $import = $times.import
+        $bareMedian = Get-Median $bare
+        $importMedian = Get-Median $import
+        $minimalMedian = Get-Median $times.minimal
+        $added = [math]::Round($importMedian - $bareMedian, 1)
+
+        Use-Mock ([CodexPS.Engine.Mock.MockResponse]::FromText('First answer.', 3))
+        $first = [Collections.Generic.List[object]]::new()
+        for ($i = 1; $i -le $FirstAnswerRuns; $i++) {
+            $order = if ($i % 2) { 'pwsh', 'node' } else { 'node', 'pwsh' }
+            foreach ($side in $order) {
+                $launched = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
+                $r = if ($side -eq 'pwsh') { Invoke-Child FirstAnswer } else { Invoke-TsSdk first }
+                $first.Add([pscustomobject][ordered]@{ run = $i; side = $side; ms = [double]($r.answerAtMs - $launched) })
+            }
+        }
+        $firstPwsh = Get-Median @($first | Where-Object side -EQ 'pwsh' | ForEach-Object ms)
+        $firstNode = Get-Median @($first | Where-Object side -EQ 'node' | ForEach-Object ms)
+        @(
+            ''
+            "  B3 start-up: medians of $StartupRuns (dotnet pwsh.dll, as the module's pinned pwsh tool runs)"
+            ('  pwsh -NoProfile -c exit                 {0,8:N0} ms   (all: {1})' -f $bareMedian, ($bare -join ', '))
+            ('  pwsh -NoProfile -c Import-Module ...    {0,8:N0} ms   (all: {1})' -f $importMedian, ($import -join ', '))
+            ('  pwsh -NoProfile -c Import-Module <minimal> {0,8:N0} ms   (all: {1})' -f $minimalMedian, ($times.minimal -join ', '))
+            '  (<minimal>: a module of one function and one format view)'
+            ('  Import-Module adds                      {0,8:N0} ms   (a minimal module with one format view adds {1:N0} ms: PowerShell''s own first-import and format cost)' -f $added, ($minimalMedian - $bareMedian))
+            "  fresh process to first answer against the mock, median of ${FirstAnswerRuns}:"
+            ('    pwsh: Import-Module, Connect-Codex, Invoke-Codex   {0,8:N0} ms   (all: {1})' -f $firstPwsh, (@($first | Where-Object side -EQ 'pwsh' | ForEach-Object ms) -join ', '))
+            ('    node: TS SDK thread.run                            {0,8:N0} ms   (all: {1})' -f $firstNode, (@($first | Where-Object side -EQ 'node' | ForEach-Object ms) -join ', '))
+            ('  ({0:N0} s)' -f $clock.Elapsed.TotalSeconds)
+            ''
+        ) | ForEach-Object { Write-Host $_ }
+        $results.B3 = [ordered]@{
+            description   = 'ms that Import-Module of the built module adds to pwsh -NoProfile start-up (median of -c Import-Module minus median of -c exit; a minimal module with one format view is measured beside them as a reference); also fresh process to first answer, pwsh against node (TS SDK)'
+            runs          = $StartupRuns
+            exitMs        = $bare
+            importMs      = $import
+            minimalModuleMs = $times.minimal
+            medianMs      = [ordered]@{ exit = $bareMedian; import = $importMedian; minimalModule = $minimalMedian }
+            firstAnswer   = [ordered]@{ runs = $FirstAnswerRuns; measurements = $first; medianMs = [ordered]@{ pwsh = $firstPwsh; node = $firstNode } }
+            value         = $added
+            limit         = $Limits.B3
+            met           = $added -le $Limits.B3
+        }
+        Add-Summary B3 'Import-Module adds to pwsh start-up (ms)' ('import {0:N0}, exit {1:N0}; 1st answer pwsh {2:N0}, node {3:N0}' -f $importMedian, $bareMedian, $firstPwsh, $firstNode) $added 'ms'
+    }
+
+    # ---------------------------------------------------------------- B4 concurrency
+    if ('B4' -in $Only) {
+        Write-Host "==> B4 concurrency: $ConcurrentConversations conversations of one runtime, $ConcurrentDeltas deltas each after $LatencyMs ms model latency, at once against one alone ($ConcurrentRounds rounds)" -ForegroundColor Cyan
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        Use-Mock (New-MockResponse -Count $ConcurrentDeltas -DelayMs $LatencyMs)
+        # The floor first: the bare line reader driving the same waves (what the runtime itself needs), then CodexPS.
+        $bareOutput = & dotnet $BenchDll concurrent-bare --base-url $mock.BaseUrl --conversations $ConcurrentConversations --deltas $ConcurrentDeltas --rounds $ConcurrentRounds 2>&1
+        $floor = Get-JsonLine 'B4 bare concurrent case' $bareOutput $LASTEXITCODE
+        $r = Invoke-Child Concurrent @{ Conversations = $ConcurrentConversations; Deltas = $ConcurrentDeltas; Rounds = $ConcurrentRounds }
+        $alone = Get-Median $r.aloneMs
+        $atOnce = Get-Median $r.atOnceMs
+        $ratio = [math]::Round($atOnce / $alone, 3)
+        $floorAlone = Get-Median $floor.aloneMs
+        $floorAtOnce = Get-Median $floor.atOnceMs
+        $floorRatio = [math]::Round($floorAtOnce / $floorAlone, 3)
+        @(
+            ''
+            "  B4 concurrency: one runtime, $ConcurrentConversations conversations, medians of $ConcurrentRounds rounds"
+            '  case                                                   alone ms   at once ms   at once / alone   at-once CPU ms: client, runtime'
+            ('  CodexPS: Send-CodexTurn -IncludeDelta -AsJob          {0,9:N0}  {1,11:N0}  {2,16:N3}   {3:N0}, {4:N0}' -f $alone, $atOnce, $ratio, (Get-Median $r.atOnceClientCpuMs), (Get-Median $r.atOnceRuntimeCpuMs))
+            ('  floor: bare line reader (C#), same runtime and mock   {0,9:N0}  {1,11:N0}  {2,16:N3}   -, {3:N0}' -f $floorAlone, $floorAtOnce, $floorRatio, (Get-Median @($floor.atOnceRuntimeCpuMs)))
+            ('  CodexPS all: alone {0}; at once {1}' -f ($r.aloneMs -join ', '), ($r.atOnceMs -join ', '))
+            ('  at once / alone = {0:N3}   ({1:N0} deltas/s at once; {2:N0} s)' -f $ratio, ($ConcurrentConversations * $ConcurrentDeltas / ($atOnce / 1000)), $clock.Elapsed.TotalSeconds)
+            ''
+        ) | ForEach-Object { Write-Host $_ }
+        $results.B4 = [ordered]@{
+            description   = "$ConcurrentConversations conversations of one runtime each streaming $ConcurrentDeltas deltas after $LatencyMs ms model latency, at once, against one such turn alone; Send-CodexTurn -IncludeDelta -AsJob in one pwsh, timed from the first send to the last job's end; value = median at-once ms / median alone ms"
+            method        = 'Send-CodexTurn -IncludeDelta -AsJob (CodexTurnJob), one runspace'
+            conversations = $ConcurrentConversations
+            deltas        = $ConcurrentDeltas
+            latencyMs     = $LatencyMs
+            rounds        = $ConcurrentRounds
+            aloneMs       = $r.aloneMs
+            atOnceMs      = $r.atOnceMs
+            atOnceCpuMs   = [ordered]@{ client = $r.atOnceClientCpuMs; runtime = $r.atOnceRuntimeCpuMs }
+            medianMs      = [ordered]@{ alone = $alone; atOnce = $atOnce }
+            floor         = [ordered]@{ method = 'bare C# line reader (CodexPS.Bench concurrent-bare), same runtime and mock'; measurements = $floor; medianMs = [ordered]@{ alone = $floorAlone; atOnce = $floorAtOnce }; ratio = $floorRatio }
+            value         = $ratio
+            limit         = $Limits.B4
+            met           = $ratio -le $Limits.B4
+        }
+        Add-Summary B4 "$ConcurrentConversations at once / one alone" ('at once {0:N0} ms, alone {1:N0} ms (bare floor {2:N3})' -f $atOnce, $alone, $floorRatio) $ratio 'ratio'
+    }
+
+    # ---------------------------------------------------------------- B5 memory
+    if ('B5' -in $Only) {
+        Write-Host "==> B5 memory: one turn of $MemoryDeltas deltas through Send-CodexTurn -IncludeDelta | Measure-Object in a child pwsh" -ForegroundColor Cyan
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $warmupDeltas = 20000
+        Use-Mock (New-MockResponse -Count $MemoryDeltas)
+        $mock.Enqueue((New-MockResponse -Count $warmupDeltas))
+        $r = Invoke-Child Memory @{ Deltas = $MemoryDeltas; WarmupDeltas = $warmupDeltas }
+        $growthMb = [math]::Round(($r.hwmAfterKb - $(if ($r.peakReset) { $r.rssBeforeKb } else { $r.hwmBeforeKb })) / 1024, 1)
+        @(
+            ''
+            "  B5 memory: $MemoryDeltas deltas in $('{0:N0}' -f $r.ms) ms ($('{0:N0}' -f ($MemoryDeltas / ($r.ms / 1000))) deltas/s), $($r.count) objects measured"
+            ('  resident set before the turn {0,8:N1} MB; peak during it {1,8:N1} MB (peak reset before the turn: {2}); after {3:N1} MB' -f ($r.rssBeforeKb / 1024), ($r.hwmAfterKb / 1024), $r.peakReset, ($r.rssAfterKb / 1024))
+            ('  managed heap before {0:N1} MB, after {1:N1} MB, after a full collection {2:N1} MB' -f ($r.managedHeapBefore / 1MB), ($r.managedHeapAfter / 1MB), ($r.managedHeapAfterCollect / 1MB))
+            ('  peak growth = {0:N1} MB   ({1:N0} s)' -f $growthMb, $clock.Elapsed.TotalSeconds)
+            ''
+        ) | ForEach-Object { Write-Host $_ }
+        $results.B5 = [ordered]@{
+            description = "one turn of $MemoryDeltas deltas through Send-CodexTurn -IncludeDelta | Measure-Object in a child pwsh; value = its peak resident set during the turn (VmHWM, reset right before) minus its resident set before the turn, MB"
+            deltas      = $MemoryDeltas
+            measurement = $r
+            value       = $growthMb
+            limit       = $Limits.B5
+            met         = $growthMb -le $Limits.B5
+        }
+        Add-Summary B5 "peak memory growth, $MemoryDeltas deltas (MB)" ('before {0:N0} MB, peak {1:N0} MB' -f ($r.rssBeforeKb / 1024), ($r.hwmAfterKb / 1024)) $growthMb 'MB'
+    }
+
+    # ---------------------------------------------------------------- summary
+    $results.loadAverage.after = Get-LoadAverage
+    $results.totalSeconds = [math]::Round($totalClock.Elapsed.TotalSeconds)
+    @(
         ''
-        "Streaming benchmark: one turn of $Deltas deltas, median of $Runs runs ($Configuration, $([Environment]::ProcessorCount) cores)"
+        "CodexPS benchmarks ($Configuration, $([Environment]::ProcessorCount) cores, runtime $($results.runtime.version), TS SDK $($results.tsSdk.version))"
         ''
-        '  case                                        median ms  ratio to (a)   deltas/s   range ms      client CPU ms  runtime CPU ms'
-        '  ------------------------------------------  ---------  ------------  ---------  -------------  -------------  --------------'
-        ('  (a) bare client (StreamReader.ReadLine)     {0,9:N1}  {1,12}  {2,9:N0}  {3,-13}  {4,13:N0}  {5,14:N0}' -f $median.bare, '1.000', $eventsPerSecond.bare, $range.bare, $cpu.bare.client, $cpu.bare.runtime)
-        ('  (b) engine (CodexTurn.ReadEventsAsync)      {0,9:N1}  {1,12:N3}  {2,9:N0}  {3,-13}  {4,13:N0}  {5,14:N0}' -f $median.engine, $engineRatio, $eventsPerSecond.engine, $range.engine, $cpu.engine.client, $cpu.engine.runtime)
-        ('  (c) cmdlet (Send-CodexTurn -IncludeDelta)   {0,9:N1}  {1,12:N3}  {2,9:N0}  {3,-13}  {4,13:N0}  {5,14:N0}' -f $median.cmdlet, $cmdletRatio, $eventsPerSecond.cmdlet, $range.cmdlet, $cpu.cmdlet.client, $cpu.cmdlet.runtime)
-        ('  (d) engine without metric collection        {0,9:N1}  {1,12:N3}  {2,9:N0}  {3,-13}  {4,13:N0}  {5,14:N0}' -f $median.nometrics, [math]::Round($median.nometrics / $median.bare, 3), $eventsPerSecond.nometrics, $range.nometrics, $cpu.nometrics.client, $cpu.nometrics.runtime)
+        '  id  what                                          measured                                                value    limit  met'
+        '  --  --------------------------------------------  ------------------------------------------------------  -------  -------  -------'
+        foreach ($row in $summary) {
+            '  {0}  {1,-44}  {2,-54}  {3,7}  {4,7}  {5}' -f $row.Id, $row.What, $row.Measured, $(if ($row.Unit -eq 'ratio') { '{0:N3}' -f $row.Value } else { '{0:N1}' -f $row.Value }),
+                "<= $($row.Limit)", $(if ($row.Met) { 'MET' } else { 'NOT MET' })
+        }
         ''
-        '  (client CPU: the measuring process, including its in-process mock endpoint; medians over the measured turn)'
-        ''
-        ('  b/a = {0:N3}' -f $engineRatio)
-        ('  b/d = {0:N3}   (what metric collection costs the stream)' -f $collectionRatio)
-        ('  c/a = {0:N3}   target c/a <= {1:N2}: {2}' -f $cmdletRatio, $Target, $(if ($met) { 'MET' } else { 'NOT MET' }))
-        ('  ({0:N0} s in all; load average before {1}, after {2})' -f $clock.Elapsed.TotalSeconds, $loadBefore, $loadAfter)
-    )
-    $table | ForEach-Object { Write-Host $_ }
+        ('  ({0:N0} s in all; load average before {1}, after {2})' -f $totalClock.Elapsed.TotalSeconds, $results.loadAverage.before, $results.loadAverage.after)
+    ) | ForEach-Object { Write-Host $_ }
 
     $resultDir = Join-Path $Root 'bench'
     New-Item -ItemType Directory -Force $resultDir | Out-Null
     $resultFile = Join-Path $resultDir 'results.json'
-    [ordered]@{
-        timestamp     = [DateTimeOffset]::Now.ToString('o')
-        machine       = [ordered]@{ os = [Runtime.InteropServices.RuntimeInformation]::OSDescription; cores = [Environment]::ProcessorCount }
-        configuration = $Configuration
-        deltas        = $Deltas
-        warmupDeltas  = $Warmup
-        warmupTurns   = $WarmupTurns
-        runs          = $Runs
-        measurements  = $measurements
-        loadAverage   = [ordered]@{ before = $loadBefore; after = $loadAfter }
-        medianMs      = $median
-        medianCpuMs   = $cpu
-        ratios        = [ordered]@{ engineOverBare = $engineRatio; cmdletOverBare = $cmdletRatio; engineOverNoMetrics = $collectionRatio }
-        target        = [ordered]@{ cmdletOverBare = $Target; met = $met }
-    } | ConvertTo-Json -Depth 5 | Set-Content -Path $resultFile -Encoding utf8
+    $results | ConvertTo-Json -Depth 8 | Set-Content -Path $resultFile -Encoding utf8
     Write-Host "==> results written to $resultFile" -ForegroundColor Green
 }
 finally {
+    if ($mock) { $mock.DisposeAsync().AsTask().Wait() }
     Pop-Location
 }

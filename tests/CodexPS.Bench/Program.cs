@@ -8,6 +8,8 @@
 // {"mode","deltas","ms","count","deltaCount","turnDurationMs","clientCpuMs","runtimeCpuMs"} and exits 1 on any
 // failure, including a delta count other than --deltas. CODEXPS_BENCH_WINDOW=1 also prints the measured turn's
 // CLOCK_MONOTONIC window to stderr, for `perf record -k CLOCK_MONOTONIC` + `perf report --time`.
+// concurrent-bare (B4's floor) drives N conversations of one runtime at once against one alone with the same bare
+// reader, against the endpoint at --base-url, and prints {"mode","aloneMs","atOnceMs","atOnceRuntimeCpuMs",...}.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -22,7 +24,8 @@ namespace CodexPS.Bench;
 
 internal static class Program
 {
-    private const string Usage = "usage: CodexPS.Bench bare|engine [--deltas N] [--warmup N] [--warmup-turns N]";
+    private const string Usage = "usage: CodexPS.Bench bare|engine [--deltas N] [--warmup N] [--warmup-turns N]"
+        + " | CodexPS.Bench concurrent-bare --base-url URL [--conversations N] [--deltas N] [--rounds N]";
 
     private static async Task<int> Main(string[] args)
     {
@@ -36,6 +39,8 @@ internal static class Program
         var deltas = 20000;
         var warmup = 10;
         var warmupTurns = 1;
+        string? baseUrl = null;
+        int conversations = 16, rounds = 3;
         for (var i = 1; i < args.Length; i++)
         {
             switch (args[i])
@@ -49,13 +54,41 @@ internal static class Program
                 case "--warmup-turns" when i + 1 < args.Length:
                     warmupTurns = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture));
                     break;
+                case "--base-url" when i + 1 < args.Length:
+                    baseUrl = args[++i];
+                    break;
+                case "--conversations" when i + 1 < args.Length:
+                    conversations = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture));
+                    break;
+                case "--rounds" when i + 1 < args.Length:
+                    rounds = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture));
+                    break;
                 default:
                     Console.Error.WriteLine($"unknown argument '{args[i]}'; {Usage}");
                     return 2;
             }
         }
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(mode == "concurrent-bare" ? 10 : 2));
+        if (mode == "concurrent-bare")
+        {
+            try
+            {
+                if (baseUrl is null)
+                {
+                    throw new ArgumentException($"concurrent-bare needs --base-url; {Usage}");
+                }
+
+                Console.WriteLine(await BareConcurrent.RunAsync(baseUrl, conversations, deltas, rounds, timeout.Token).ConfigureAwait(false));
+                return 0;
+            }
+            catch (Exception ex)
+            {
+                Console.Error.WriteLine($"BENCH FAILED ({mode}): {ex}");
+                return 1;
+            }
+        }
+
         try
         {
             var result = mode switch
@@ -430,17 +463,17 @@ internal static class BareClient
         return new Measurement(stopwatch.Elapsed, count, deltaCount, duration);
     }
 
-    private static string Request(int id, string method, JsonObject parameters) =>
+    internal static string Request(int id, string method, JsonObject parameters) =>
         new JsonObject { ["id"] = id, ["method"] = method, ["params"] = parameters }.ToJsonString();
 
-    private static void Send(StreamWriter stdin, int id, string method, JsonObject parameters)
+    internal static void Send(StreamWriter stdin, int id, string method, JsonObject parameters)
     {
         stdin.WriteLine(Request(id, method, parameters));
         stdin.Flush();
     }
 
     /// <summary>Reads (and skips notifications) until the response with this id; returns its result.</summary>
-    private static JsonElement WaitForResponse(StreamReader stdout, int id)
+    internal static JsonElement WaitForResponse(StreamReader stdout, int id)
     {
         while (stdout.ReadLine() is { } line)
         {
@@ -464,7 +497,7 @@ internal static class BareClient
     }
 
     /// <summary>The provider's -c overrides, built the way CodexClient.ProviderOverrides builds them.</summary>
-    private static IEnumerable<(string Key, string Value)> ProviderOverrides(CodexModelProvider provider)
+    internal static IEnumerable<(string Key, string Value)> ProviderOverrides(CodexModelProvider provider)
     {
         var prefix = "model_providers." + provider.Id + ".";
         yield return ("model_provider", CodexConfigOverrides.ToToml(provider.Id));
@@ -474,5 +507,149 @@ internal static class BareClient
         yield return (prefix + "request_max_retries", CodexConfigOverrides.ToToml(provider.MaxRetries ?? 0));
         yield return (prefix + "stream_max_retries", CodexConfigOverrides.ToToml(provider.MaxRetries ?? 0));
         yield return ("model", CodexConfigOverrides.ToToml(provider.DefaultModel ?? MockModelServer.DefaultModel));
+    }
+}
+
+/// <summary>
+/// B4's floor: the bare line reader of <see cref="BareClient"/> driving N conversations of one runtime at once
+/// against one alone, against an endpoint given by URL (the mock Invoke-Bench.ps1 hosts). What the runtime itself
+/// costs when N turns stream at once, with nothing of CodexPS in the way.
+/// </summary>
+internal static class BareConcurrent
+{
+    public static async Task<string> RunAsync(string baseUrl, int conversations, int deltas, int rounds, CancellationToken cancellationToken)
+    {
+        using var dirs = new TempDirs();
+        var provider = new CodexModelProvider("codexps_mock", "CodexPS mock", baseUrl.TrimEnd('/')) { DefaultModel = MockModelServer.DefaultModel, MaxRetries = 0 };
+        var location = CodexRuntimeLocator.Locate(null, new[] { AppContext.BaseDirectory });
+        var info = new ProcessStartInfo(location.Path)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            CreateNoWindow = true,
+            WorkingDirectory = dirs.Workspace,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        info.ArgumentList.Add("app-server");
+        info.ArgumentList.Add("--disable");
+        info.ArgumentList.Add("plugins");
+        foreach (var (key, value) in BareClient.ProviderOverrides(provider))
+        {
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add(key + "=" + value);
+        }
+
+        info.Environment["CODEX_HOME"] = dirs.Home;
+        info.Environment["CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG"] = "1";
+        info.Environment["RUST_LOG"] = "warn";
+        info.Environment["NO_COLOR"] = "1";
+
+        using var process = new Process { StartInfo = info };
+        process.ErrorDataReceived += (_, _) => { };
+        process.Start();
+        process.BeginErrorReadLine();
+        using var killOnTimeout = cancellationToken.Register(() => process.Kill(entireProcessTree: true));
+        var stdin = process.StandardInput;
+        var stdout = process.StandardOutput;
+        try
+        {
+            BareClient.Send(stdin, 1, "initialize", new JsonObject
+            {
+                ["clientInfo"] = new JsonObject { ["name"] = "codexps-bench", ["title"] = "CodexPS bench", ["version"] = "0.0.0" },
+                ["capabilities"] = new JsonObject { ["experimentalApi"] = false },
+            });
+            BareClient.WaitForResponse(stdout, 1);
+            stdin.WriteLine("{\"method\":\"initialized\"}");
+            stdin.Flush();
+
+            var id = 2;
+            var threads = new List<string>();
+            for (var i = 0; i < conversations; i++)
+            {
+                BareClient.Send(stdin, id, "thread/start", new JsonObject { ["model"] = provider.DefaultModel, ["cwd"] = dirs.Workspace });
+                threads.Add(BareClient.WaitForResponse(stdout, id++).GetProperty("thread").GetProperty("id").GetString()
+                    ?? throw new InvalidOperationException("thread/start answered without a thread id."));
+            }
+
+            double Wave(IReadOnlyList<string> targets)
+            {
+                var stopwatch = Stopwatch.StartNew();
+                foreach (var thread in targets)
+                {
+                    var parameters = new JsonObject
+                    {
+                        ["threadId"] = thread,
+                        ["input"] = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = "go" }),
+                    };
+                    stdin.WriteLine(BareClient.Request(id++, "turn/start", parameters));
+                }
+
+                stdin.Flush();
+                int completed = 0, deltaCount = 0;
+                while (completed < targets.Count && stdout.ReadLine() is { } line)
+                {
+                    if (line.Contains("\"item/agentMessage/delta\"", StringComparison.Ordinal))
+                    {
+                        deltaCount++;
+                    }
+                    else if (line.Contains("\"turn/completed\"", StringComparison.Ordinal))
+                    {
+                        if (!line.Contains("\"status\":\"completed\"", StringComparison.Ordinal))
+                        {
+                            throw new InvalidOperationException("concurrent-bare: a turn did not complete: " + line);
+                        }
+
+                        completed++;
+                    }
+                }
+
+                stopwatch.Stop();
+                if (completed != targets.Count || deltaCount != targets.Count * deltas)
+                {
+                    throw new InvalidOperationException($"concurrent-bare: {completed} of {targets.Count} turns completed with {deltaCount} deltas, expected {targets.Count * deltas}.");
+                }
+
+                return Math.Round(stopwatch.Elapsed.TotalMilliseconds, 1);
+            }
+
+            // Warm-up, not timed: one alone, then all at once.
+            Wave(threads.Take(1).ToList());
+            Wave(threads);
+            var alone = new JsonArray();
+            var atOnce = new JsonArray();
+            var atOnceRuntimeCpu = new JsonArray();
+            for (var round = 0; round < rounds; round++)
+            {
+                Program.FullCollect();
+                alone.Add(Wave(new[] { threads[round % threads.Count] }));
+                Program.FullCollect();
+                var cpu = CpuSample.Take(process.Id);
+                var ms = Wave(threads);
+                var measured = cpu.Annotate(new Measurement(TimeSpan.Zero, 0, 0, null), process.Id);
+                atOnce.Add(ms);
+                atOnceRuntimeCpu.Add(measured.RuntimeCpuMs);
+            }
+
+            return JsonSerializer.Serialize(new JsonObject
+            {
+                ["mode"] = "concurrent-bare",
+                ["conversations"] = conversations,
+                ["deltas"] = deltas,
+                ["aloneMs"] = alone,
+                ["atOnceMs"] = atOnce,
+                ["atOnceRuntimeCpuMs"] = atOnceRuntimeCpu,
+            });
+        }
+        finally
+        {
+            stdin.Close();
+            if (!process.WaitForExit(3000))
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
     }
 }
