@@ -63,9 +63,10 @@ BeforeAll {
     $env:PSModulePath = (Split-Path (Split-Path $script:modulePath)) + [IO.Path]::PathSeparator + $env:PSModulePath
 
     # The runtime lives in the module's process-wide state, so one runtime serves the examples that leave the
-    # session as they found it. Examples that connect, disconnect, stop mocks, log in or change the config get a
+    # session as they found it. Examples that connect, disconnect, stop mocks, log in, change the config or the
+    # plugins (which belong to a runtime and end with it) get a
     # runtime of their own with a fresh CODEX_HOME; a fresh shared one is started when next needed.
-    $script:ownRuntime = 'Connect-Codex\b|Disconnect-Codex\b|Stop-CodexMockProvider|CodexMcpServer|Set-CodexConfig|CodexAccount'
+    $script:ownRuntime = 'Connect-Codex\b|Disconnect-Codex\b|Stop-CodexMockProvider|CodexMcpServer|Set-CodexConfig|CodexAccount|CodexPlugin'
 
     function Reset-SharedRuntime {
         Disconnect-Codex -All -Confirm:$false -ErrorAction SilentlyContinue
