@@ -86,12 +86,14 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
             ?? Environment.GetEnvironmentVariable("CODEX_HOME")
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".codex");
         home = Path.GetFullPath(home);
-        Directory.CreateDirectory(home);
+        PrivateFiles.CreateDirectory(home);
 
         var overrides = CodexConfigOverrides.Flatten(options.Config);
         if (options.ModelProvider is { } provider)
         {
-            overrides.AddRange(ProviderOverrides(provider, options.Config));
+            // A key the caller's config sets itself (say model_providers.ID.stream_max_retries) wins over the provider's default.
+            var given = new HashSet<string>(overrides.Select(o => o.Key), StringComparer.Ordinal);
+            overrides.AddRange(ProviderOverrides(provider, options.Config).Where(o => !given.Contains(o.Key)));
         }
 
         var client = new CodexClient(options, location, home);
@@ -140,6 +142,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
             await _rpc!.NotifyAsync("initialized", null, cancellationToken).ConfigureAwait(false);
             _options.Metrics?.Attach(this);
             StartIdleWatch();
+            StartWatchdog();
         }
         catch (TimeoutException)
         {
@@ -271,6 +274,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
     {
         var previous = (CodexRuntimeState)Interlocked.Exchange(ref _state, (int)CodexRuntimeState.Stopped);
         StopIdleWatch();
+        StopWatchdog();
         var stopped = new CodexException("CodexRuntimeStopped", "The codex runtime serving this conversation was stopped (Disconnect-Codex or a new Connect-Codex).");
         if (previous == CodexRuntimeState.Running)
         {
@@ -423,6 +427,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
 
         ExitError = error;
         StopIdleWatch();
+        StopWatchdog();
         foreach (var conversation in _conversations.Values)
         {
             conversation.ActiveTurn?.Fail(error);
