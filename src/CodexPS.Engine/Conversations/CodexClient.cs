@@ -301,6 +301,22 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
         await Persistence.CodexRecording.StopAllAsync(_conversations.Values.Where(c => c.Client == this)).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A client over a pair of streams instead of a process, not initialized: tests feed it what a broken or hostile
+    /// runtime might send.
+    /// </summary>
+    internal static CodexClient OverStreams(Stream input, Stream output, CodexClientOptions options)
+    {
+        var client = new CodexClient(options, new CodexLocation("(streams)", "Streams"), options.CodexHome ?? string.Empty);
+        client._rpc = new JsonRpcConnection(input, output, client)
+        {
+            RequestTimeout = options.RequestTimeout,
+            Tap = client.ProtocolLog.Record,
+        };
+        client._rpc.Start();
+        return client;
+    }
+
     /// <summary>Kills the runtime without a goodbye (for tests of crash handling).</summary>
     public void KillRuntime() => _process?.Kill();
 

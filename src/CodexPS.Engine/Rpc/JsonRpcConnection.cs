@@ -330,11 +330,11 @@ public sealed class JsonRpcConnection : IAsyncDisposable
         {
             while (true)
             {
-                var newline = buffer.AsSpan(scanned, end - scanned).IndexOf((byte)'\n');
+                var newline = IndexOfNewLine(buffer, scanned, end - scanned);
                 if (newline >= 0)
                 {
                     var lineEnd = scanned + newline;
-                    HandleLine(buffer.AsSpan(start, lineEnd - start));
+                    HandleLine(buffer, start, lineEnd - start);
                     start = scanned = lineEnd + 1;
                     if (start == end && buffer.Length > ShrinkAbove)
                     {
@@ -365,7 +365,7 @@ public sealed class JsonRpcConnection : IAsyncDisposable
                 {
                     if (end > start)
                     {
-                        HandleLine(buffer.AsSpan(start, end - start));
+                        HandleLine(buffer, start, end - start);
                     }
 
                     break;
@@ -395,6 +395,14 @@ public sealed class JsonRpcConnection : IAsyncDisposable
         FailAll(error);
         NotifyClosed(error);
     }
+
+    // The loop never makes a span of its buffer itself: a span kept in one of its frame's slots (unoptimized code keeps
+    // them for the whole method) would hold a buffer it has replaced for as long as the connection lives.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static int IndexOfNewLine(byte[] buffer, int from, int count) => buffer.AsSpan(from, count).IndexOf((byte)'\n');
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void HandleLine(byte[] buffer, int start, int length) => HandleLine(buffer.AsSpan(start, length));
 
     private void NotifyClosed(Exception error)
     {
