@@ -41,7 +41,17 @@ public static class PrivateFiles
         }
         else
         {
-            Directory.CreateDirectory(path, DirectoryMode);
+            // Directory.CreateDirectory(path, mode) gives the mode to the last folder only; missing parents get it too.
+            var missing = new Stack<string>();
+            for (var folder = Path.GetFullPath(path); !string.IsNullOrEmpty(folder) && !Directory.Exists(folder); folder = Path.GetDirectoryName(folder))
+            {
+                missing.Push(folder);
+            }
+
+            while (missing.TryPop(out var folder))
+            {
+                Directory.CreateDirectory(folder, DirectoryMode);
+            }
         }
     }
 
