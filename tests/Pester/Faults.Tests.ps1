@@ -230,3 +230,87 @@ Describe 'Faults of the model endpoint' {
         (@($events | Where-Object Kind -eq 'AgentMessageDelta').Delta -join '') | Should -Be 'dripped but whole'
     }
 }
+
+Describe 'Soak: 10 conversations x 30 turns with seeded approvals, declines and interrupts' {
+    It 'ends every turn with a terminal event and leaks no process, thread, file handle or memory' -Skip:(-not $IsLinux) {
+        $random = [Random]::new(20261128)
+        $mock = Connect-TestMock -Response @()
+        $ws = New-TestDirectory 'codexps-soak'
+        $conversations = @(1..10 | ForEach-Object { New-CodexConversation -WorkingDirectory $ws -ApprovalPolicy Untrusted -Sandbox ReadOnly })
+        $runtimePid = (Get-CodexStatus).ProcessId
+        $self = [Diagnostics.Process]::GetCurrentProcess()
+
+        function Get-Figures {
+            [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+            $self.Refresh()
+            $children = @(Get-ChildItem /proc -Directory -ErrorAction SilentlyContinue | Where-Object Name -match '^\d+$' | Where-Object {
+                    (Get-Content "/proc/$($_.Name)/stat" -Raw -ErrorAction SilentlyContinue) -match "^\d+ \(.*\) \S $runtimePid " })
+            [pscustomobject]@{
+                Threads        = $self.Threads.Count
+                Handles        = @(Get-ChildItem "/proc/$PID/fd" -ErrorAction SilentlyContinue).Count
+                ManagedMB      = [math]::Round([GC]::GetTotalMemory($true) / 1MB, 1)
+                RuntimeThreads = @(Get-ChildItem "/proc/$runtimePid/task" -ErrorAction SilentlyContinue).Count
+                RuntimeHandles = @(Get-ChildItem "/proc/$runtimePid/fd" -ErrorAction SilentlyContinue).Count
+                RuntimeRssMB   = [math]::Round(((Get-Content "/proc/$runtimePid/status" | Where-Object { $_ -like 'VmRSS:*' }) -replace '\D') / 1KB, 1)
+                Children       = $children.Count
+            }
+        }
+
+        $counts = @{ Text = 0; Accepted = 0; Declined = 0; Interrupted = 0 }
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        $warm = $null
+        for ($round = 0; $round -lt 30; $round++) {
+            foreach ($c in $conversations) {
+                $pick = $random.Next(10)
+                if ($pick -lt 6) {
+                    $mock.Enqueue([CodexPS.Engine.Mock.MockResponse]::FromText("answer $round", 3))
+                    $events = @(Send-CodexTurn "text $round" -Conversation $c -IncludeDelta)
+                    $events[-1].Status | Should -Be 'Completed'
+                    $counts.Text++
+                }
+                elseif ($pick -lt 9) {
+                    $accept = $pick -eq 6
+                    $mock.Enqueue([CodexPS.Engine.Mock.MockResponse]::FromCommand("echo soak $round"), [CodexPS.Engine.Mock.MockResponse]::FromText('after the command'))
+                    $handler = if ($accept) { { 'Accept' } } else { { 'Decline' } }
+                    $events = @(Send-CodexTurn "command $round" -Conversation $c -ApprovalHandler $handler)
+                    $events[-1].Status | Should -Be 'Completed'
+                    ($events | Where-Object Kind -EQ 'ApprovalRequested').Decision | Should -Be $(if ($accept) { 'Accept' } else { 'Decline' })
+                    $command = ($events | Where-Object { $_.Kind -eq 'ItemCompleted' -and $_.Item.Type -eq 'CommandExecution' }).Item
+                    $command.Status | Should -Be $(if ($accept) { 'Completed' } else { 'Declined' })
+                    if ($accept) { $counts.Accepted++ } else { $counts.Declined++ }
+                }
+                else {
+                    $mock.Enqueue([CodexPS.Engine.Mock.MockResponse]::StallResponse())
+                    $posts = $mock.Requests.Count
+                    $turn = $c.StartTurnAsync("stall $round", $null, [Threading.CancellationToken]::None).GetAwaiter().GetResult()
+                    # Interrupt once the model is being asked: the turn is then surely running in the runtime.
+                    Wait-Until { $turn.Id -and $mock.Requests.Count -gt $posts } -TimeoutMs 15000
+                    Stop-CodexTurn -Conversation $c -Wait
+                    $done = $turn.Completion.Wait(15000)
+                    $done | Should -BeTrue -Because 'an interrupted turn ends'
+                    $turn.Completion.Result.Status | Should -Be 'Interrupted'
+                    $turn.StopReading()
+                    $counts.Interrupted++
+                }
+            }
+
+            if ($round -eq 1) { $warm = Get-Figures }
+        }
+
+        $sw.Stop()
+        Start-Sleep -Milliseconds 500
+        $end = Get-Figures
+        Write-Host ("Soak: 300 turns in {0:0.0} s ({1} text, {2} accepted commands, {3} declined, {4} interrupted)" -f $sw.Elapsed.TotalSeconds, $counts.Text, $counts.Accepted, $counts.Declined, $counts.Interrupted)
+        Write-Host "Soak after 2 rounds: $($warm | ConvertTo-Json -Compress)"
+        Write-Host "Soak at the end:     $($end | ConvertTo-Json -Compress)"
+        foreach ($kind in $counts.Keys) { $counts[$kind] | Should -BeGreaterThan 0 -Because "the seeded mix includes $kind turns" }
+        $end.Children | Should -Be 0 -Because 'no command process outlives its turn'
+        ($end.Threads - $warm.Threads) | Should -BeLessOrEqual 10
+        ($end.Handles - $warm.Handles) | Should -BeLessOrEqual 20
+        ($end.RuntimeHandles - $warm.RuntimeHandles) | Should -BeLessOrEqual 20
+        ($end.ManagedMB - $warm.ManagedMB) | Should -BeLessOrEqual 64
+        (Get-CodexStatus).ProcessId | Should -Be $runtimePid
+        Disconnect-Codex
+        Wait-Until { -not (Test-ProcessAlive $runtimePid) } -TimeoutMs 10000
+    }
+}
