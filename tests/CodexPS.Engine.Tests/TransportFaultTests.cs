@@ -235,3 +235,84 @@ public sealed class TransportFaultTests
         public void OnClosed(Exception error) => _closed.TrySetResult(error);
     }
 }
+
+/// <summary>The watchdog against a fake runtime that answers probes, or answers nothing at all.</summary>
+public sealed class WatchdogTests
+{
+    [Fact]
+    public async Task ARuntimeThatAnswersProbesIsNotGivenUpWhileARequestWaitsLong()
+    {
+        await using var peer = new FakePeer();
+        var options = new CodexClientOptions { RequestTimeout = null, ResponseTimeout = TimeSpan.FromMilliseconds(400) };
+        var client = CodexClient.OverStreams(peer.ClientInput, peer.ClientOutput, options);
+        try
+        {
+            var slow = client.RequestAsync("slow/work", null, CancellationToken.None);
+            var first = await peer.ReadMessageAsync();
+            Assert.Equal("slow/work", first.GetProperty("method").GetString());
+
+            // For three seconds the fake runtime answers only the probes.
+            var until = DateTime.UtcNow.AddSeconds(3);
+            var probes = 0;
+            while (DateTime.UtcNow < until)
+            {
+                JsonElement message;
+                try
+                {
+                    message = await peer.ReadMessageAsync(until - DateTime.UtcNow + TimeSpan.FromMilliseconds(50));
+                }
+                catch (TimeoutException)
+                {
+                    break;
+                }
+
+                Assert.Equal(CodexClient.ProbeMethod, message.GetProperty("method").GetString());
+                probes++;
+                await peer.WriteLineAsync($"{{\"id\":{message.GetProperty("id").GetInt64()},\"result\":{{\"data\":[]}}}}");
+            }
+
+            Assert.True(probes >= 1, "the silent runtime was probed");
+            Assert.Equal(CodexRuntimeState.Running, client.State);
+            Assert.False(slow.IsCompleted);
+
+            await peer.WriteLineAsync($"{{\"id\":{first.GetProperty("id").GetInt64()},\"result\":\"finally\"}}");
+            Assert.Equal("finally", (await slow.WaitAsync(TimeSpan.FromSeconds(5))).GetString());
+        }
+        finally
+        {
+            await client.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ARuntimeThatAnswersNothingIsGivenUpWithCodexRuntimeUnresponsive()
+    {
+        await using var peer = new FakePeer();
+        var options = new CodexClientOptions { RequestTimeout = null, ResponseTimeout = TimeSpan.FromMilliseconds(400) };
+        var client = CodexClient.OverStreams(peer.ClientInput, peer.ClientOutput, options);
+        var exited = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Exited += (_, error) => exited.TrySetResult(error);
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var call = client.RequestAsync("never/answered", null, CancellationToken.None);
+            var error = await Assert.ThrowsAsync<CodexRuntimeUnresponsiveException>(() => call.WaitAsync(TimeSpan.FromSeconds(20)));
+            clock.Stop();
+
+            Assert.Equal("CodexRuntimeUnresponsive", error.ErrorId);
+            Assert.Equal(CodexClient.ProbeMethod, error.Method);
+            Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(700), $"given up after {clock.ElapsedMilliseconds} ms: the silence and the probe each get their time");
+            Assert.Equal(CodexRuntimeState.Exited, client.State);
+            Assert.IsType<CodexRuntimeUnresponsiveException>(client.ExitError);
+            Assert.IsType<CodexRuntimeUnresponsiveException>(await exited.Task.WaitAsync(TimeSpan.FromSeconds(5)));
+            Assert.True(client.ProbeCount >= 1);
+
+            // Later requests fail at once instead of waiting.
+            await Assert.ThrowsAsync<CodexException>(() => client.RequestAsync("later", null, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5)));
+        }
+        finally
+        {
+            await client.DisposeAsync();
+        }
+    }
+}

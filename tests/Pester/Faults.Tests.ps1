@@ -241,6 +241,9 @@ Describe 'Soak: 10 conversations x 30 turns with seeded approvals, declines and 
         $self = [Diagnostics.Process]::GetCurrentProcess()
 
         function Get-Figures {
+            # The mock keeps every request it received, whole (each carries the conversation so far): not CodexPS's memory.
+            Write-Host ("Soak: the mock held {0:0.0} MB of request bodies" -f (($mock.Requests | Measure-Object { $_.Body.Length } -Sum).Sum / 1MB))
+            $mock.ClearRequests()
             [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
             $self.Refresh()
             $children = @(Get-ChildItem /proc -Directory -ErrorAction SilentlyContinue | Where-Object Name -match '^\d+$' | Where-Object {

@@ -302,8 +302,8 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
     }
 
     /// <summary>
-    /// A client over a pair of streams instead of a process, not initialized: tests feed it what a broken or hostile
-    /// runtime might send.
+    /// A client over a pair of streams instead of a process, not initialized (its watchdog runs): tests feed it what a
+    /// broken, hostile or hung runtime might send.
     /// </summary>
     internal static CodexClient OverStreams(Stream input, Stream output, CodexClientOptions options)
     {
@@ -314,6 +314,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
             Tap = client.ProtocolLog.Record,
         };
         client._rpc.Start();
+        client.StartWatchdog();
         return client;
     }
 

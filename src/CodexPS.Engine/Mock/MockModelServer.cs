@@ -71,6 +71,9 @@ public sealed class MockModelServer : IAsyncDisposable
     /// <summary>Every request received so far, oldest first.</summary>
     public IReadOnlyList<MockRequest> Requests => _requests.ToArray();
 
+    /// <summary>Forgets the requests received so far (each holds its whole body: a long run would otherwise keep them all).</summary>
+    public void ClearRequests() => _requests.Clear();
+
     /// <summary>Scripted responses not yet used.</summary>
     public int Remaining => _script.Count;
 
