@@ -311,7 +311,7 @@ Describe 'Soak: 10 conversations x 30 turns with seeded approvals, declines and 
         ($end.Threads - $warm.Threads) | Should -BeLessOrEqual 10
         ($end.Handles - $warm.Handles) | Should -BeLessOrEqual 20
         ($end.RuntimeHandles - $warm.RuntimeHandles) | Should -BeLessOrEqual 20
-        ($end.ManagedMB - $warm.ManagedMB) | Should -BeLessOrEqual 64
+        ($end.ManagedMB - $warm.ManagedMB) | Should -BeLessOrEqual 16
         (Get-CodexStatus).ProcessId | Should -Be $runtimePid
         Disconnect-Codex
         Wait-Until { -not (Test-ProcessAlive $runtimePid) } -TimeoutMs 10000
