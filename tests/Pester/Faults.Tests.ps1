@@ -111,6 +111,43 @@ Describe 'Faults of the runtime' {
         (Get-CodexStatus).ProcessId | Should -Be $before
     }
 
+    It 'stopped (SIGSTOP) between turns: the next command fails with CodexRuntimeUnresponsive instead of waiting for the request timeout, and the one after works' {
+        $mock = Start-CodexMockProvider -Response @(@{ Text = 'fresh runtime' })
+        Connect-Codex -MockProvider $mock -CodexHome (New-TestDirectory 'codexps-home') -ResponseTimeoutSec 2
+        $oldPid = (Get-CodexStatus).ProcessId
+        kill -STOP $oldPid
+        try {
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            { New-CodexConversation -WorkingDirectory (New-TestDirectory) -ErrorAction Stop } | Should -Throw -ErrorId 'CodexRuntimeUnresponsive*'
+            $sw.Elapsed.TotalSeconds | Should -BeLessThan 60 -Because 'the watchdog, not the 120 s request timeout, ends the wait'
+            Wait-Until { -not (Test-ProcessAlive $oldPid) } -TimeoutMs 10000
+        }
+        finally {
+            if (Test-ProcessAlive $oldPid) { kill -KILL $oldPid }
+        }
+
+        $c = New-CodexConversation -WorkingDirectory (New-TestDirectory)
+        (Get-CodexStatus).ProcessId | Should -Not -Be $oldPid
+        (Send-CodexTurn 'hi' -Conversation $c)[-1].Status | Should -Be 'Completed'
+    }
+
+    It 'a slow consumer that stalls the reader (backpressure) is not taken for a hung runtime' {
+        $mock = Start-CodexMockProvider -Response @(@{ Delta = 'x'; Deltas = 4000 })
+        Connect-Codex -MockProvider $mock -CodexHome (New-TestDirectory 'codexps-home') -ResponseTimeoutSec 1
+        $c = New-CodexConversation -WorkingDirectory (New-TestDirectory)
+        $before = (Get-CodexStatus).ProcessId
+        $script:first = $true
+        $events = Send-CodexTurn 'flood' -Conversation $c -IncludeDelta -ErrorVariable errs -ErrorAction SilentlyContinue | ForEach-Object {
+            # The first event holds the pipeline for 4 s: the turn's buffer fills and the reader waits on us.
+            if ($script:first) { $script:first = $false; Start-Sleep -Seconds 4 }
+            $_
+        }
+        $errs | Should -BeNullOrEmpty
+        $events[-1].Status | Should -Be 'Completed'
+        @($events | Where-Object Kind -eq 'AgentMessageDelta').Count | Should -Be 4000
+        (Get-CodexStatus).ProcessId | Should -Be $before
+    }
+
     It 'Disconnect-Codex and Remove-Module leave no runtime process (nor a child of it)' {
         $output = & (Get-PwshCommand)[0] @((Get-PwshCommand) | Select-Object -Skip 1) -NoProfile -NonInteractive -Command @"
 Import-Module '$((Get-Module CodexPS).Path)'
