@@ -60,10 +60,20 @@ public sealed class CodexRuntimeExitedException : CodexException
 public sealed class CodexRuntimeUnresponsiveException : CodexException
 {
     public CodexRuntimeUnresponsiveException(string method, TimeSpan timeout)
-        : base("CodexRuntimeUnresponsive", $"The codex runtime did not answer '{method}' within {timeout.TotalSeconds:0.#} s.")
+        : this(method, timeout, $"The codex runtime did not answer '{method}' within {timeout.TotalSeconds:0.#} s.")
+    {
+    }
+
+    /// <summary>An unresponsive runtime with a message of the caller's (the watchdog says what it did about it).</summary>
+    public CodexRuntimeUnresponsiveException(string method, TimeSpan timeout, string message)
+        : base("CodexRuntimeUnresponsive", message)
     {
         Method = method;
+        Timeout = timeout;
     }
+
+    /// <summary>How long the runtime was given.</summary>
+    public TimeSpan Timeout { get; }
 
     public string Method { get; }
 }

@@ -33,6 +33,9 @@ internal sealed class ConnectSettings
 
     public TimeSpan? RequestTimeout { get; init; }
 
+    /// <summary>The watchdog's response timeout (Connect-Codex -ResponseTimeoutSec); zero turns it off, null keeps the default.</summary>
+    public TimeSpan? ResponseTimeout { get; init; }
+
     /// <summary>A file every protocol line is appended to, secrets redacted.</summary>
     public string? LogPath { get; init; }
 
@@ -285,6 +288,11 @@ internal static class ModuleState
             options.RequestTimeout = timeout;
         }
 
+        if (settings.ResponseTimeout is { } response)
+        {
+            options.ResponseTimeout = response > TimeSpan.Zero ? response : null;
+        }
+
         options.LogPath = settings.LogPath;
         options.Name = settings.Name;
         options.MaxConversations = settings.MaxConversations;
@@ -448,7 +456,7 @@ internal static class ModuleState
     private static string CreateTempHome()
     {
         var path = Path.Combine(Path.GetTempPath(), "codexps-home-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(path);
+        CodexPS.Engine.PrivateFiles.CreateDirectory(path);
         return path;
     }
 }

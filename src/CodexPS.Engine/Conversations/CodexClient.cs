@@ -94,12 +94,14 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
             ?? Environment.GetEnvironmentVariable("CODEX_HOME")
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".codex");
         home = Path.GetFullPath(home);
-        Directory.CreateDirectory(home);
+        PrivateFiles.CreateDirectory(home);
 
         var overrides = CodexConfigOverrides.Flatten(options.Config);
         if (options.ModelProvider is { } provider)
         {
-            overrides.AddRange(ProviderOverrides(provider, options.Config));
+            // A key the caller's config sets itself (say model_providers.ID.stream_max_retries) wins over the provider's default.
+            var given = new HashSet<string>(overrides.Select(o => o.Key), StringComparer.Ordinal);
+            overrides.AddRange(ProviderOverrides(provider, options.Config).Where(o => !given.Contains(o.Key)));
         }
 
         var client = new CodexClient(options, location, home);
@@ -148,6 +150,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
             await _rpc!.NotifyAsync("initialized", null, cancellationToken).ConfigureAwait(false);
             _options.Metrics?.Attach(this);
             StartIdleWatch();
+            StartWatchdog();
         }
         catch (TimeoutException)
         {
@@ -279,6 +282,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
     {
         var previous = (CodexRuntimeState)Interlocked.Exchange(ref _state, (int)CodexRuntimeState.Stopped);
         StopIdleWatch();
+        StopWatchdog();
         var stopped = new CodexException("CodexRuntimeStopped", "The codex runtime serving this conversation was stopped (Disconnect-Codex or a new Connect-Codex).");
         if (previous == CodexRuntimeState.Running)
         {
@@ -303,6 +307,23 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
 
         // After the connection is closed no event can follow: Json recordings are written whole now.
         await Persistence.CodexRecording.StopAllAsync(_conversations.Values.Where(c => c.Client == this)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A client over a pair of streams instead of a process, not initialized (its watchdog runs): tests feed it what a
+    /// broken, hostile or hung runtime might send.
+    /// </summary>
+    internal static CodexClient OverStreams(Stream input, Stream output, CodexClientOptions options)
+    {
+        var client = new CodexClient(options, new CodexLocation("(streams)", "Streams"), options.CodexHome ?? string.Empty);
+        client._rpc = new JsonRpcConnection(input, output, client)
+        {
+            RequestTimeout = options.RequestTimeout,
+            Tap = client.ProtocolLog.Record,
+        };
+        client._rpc.Start();
+        client.StartWatchdog();
+        return client;
     }
 
     /// <summary>Kills the runtime without a goodbye (for tests of crash handling).</summary>
@@ -445,6 +466,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
 
         ExitError = error;
         StopIdleWatch();
+        StopWatchdog();
         foreach (var conversation in _conversations.Values)
         {
             conversation.ActiveTurn?.Fail(error);

@@ -61,6 +61,15 @@ public sealed class CodexClientOptions
     /// <summary>How long a request may wait for its answer before CodexRuntimeUnresponsive; null waits for ever.</summary>
     public TimeSpan? RequestTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// The watchdog of turns in flight: when a turn (or a request) is outstanding and the runtime has sent nothing for
+    /// this long, it is probed with a cheap request; when the probe is not answered within this long either, the
+    /// runtime counts as hung (CodexRuntimeUnresponsive): its turns fail, it is killed, and the next command starts a
+    /// new one. The probe asks the runtime, not the model, so a turn quietly waiting for a slow model is not cut short.
+    /// Null turns the watchdog off.
+    /// </summary>
+    public TimeSpan? ResponseTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>How long start-up (spawn to initialize answer) may take.</summary>
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

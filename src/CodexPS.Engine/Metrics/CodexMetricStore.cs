@@ -44,8 +44,11 @@ internal sealed class CodexMetricStore : IDisposable
             var directory = System.IO.Path.GetDirectoryName(path);
             if (!string.IsNullOrEmpty(directory))
             {
-                Directory.CreateDirectory(directory);
+                PrivateFiles.CreateDirectory(directory);
             }
+
+            // SQLite would create the file with the default mode; its -wal and -shm files copy the database's mode.
+            PrivateFiles.EnsureFile(path);
 
             var builder = new SqliteConnectionStringBuilder
             {

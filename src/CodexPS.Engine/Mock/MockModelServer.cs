@@ -71,6 +71,9 @@ public sealed class MockModelServer : IAsyncDisposable
     /// <summary>Every request received so far, oldest first.</summary>
     public IReadOnlyList<MockRequest> Requests => _requests.ToArray();
 
+    /// <summary>Forgets the requests received so far (each holds its whole body: a long run would otherwise keep them all).</summary>
+    public void ClearRequests() => _requests.Clear();
+
     /// <summary>Scripted responses not yet used.</summary>
     public int Remaining => _script.Count;
 
@@ -330,8 +333,15 @@ public sealed class MockModelServer : IAsyncDisposable
         }
 
         head.Append("\r\n");
-        var output = new BufferedStream(stream, 64 * 1024);
+        Stream output = new BufferedStream(stream, 64 * 1024);
         await output.WriteAsync(Encoding.ASCII.GetBytes(head.ToString())).ConfigureAwait(false);
+        if (response.Kind == MockResponseKind.RawStream)
+        {
+            await output.WriteAsync(Encoding.UTF8.GetBytes(response.Raw ?? string.Empty)).ConfigureAwait(false);
+            await output.FlushAsync().ConfigureAwait(false);
+            return;
+        }
+
         var sse = new SseWriter(output);
         sse.Write("response.created", w =>
         {
@@ -395,9 +405,18 @@ public sealed class MockModelServer : IAsyncDisposable
                 outputTokens = Math.Max(1, toolArguments.Length / 4);
                 break;
             case MockResponseKind.CloseStream:
-                if (response.Text is { } partial)
+                if (response.Text is not null)
                 {
-                    WriteDelta(sse, $"msg_mock_{n}", partial);
+                    WriteMessageStart(sse, $"msg_mock_{n}");
+                    foreach (var piece in Pieces(response))
+                    {
+                        WriteDelta(sse, $"msg_mock_{n}", piece);
+                        if (response.DeltaDelay > TimeSpan.Zero)
+                        {
+                            await output.FlushAsync().ConfigureAwait(false);
+                            await Task.Delay(response.DeltaDelay, _stop.Token).ConfigureAwait(false);
+                        }
+                    }
                 }
 
                 await output.FlushAsync().ConfigureAwait(false);
@@ -412,6 +431,25 @@ public sealed class MockModelServer : IAsyncDisposable
                 break;
         }
 
+        if (response.DripDelay > TimeSpan.Zero)
+        {
+            // What is left goes out one byte at a time: the deltas already sent are flushed first.
+            await output.FlushAsync().ConfigureAwait(false);
+            var rest = new MemoryStream();
+            sse = new SseWriter(rest);
+            WriteCompleted(sse, request, responseId, outputTokens);
+            output = new DripStream(stream, response.DripDelay, rest, _stop.Token);
+        }
+        else
+        {
+            WriteCompleted(sse, request, responseId, outputTokens);
+        }
+
+        await output.FlushAsync().ConfigureAwait(false);
+    }
+
+    private static void WriteCompleted(SseWriter sse, MockRequest request, string responseId, long outputTokens)
+    {
         var inputTokens = Math.Max(1, request.Body.Length / 4);
         sse.Write("response.completed", w =>
         {
@@ -431,7 +469,71 @@ public sealed class MockModelServer : IAsyncDisposable
             w.WriteEndObject();
             w.WriteEndObject();
         });
-        await output.FlushAsync().ConfigureAwait(false);
+    }
+
+    private static void WriteMessageStart(SseWriter sse, string itemId)
+    {
+        sse.Write("response.output_item.added", w =>
+        {
+            w.WriteString("type", "response.output_item.added");
+            w.WriteNumber("output_index", 0);
+            w.WriteStartObject("item");
+            w.WriteString("type", "message");
+            w.WriteString("id", itemId);
+            w.WriteString("role", "assistant");
+            w.WriteStartArray("content");
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    /// <summary>Sends what was buffered one byte at a time, pausing between bytes, when flushed.</summary>
+    private sealed class DripStream : Stream
+    {
+        private readonly Stream _target;
+        private readonly TimeSpan _pause;
+        private readonly MemoryStream _pending;
+        private readonly CancellationToken _stop;
+
+        public DripStream(Stream target, TimeSpan pause, MemoryStream pending, CancellationToken stop)
+        {
+            _target = target;
+            _pause = pause;
+            _pending = pending;
+            _stop = stop;
+        }
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
+
+        public override async Task FlushAsync(CancellationToken cancellationToken)
+        {
+            var bytes = _pending.ToArray();
+            _pending.SetLength(0);
+            for (var i = 0; i < bytes.Length; i++)
+            {
+                await _target.WriteAsync(bytes.AsMemory(i, 1), _stop).ConfigureAwait(false);
+                await _target.FlushAsync(_stop).ConfigureAwait(false);
+                await Task.Delay(_pause, _stop).ConfigureAwait(false);
+            }
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => _pending.Write(buffer, offset, count);
     }
 
     private async Task<long> StreamMessageAsync(SseWriter sse, Stream output, MockResponse response, string itemId)

@@ -26,6 +26,9 @@ public enum MockResponseKind
 
     /// <summary>A call of any function tool by name (an MCP tool, request_user_input, ...) with JSON arguments.</summary>
     ToolCall,
+
+    /// <summary>A 200 event stream whose body is <see cref="MockResponse.Raw"/> as given (malformed SSE), then the connection closes.</summary>
+    RawStream,
 }
 
 /// <summary>Rate-limit headers as the real endpoint sends them (x-codex-primary-*, x-codex-secondary-*).</summary>
@@ -80,6 +83,15 @@ public sealed class MockResponse
 
     public int StatusCode { get; init; } = 500;
 
+    /// <summary>The body of a RawStream, sent byte for byte (it need not be valid SSE or JSON).</summary>
+    public string? Raw { get; init; }
+
+    /// <summary>
+    /// When set, the end of the stream (response.completed, after the deltas and the finished item) is sent one byte
+    /// at a time with this pause between bytes: a slow drip that keeps the connection alive but finishes late.
+    /// </summary>
+    public TimeSpan DripDelay { get; init; }
+
     public string? Body { get; init; }
 
     /// <summary>Wait before answering.</summary>
@@ -110,9 +122,13 @@ public sealed class MockResponse
 
     public static MockResponse Disconnect(string? partialText = null) => new() { Kind = MockResponseKind.CloseStream, Text = partialText };
 
+    /// <summary>A 200 event stream with this body exactly (for malformed SSE).</summary>
+    public static MockResponse FromRaw(string body) => new() { Kind = MockResponseKind.RawStream, Raw = body };
+
     /// <summary>
     /// Builds a response from a dictionary (a PowerShell hashtable or a JSON object): Text/Deltas, Delta+Deltas
-    /// (repeated), Command/Escalate/Justification, Patch, Tool/Namespace/Arguments, Status/Body, Stall, Disconnect, DelayMs, DeltaDelayMs,
+    /// (repeated), Command/Escalate/Justification, Patch, Tool/Namespace/Arguments, Status/Body, Raw, Stall, Disconnect (with Text/Deltas streamed
+    /// before the reset), DelayMs, DeltaDelayMs, DripMs,
     /// RateLimits (PrimaryUsedPercent, PrimaryWindowMinutes, PrimaryResetAt, Secondary...), Headers.
     /// </summary>
     public static MockResponse FromDictionary(IDictionary entry)
@@ -130,7 +146,7 @@ public sealed class MockResponse
         var known = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
             "Text", "Deltas", "Delta", "Command", "Escalate", "Justification", "Patch", "Tool", "Namespace", "Arguments", "Status", "StatusCode", "Body",
-            "Stall", "Disconnect", "DelayMs", "DeltaDelayMs", "RateLimits", "Headers",
+            "Stall", "Disconnect", "DelayMs", "DeltaDelayMs", "DripMs", "Raw", "RateLimits", "Headers",
         };
         foreach (var key in values.Keys)
         {
@@ -145,10 +161,11 @@ public sealed class MockResponse
         else if (S("Patch") is not null) kind = MockResponseKind.ApplyPatch;
         else if (S("Tool") is not null) kind = MockResponseKind.ToolCall;
         else if (I("Status") is not null || I("StatusCode") is not null) kind = MockResponseKind.HttpError;
+        else if (S("Raw") is not null) kind = MockResponseKind.RawStream;
         else if (B("Stall")) kind = MockResponseKind.Stall;
         else if (B("Disconnect")) kind = MockResponseKind.CloseStream;
         else if (S("Text") is not null || S("Delta") is not null) kind = MockResponseKind.Text;
-        else throw new ArgumentException("A mock response needs one of Text, Delta, Command, Patch, Tool, Status, Stall or Disconnect.");
+        else throw new ArgumentException("A mock response needs one of Text, Delta, Command, Patch, Tool, Status, Raw, Stall or Disconnect.");
 
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (values.TryGetValue("Headers", out var h) && h is IDictionary headerTable)
@@ -192,6 +209,8 @@ public sealed class MockResponse
             Body = S("Body"),
             Delay = TimeSpan.FromMilliseconds(I("DelayMs") ?? 0),
             DeltaDelay = TimeSpan.FromMilliseconds(I("DeltaDelayMs") ?? 0),
+            DripDelay = TimeSpan.FromMilliseconds(I("DripMs") ?? 0),
+            Raw = S("Raw"),
             RateLimits = limits,
             Headers = headers,
         };

@@ -124,7 +124,7 @@ public sealed class CodexRecording
         _document.AddRange(earlier);
         if (format == CodexRecordingFormat.Jsonl)
         {
-            _stream = new FileStream(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, 1, FileOptions.None);
+            _stream = PrivateFiles.Open(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, 1, FileOptions.None);
             if (!append)
             {
                 WriteLine(_stream, w =>
@@ -208,7 +208,7 @@ public sealed class CodexRecording
         }
         else
         {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+            PrivateFiles.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
         }
 
         var client = conversation.Client;
@@ -480,7 +480,7 @@ public sealed class CodexRecording
     private void WriteDocument()
     {
         var temporary = Path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
-        using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        using (var file = PrivateFiles.Open(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
         {
             using var json = new Utf8JsonWriter(file, new JsonWriterOptions { Encoder = WriterOptions.Encoder, Indented = true });
             json.WriteStartObject();

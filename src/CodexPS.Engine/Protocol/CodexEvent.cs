@@ -314,7 +314,10 @@ public sealed class CodexTurnError
         CodexErrorInfo = info;
         HttpStatusCode = httpStatusCode;
         AdditionalDetails = additionalDetails;
-        ErrorId = "Codex" + (info is null ? "TurnFailed" : Json.Pascal(info));
+
+        // The runtime reports a refused key as httpConnectionFailed {httpStatusCode: 401}; it is an authentication error.
+        ErrorId = info == "httpConnectionFailed" && httpStatusCode is 401 or 403 ? "CodexUnauthorized"
+            : "Codex" + (info is null ? "TurnFailed" : Json.Pascal(info));
     }
 
     public string Message { get; }

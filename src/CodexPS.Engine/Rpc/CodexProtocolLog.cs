@@ -27,8 +27,8 @@ public sealed partial class CodexProtocolLog : IDisposable
     {
         if (path is not null)
         {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-            _file = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), new UTF8Encoding(false));
+            PrivateFiles.CreateParent(path);
+            _file = new StreamWriter(PrivateFiles.Open(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), new UTF8Encoding(false));
             FilePath = System.IO.Path.GetFullPath(path);
         }
     }

@@ -32,6 +32,8 @@ public delegate void ProtocolTap(bool outgoing, ReadOnlySpan<byte> line);
 public sealed class JsonRpcConnection : IAsyncDisposable
 {
     private const int OverloadedCode = -32001;
+    private const int InitialBuffer = 64 * 1024;
+    private const int ShrinkAbove = 4 * 1024 * 1024;
     private static readonly byte[] NewLine = { (byte)'\n' };
 
     private readonly Stream _input;
@@ -46,6 +48,8 @@ public sealed class JsonRpcConnection : IAsyncDisposable
     private volatile Exception? _terminalError;
     private int _disposed;
     private int _closedNotified;
+    private long _lastReceived = Environment.TickCount64;
+    private volatile bool _dispatching;
 
     public JsonRpcConnection(Stream input, Stream output, IJsonRpcHandler handler, Func<Task<Exception>>? closeReason = null)
     {
@@ -72,6 +76,25 @@ public sealed class JsonRpcConnection : IAsyncDisposable
 
     /// <summary>Set once the input has ended; the error every later request fails with.</summary>
     public Exception? TerminalError => _terminalError;
+
+    /// <summary>How long ago the runtime last sent any byte (or the connection started).</summary>
+    public TimeSpan SinceLastReceived => TimeSpan.FromMilliseconds(Environment.TickCount64 - Volatile.Read(ref _lastReceived));
+
+    /// <summary>
+    /// True while the reader is inside a handler: then it reads nothing until the consumer makes room (backpressure),
+    /// so silence from the runtime says nothing about the runtime.
+    /// </summary>
+    public bool IsDispatching => _dispatching;
+
+    /// <summary>
+    /// Gives up on the peer: every pending request and every later one fails with <paramref name="error"/>. The
+    /// caller ends the peer (kills the process), which ends the reader.
+    /// </summary>
+    public void Abort(Exception error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        FailAll(error);
+    }
 
     /// <summary>Completes when the reader has stopped.</summary>
     public Task Completion => _reader ?? Task.CompletedTask;
@@ -300,19 +323,26 @@ public sealed class JsonRpcConnection : IAsyncDisposable
     /// </summary>
     private void ReadLoop()
     {
-        var buffer = new byte[64 * 1024];
+        var buffer = new byte[InitialBuffer];
         int start = 0, end = 0, scanned = 0;
         Exception? readError = null;
         try
         {
             while (true)
             {
-                var newline = buffer.AsSpan(scanned, end - scanned).IndexOf((byte)'\n');
+                var newline = IndexOfNewLine(buffer, scanned, end - scanned);
                 if (newline >= 0)
                 {
                     var lineEnd = scanned + newline;
-                    HandleLine(buffer.AsSpan(start, lineEnd - start));
+                    HandleLine(buffer, start, lineEnd - start);
                     start = scanned = lineEnd + 1;
+                    if (start == end && buffer.Length > ShrinkAbove)
+                    {
+                        // One huge line grew the buffer; do not keep tens of megabytes for the small lines that follow.
+                        buffer = new byte[InitialBuffer];
+                        start = end = scanned = 0;
+                    }
+
                     continue;
                 }
 
@@ -335,13 +365,14 @@ public sealed class JsonRpcConnection : IAsyncDisposable
                 {
                     if (end > start)
                     {
-                        HandleLine(buffer.AsSpan(start, end - start));
+                        HandleLine(buffer, start, end - start);
                     }
 
                     break;
                 }
 
                 end += read;
+                Volatile.Write(ref _lastReceived, Environment.TickCount64);
             }
         }
         catch (Exception ex)
@@ -364,6 +395,14 @@ public sealed class JsonRpcConnection : IAsyncDisposable
         FailAll(error);
         NotifyClosed(error);
     }
+
+    // The loop never makes a span of its buffer itself: a span kept in one of its frame's slots (unoptimized code keeps
+    // them for the whole method) would hold a buffer it has replaced for as long as the connection lives.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static int IndexOfNewLine(byte[] buffer, int from, int count) => buffer.AsSpan(from, count).IndexOf((byte)'\n');
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void HandleLine(byte[] buffer, int start, int length) => HandleLine(buffer.AsSpan(start, length));
 
     private void NotifyClosed(Exception error)
     {
@@ -439,6 +478,7 @@ public sealed class JsonRpcConnection : IAsyncDisposable
         var hasMethod = root.TryGetProperty("method", out var methodElement) && methodElement.ValueKind == JsonValueKind.String;
         var hasId = root.TryGetProperty("id", out var idElement);
         root.TryGetProperty("params", out var parameters);
+        _dispatching = true;
         try
         {
             if (hasMethod && hasId)
@@ -461,6 +501,10 @@ public sealed class JsonRpcConnection : IAsyncDisposable
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             _handler.OnMalformedLine("handler failed: " + ex.Message, Excerpt(line));
+        }
+        finally
+        {
+            _dispatching = false;
         }
     }
 

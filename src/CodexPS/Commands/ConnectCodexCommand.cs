@@ -57,6 +57,15 @@ public sealed class ConnectCodexCommand : CodexCmdlet
     [ValidateRange(1, 86400)]
     public int RequestTimeoutSec { get; set; }
 
+    /// <summary>
+    /// How long the runtime may stay silent while a turn or request is outstanding before it is probed, and how long
+    /// the probe may go unanswered; then the turn fails with CodexRuntimeUnresponsive and the runtime is replaced.
+    /// Default 60; 0 turns the watchdog off.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int ResponseTimeoutSec { get; set; }
+
     /// <summary>Appends every protocol line (secrets redacted) to this file.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -137,8 +146,8 @@ public sealed class ConnectCodexCommand : CodexCmdlet
             logPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(LogPath);
             try
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logPath))!);
-                using (new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite))
+                CodexPS.Engine.PrivateFiles.CreateParent(logPath);
+                using (CodexPS.Engine.PrivateFiles.Open(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite))
                 {
                 }
             }
@@ -168,6 +177,9 @@ public sealed class ConnectCodexCommand : CodexCmdlet
             IdleTimeout = IdleTimeoutSec > 0 ? TimeSpan.FromSeconds(IdleTimeoutSec) : null,
             MetricsPath = MetricsPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(MetricsPath),
             RequestTimeout = RequestTimeoutSec > 0 ? TimeSpan.FromSeconds(RequestTimeoutSec) : null,
+            ResponseTimeout = MyInvocation.BoundParameters.ContainsKey(nameof(ResponseTimeoutSec))
+                ? (ResponseTimeoutSec > 0 ? TimeSpan.FromSeconds(ResponseTimeoutSec) : TimeSpan.Zero)
+                : null,
         };
 
         var what = Uri is not null ? $"the codex runtime at {Uri}"
