@@ -324,30 +324,7 @@ internal static class BareClient
         var location = CodexRuntimeLocator.Locate(null, new[] { AppContext.BaseDirectory });
         var provider = mock.Provider;
 
-        var info = new ProcessStartInfo(location.Path)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            CreateNoWindow = true,
-            WorkingDirectory = dirs.Workspace,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        info.ArgumentList.Add("app-server");
-        info.ArgumentList.Add("--disable");
-        info.ArgumentList.Add("plugins");
-        foreach (var (key, value) in ProviderOverrides(provider))
-        {
-            info.ArgumentList.Add("-c");
-            info.ArgumentList.Add(key + "=" + value);
-        }
-
-        info.Environment["CODEX_HOME"] = dirs.Home;
-        info.Environment["CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG"] = "1";
-        info.Environment["RUST_LOG"] = "warn";
-        info.Environment["NO_COLOR"] = "1";
+        var info = RuntimeStartInfo(location.Path, dirs, provider);
 
         using var process = new Process { StartInfo = info };
         var stderr = new StringBuilder();
@@ -497,6 +474,36 @@ internal static class BareClient
     }
 
     /// <summary>The provider's -c overrides, built the way CodexClient.ProviderOverrides builds them.</summary>
+    /// <summary>How the bare readers start the pinned runtime: app-server on the mock provider, in a temporary home.</summary>
+    internal static ProcessStartInfo RuntimeStartInfo(string codexPath, TempDirs dirs, CodexModelProvider provider)
+    {
+        var info = new ProcessStartInfo(codexPath)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            CreateNoWindow = true,
+            WorkingDirectory = dirs.Workspace,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        info.ArgumentList.Add("app-server");
+        info.ArgumentList.Add("--disable");
+        info.ArgumentList.Add("plugins");
+        foreach (var (key, value) in ProviderOverrides(provider))
+        {
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add(key + "=" + value);
+        }
+
+        info.Environment["CODEX_HOME"] = dirs.Home;
+        info.Environment["CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG"] = "1";
+        info.Environment["RUST_LOG"] = "warn";
+        info.Environment["NO_COLOR"] = "1";
+        return info;
+    }
+
     internal static IEnumerable<(string Key, string Value)> ProviderOverrides(CodexModelProvider provider)
     {
         var prefix = "model_providers." + provider.Id + ".";
@@ -522,30 +529,7 @@ internal static class BareConcurrent
         using var dirs = new TempDirs();
         var provider = new CodexModelProvider("codexps_mock", "CodexPS mock", baseUrl.TrimEnd('/')) { DefaultModel = MockModelServer.DefaultModel, MaxRetries = 0 };
         var location = CodexRuntimeLocator.Locate(null, new[] { AppContext.BaseDirectory });
-        var info = new ProcessStartInfo(location.Path)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            CreateNoWindow = true,
-            WorkingDirectory = dirs.Workspace,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        info.ArgumentList.Add("app-server");
-        info.ArgumentList.Add("--disable");
-        info.ArgumentList.Add("plugins");
-        foreach (var (key, value) in BareClient.ProviderOverrides(provider))
-        {
-            info.ArgumentList.Add("-c");
-            info.ArgumentList.Add(key + "=" + value);
-        }
-
-        info.Environment["CODEX_HOME"] = dirs.Home;
-        info.Environment["CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG"] = "1";
-        info.Environment["RUST_LOG"] = "warn";
-        info.Environment["NO_COLOR"] = "1";
+        var info = BareClient.RuntimeStartInfo(location.Path, dirs, provider);
 
         using var process = new Process { StartInfo = info };
         process.ErrorDataReceived += (_, _) => { };

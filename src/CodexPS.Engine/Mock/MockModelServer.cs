@@ -538,18 +538,7 @@ public sealed class MockModelServer : IAsyncDisposable
 
     private async Task<long> StreamMessageAsync(SseWriter sse, Stream output, MockResponse response, string itemId)
     {
-        sse.Write("response.output_item.added", w =>
-        {
-            w.WriteString("type", "response.output_item.added");
-            w.WriteNumber("output_index", 0);
-            w.WriteStartObject("item");
-            w.WriteString("type", "message");
-            w.WriteString("id", itemId);
-            w.WriteString("role", "assistant");
-            w.WriteStartArray("content");
-            w.WriteEndArray();
-            w.WriteEndObject();
-        });
+        WriteMessageStart(sse, itemId);
 
         var full = new StringBuilder();
         foreach (var piece in Pieces(response))
