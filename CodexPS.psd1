@@ -10,6 +10,7 @@
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('CodexPS.Format.ps1xml')
+    TypesToProcess       = @('CodexPS.Types.ps1xml')
     CmdletsToExport      = @(
         'Connect-Codex'
         'Connect-CodexAccount'

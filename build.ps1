@@ -84,7 +84,7 @@ function Invoke-Build {
     if (Test-Path $OutDir) { Remove-Item -Recurse -Force $OutDir }
     New-Item -ItemType Directory -Force $OutDir | Out-Null
     # The metric store's SQLite provider ships with the module (PowerShell loads none of it); System.Text.Json does not.
-    $shipped = 'CodexPS.dll', 'CodexPS.Engine.dll', 'CodexPS.Format.ps1xml', 'Microsoft.Data.Sqlite.dll',
+    $shipped = 'CodexPS.dll', 'CodexPS.Engine.dll', 'CodexPS.Format.ps1xml', 'CodexPS.Types.ps1xml', 'Microsoft.Data.Sqlite.dll',
         'SQLitePCLRaw.core.dll', 'SQLitePCLRaw.batteries_v2.dll', 'SQLitePCLRaw.provider.e_sqlite3.dll'
     foreach ($file in $shipped) {
         Copy-Item (Join-Path $staging $file) $OutDir

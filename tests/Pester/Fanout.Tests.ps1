@@ -106,6 +106,17 @@ Describe 'Fan-out' {
             $back[-1].Usage.TotalTokens | Should -Be $result.Usage.TotalTokens
         }
 
+        It 'keeps nested objects at the depth of jobs and remoting (one level), by the module''s types file' {
+            # Start-Job, process jobs and remoting serialize one level deep; CodexPS.Types.ps1xml asks for more.
+            $copy = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($result, 1))
+            $copy.Usage.TotalTokens | Should -Be $result.Usage.TotalTokens
+            ($copy.Items | Where-Object Type -EQ 'AgentMessage').Text | Should -Be 'one-shot answer'
+            $commandEvent = $events | Where-Object { $_.Kind -eq 'ItemCompleted' -and $_.Item.Type -eq 'CommandExecution' }
+            $copied = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($commandEvent, 1))
+            $copied.Item.Command | Should -Match 'echo serialized'
+            $copied.Item.ExitCode | Should -Be 0
+        }
+
         It 'formats deserialized events with the same view' {
             $text = $back[1..$events.Count] | Out-String -Width 120
             $text | Should -Match 'TurnCompleted'
