@@ -22,10 +22,14 @@ internal sealed class TurnFeedback
     private string? _beforeApproval;
     private bool _progressShown;
     private bool _lineOpen;
+    private readonly bool _streamText;
 
-    public TurnFeedback(Cmdlet cmdlet, string conversationId)
+    /// <param name="streamText">False when the command writes the deltas itself (-IncludeDelta): the text is then
+    /// the caller's to show, and only the progress bar is written.</param>
+    public TurnFeedback(Cmdlet cmdlet, string conversationId, bool streamText)
     {
         _cmdlet = cmdlet;
+        _streamText = streamText;
         // One activity id per conversation, so turns of parallel conversations get their own bars.
         _progress = new ProgressRecord(0x0C0DE + (conversationId.GetHashCode() & 0xFFFF), "Codex", "Starting the turn");
     }
@@ -118,7 +122,7 @@ internal sealed class TurnFeedback
 
     private void WriteText(string text)
     {
-        if (text.Length == 0)
+        if (!_streamText || text.Length == 0)
         {
             return;
         }

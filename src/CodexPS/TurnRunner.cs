@@ -149,7 +149,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
         WriteVerbose($"Turn {turn.Id} started in conversation {conversation.Id}.");
         TurnCompletedEvent? last = null;
         string? finalAnswer = null;
-        var feedback = LiveFeedback ? new TurnFeedback(this, conversation.Id) : null;
+        var feedback = LiveFeedback ? new TurnFeedback(this, conversation.Id, streamText: !IncludeDelta) : null;
         var batch = new List<CodexEvent>(256);
         try
         {

@@ -98,6 +98,23 @@ Describe 'Live feedback after plugins' {
     }
 }
 
+Describe 'Live feedback with -IncludeDelta' {
+    It 'shows progress but leaves the text to the deltas written to the pipeline' {
+        $scenario = {
+            $mock = Start-CodexMockProvider -Response @(@{ Text = 'pieces for the caller'; Deltas = 4 })
+            Connect-Codex -MockProvider $mock -CodexHome $CodexHome
+            $events = @(New-CodexConversation -WorkingDirectory $Workspace | Send-CodexTurn 'go' -IncludeDelta)
+            "deltas=$(@($events | Where-Object Kind -EQ 'AgentMessageDelta').Count)"
+            Disconnect-Codex; Stop-CodexMockProvider
+        }.ToString()
+        $run = Invoke-ScriptedHost -Scenario $scenario -Arguments @{ CodexHome = (New-TestDirectory 'codexps-home'); Workspace = (New-TestDirectory) }
+        $run.Errors | Should -BeNullOrEmpty
+        $run.Output | Should -Contain 'deltas=4'
+        @($run.Information | Where-Object { $_.Tags -contains 'CodexPS.AgentMessage' }).Count | Should -Be 0
+        @($run.Shown | Where-Object { $_ -like 'progress|*' }).Count | Should -BeGreaterThan 1
+    }
+}
+
 Describe 'No live feedback in a non-interactive host' {
     BeforeAll {
         $script:mock = Connect-TestMock -Response @(@{ Text = 'Quiet answer'; Deltas = 3 }, @{ Text = 'Second quiet answer'; Deltas = 3 })
