@@ -256,6 +256,12 @@ public sealed class CodexTurn
     {
         var results = new List<CodexEvent>(1);
         Persistence.CodexRecording.RecordThroughPlugins(Conversation, evt, Id, results);
+        return await PostResultsAsync(results).ConfigureAwait(false);
+    }
+
+    /// <summary>Posts what the plugins gave back, leaving out deltas the consumer did not ask for.</summary>
+    private async ValueTask<bool> PostResultsAsync(List<CodexEvent> results)
+    {
         var posted = true;
         foreach (var result in results)
         {
@@ -277,16 +283,7 @@ public sealed class CodexTurn
         Persistence.CodexRecording.RecordThroughPlugins(Conversation, completed, Id, results);
         var final = results.OfType<TurnCompletedEvent>().LastOrDefault() ?? completed;
         Conversation.TurnEnded(this);
-        foreach (var result in results)
-        {
-            if (result is DeltaEvent && !_options.IncludeDeltas)
-            {
-                continue;
-            }
-
-            await PostAsync(result).ConfigureAwait(false);
-        }
-
+        await PostResultsAsync(results).ConfigureAwait(false);
         Finish(final);
     }
 
