@@ -196,7 +196,7 @@ public sealed class CodexMetricsCollector : IAsyncDisposable
             return;
         }
 
-        _stop.Cancel();
+        await _stop.CancelAsync().ConfigureAwait(false);
         _signals.Writer.TryComplete();
         try
         {

@@ -111,7 +111,7 @@ public sealed class MockModelServer : IAsyncDisposable
             return;
         }
 
-        _stop.Cancel();
+        await _stop.CancelAsync().ConfigureAwait(false);
         _listener.Stop();
         ReleaseStalls();
         try
@@ -513,7 +513,7 @@ public sealed class MockModelServer : IAsyncDisposable
 
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-        public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
+        public override void Flush() => SyncWait.Wait(FlushAsync(_stop), _stop);
 
         public override async Task FlushAsync(CancellationToken cancellationToken)
         {

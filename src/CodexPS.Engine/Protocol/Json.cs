@@ -19,7 +19,7 @@ internal static class Json
     }
 
     /// <summary>
-    /// Like <see cref="Str"/>, but hands back <paramref name="known"/> when the member spells the same text, so a
+    /// Like <see cref="Str(JsonElement, string)"/>, but hands back <paramref name="known"/> when the member spells the same text, so a
     /// stream of events naming the same thread, turn or item allocates that string once, not once per event.
     /// </summary>
     public static string? Str(this JsonElement element, string name, string? known)

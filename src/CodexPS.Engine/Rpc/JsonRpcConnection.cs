@@ -43,6 +43,10 @@ public sealed class JsonRpcConnection : IAsyncDisposable
     private readonly ConcurrentDictionary<long, PendingRequest> _pending = new();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private volatile bool _stopping;
+
+    // Ends the reader thread's waits (a slow handler, the close reason) when the connection is disposed. Never
+    // disposed itself: the reader may still read its token after DisposeAsync has given up waiting for it.
+    private readonly CancellationTokenSource _disposing = new();
     private long _nextId;
     private Task? _reader;
     private volatile Exception? _terminalError;
@@ -204,6 +208,7 @@ public sealed class JsonRpcConnection : IAsyncDisposable
 
         _stopping = true;
         FailAll(new ObjectDisposedException(nameof(JsonRpcConnection)));
+        await _disposing.CancelAsync().ConfigureAwait(false);
         try
         {
             // Unblocks the reader where the platform allows; otherwise it ends at the stream's end of file.
@@ -385,7 +390,11 @@ public sealed class JsonRpcConnection : IAsyncDisposable
         Exception error;
         try
         {
-            error = readError is ObjectDisposedException ode ? ode : _closeReason().GetAwaiter().GetResult();
+            error = readError is ObjectDisposedException ode ? ode : SyncWait.Wait(_closeReason(), _disposing.Token);
+        }
+        catch (OperationCanceledException) when (_stopping)
+        {
+            error = new ObjectDisposedException(nameof(JsonRpcConnection));
         }
         catch (Exception ex)
         {
@@ -528,12 +537,15 @@ public sealed class JsonRpcConnection : IAsyncDisposable
         return method.GetString()!;
     }
 
-    /// <summary>Handlers almost always finish at once; when one does not, the reader thread waits for it.</summary>
-    private static void Complete(ValueTask pending)
+    /// <summary>
+    /// Handlers almost always finish at once; when one does not, the reader thread waits for it (backpressure) until
+    /// the connection is disposed.
+    /// </summary>
+    private void Complete(ValueTask pending)
     {
         if (!pending.IsCompletedSuccessfully)
         {
-            pending.AsTask().GetAwaiter().GetResult();
+            SyncWait.Wait(pending.AsTask(), _disposing.Token);
         }
     }
 

@@ -13,6 +13,7 @@ public sealed class WebSocketLineStream : Stream
     private readonly WebSocket _socket;
     private readonly MemoryStream _outgoing = new();
     private readonly byte[] _frame = new byte[64 * 1024];
+    private readonly CancellationTokenSource _closing = new();
     private ReadOnlyMemory<byte> _pending = ReadOnlyMemory<byte>.Empty;
 
     public WebSocketLineStream(WebSocket socket) => _socket = socket;
@@ -27,7 +28,9 @@ public sealed class WebSocketLineStream : Stream
 
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    /// <summary>The reader thread's call: blocks until a frame arrives, and ends when the stream is disposed.</summary>
+    public override int Read(byte[] buffer, int offset, int count) =>
+        SyncWait.Wait(ReadAsync(buffer.AsMemory(offset, count), _closing.Token).AsTask(), _closing.Token);
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -70,15 +73,13 @@ public sealed class WebSocketLineStream : Stream
         return copy;
     }
 
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    public override void Write(byte[] buffer, int offset, int count) => _outgoing.Write(buffer, offset, count);
 
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        _outgoing.Write(buffer.Span);
-        return ValueTask.CompletedTask;
-    }
+    /// <summary>Only buffers: a line goes out as one frame when it is flushed.</summary>
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _outgoing.WriteAsync(buffer, cancellationToken);
 
-    public override void Flush() => FlushAsync().GetAwaiter().GetResult();
+    public override void Flush() => SyncWait.Wait(FlushAsync(_closing.Token), _closing.Token);
 
     /// <summary>Sends every complete line written so far as its own text frame.</summary>
     public override async Task FlushAsync(CancellationToken cancellationToken)
@@ -102,7 +103,8 @@ public sealed class WebSocketLineStream : Stream
 
         var rest = data[start..].ToArray();
         _outgoing.SetLength(0);
-        _outgoing.Write(rest);
+        // The unsent rest of a line is kept whatever happens to this flush.
+        await _outgoing.WriteAsync(rest, CancellationToken.None).ConfigureAwait(false);
     }
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
@@ -118,7 +120,7 @@ public sealed class WebSocketLineStream : Stream
                 if (_socket.State == WebSocketState.Open)
                 {
                     using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                    _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "CodexPS disconnects", timeout.Token).Wait(timeout.Token);
+                    SyncWait.Wait(_socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "CodexPS disconnects", timeout.Token), timeout.Token);
                 }
             }
             catch (Exception)
@@ -126,8 +128,11 @@ public sealed class WebSocketLineStream : Stream
                 // Closing is best effort; the socket is disposed either way.
             }
 
+            // Ends a read the reader thread may still be blocked in (the close is sent first, as a peer expects).
+            _closing.Cancel();
             _socket.Dispose();
             _outgoing.Dispose();
+            _closing.Dispose();
         }
 
         base.Dispose(disposing);

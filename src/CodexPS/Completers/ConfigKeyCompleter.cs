@@ -123,8 +123,7 @@ public sealed class ConfigKeyCompleter : IArgumentCompleter
 
         try
         {
-            using var cancellation = new CancellationTokenSource(Timeout);
-            var snapshot = CodexConfigStore.ReadAsync(client.RequestAsync, null, cancellation.Token).WaitAsync(Timeout, cancellation.Token).GetAwaiter().GetResult();
+            var snapshot = PipelineWait.Bounded(token => CodexConfigStore.ReadAsync(client.RequestAsync, null, token), Timeout);
             var found = new List<(string, string)>();
             Flatten(snapshot.Config, string.Empty, found);
             return found;

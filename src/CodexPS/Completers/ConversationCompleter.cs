@@ -36,9 +36,7 @@ public sealed class ConversationIdCompleter : IArgumentCompleter
         {
             try
             {
-                using var cancellation = new CancellationTokenSource(Timeout);
-                var page = running.ListThreadsPageAsync(new CodexThreadQuery { PageSize = 50 }, null, cancellation.Token)
-                    .WaitAsync(Timeout, cancellation.Token).GetAwaiter().GetResult();
+                var page = PipelineWait.Bounded(token => running.ListThreadsPageAsync(new CodexThreadQuery { PageSize = 50 }, null, token), Timeout);
                 foreach (var thread in page.Items)
                 {
                     if (pattern.IsMatch(thread.Id) && seen.Add(thread.Id))
@@ -74,8 +72,7 @@ public sealed class McpServerNameCompleter : IArgumentCompleter
         var (quote, pattern) = Completion.Pattern(wordToComplete);
         try
         {
-            using var cancellation = new CancellationTokenSource(Timeout);
-            var servers = CodexMcpCatalog.ReadConfiguredAsync(client, cancellation.Token).WaitAsync(Timeout, cancellation.Token).GetAwaiter().GetResult();
+            var servers = PipelineWait.Bounded(token => CodexMcpCatalog.ReadConfiguredAsync(client, token), Timeout);
             return servers
                 .Where(s => pattern.IsMatch(s.Key))
                 .OrderBy(s => s.Key, StringComparer.Ordinal)

@@ -47,9 +47,7 @@ public sealed class ModelCompleter : IArgumentCompleter
         {
             try
             {
-                using var cancellation = new CancellationTokenSource(Timeout);
-                var models = CodexModelCatalog.ListAsync(client.RequestAsync, includeHidden: false, cancellation.Token)
-                    .WaitAsync(Timeout, cancellation.Token).GetAwaiter().GetResult();
+                var models = PipelineWait.Bounded(token => CodexModelCatalog.ListAsync(client.RequestAsync, includeHidden: false, token), Timeout);
                 ModelCache.Remember(models);
                 return models;
             }
