@@ -1,0 +1,60 @@
+using System.Text.Json;
+
+namespace CodexPS.Engine.Protocol;
+
+/// <summary>Why a turn failed, with the runtime's codexErrorInfo mapped to a stable ErrorId.</summary>
+public sealed class CodexTurnError
+{
+    private CodexTurnError(string message, string? info, int? httpStatusCode, string? additionalDetails)
+    {
+        Message = message;
+        CodexErrorInfo = info;
+        HttpStatusCode = httpStatusCode;
+        AdditionalDetails = additionalDetails;
+
+        // The runtime reports a refused key as httpConnectionFailed {httpStatusCode: 401}; it is an authentication error.
+        ErrorId = info == "httpConnectionFailed" && httpStatusCode is 401 or 403 ? "CodexUnauthorized"
+            : "Codex" + (info is null ? "TurnFailed" : Json.Pascal(info));
+    }
+
+    public string Message { get; }
+
+    /// <summary>The runtime's codexErrorInfo name (usageLimitExceeded, httpConnectionFailed, ...), null when it gave none.</summary>
+    public string? CodexErrorInfo { get; }
+
+    /// <summary>CodexUsageLimitExceeded, CodexInternalServerError, CodexHttpConnectionFailed, ... or CodexTurnFailed.</summary>
+    public string ErrorId { get; }
+
+    public int? HttpStatusCode { get; }
+
+    public string? AdditionalDetails { get; }
+
+    public override string ToString() => $"{ErrorId}: {Message}";
+
+    internal static CodexTurnError? From(JsonElement json)
+    {
+        if (json.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var infoElement = json.Prop("codexErrorInfo");
+        string? info = null;
+        int? status = null;
+        if (infoElement.ValueKind == JsonValueKind.String)
+        {
+            info = infoElement.GetString();
+        }
+        else if (infoElement.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in infoElement.EnumerateObject())
+            {
+                info = property.Name;
+                status = property.Value.Int("httpStatusCode");
+                break;
+            }
+        }
+
+        return new CodexTurnError(json.Str("message") ?? "(no message)", info, status, json.Str("additionalDetails"));
+    }
+}

@@ -1,0 +1,9 @@
+namespace CodexPS.Engine.Protocol;
+
+public enum CodexTurnStatus
+{
+    InProgress,
+    Completed,
+    Interrupted,
+    Failed,
+}

@@ -1,0 +1,30 @@
+using System.Text.Json;
+
+namespace CodexPS.Engine.Protocol;
+
+public sealed class ItemEvent : CodexEvent
+{
+    internal ItemEvent(CodexEventKind kind, string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters)
+        : base(kind, method, conversationId, turnId, timestamp, parameters)
+    {
+        Item = CodexItem.FromJson(parameters.Prop("item"));
+    }
+
+    public CodexItem Item { get; }
+
+    internal override CodexEvent Rebuild(JsonElement parameters) => new ItemEvent(Kind, Method, ConversationId, TurnId, Timestamp, parameters);
+
+    public override string Summary => Item switch
+    {
+        AgentMessageItem m => "message: " + OneLine(m.Text),
+        CommandExecutionItem c => $"command: {OneLine(c.Command)}" + (c.ExitCode is { } code ? $" (exit {code})" : c.Status is { } s ? $" ({s})" : string.Empty),
+        FileChangeItem f => $"file change: {OneLine(f.ToString())}" + (f.Status is { } s ? $" ({s})" : string.Empty),
+        ReasoningItem r => "reasoning: " + OneLine(r.ToString()),
+        UserMessageItem u => "user: " + OneLine(u.Text),
+        McpToolCallItem t => $"mcp: {t.Server}.{t.Tool}" + (t.Error is { } error ? $" failed: {OneLine(error)}" : t.ResultText is { } text ? " → " + OneLine(text) : t.Status is { } st ? $" ({st})" : string.Empty),
+        _ => Item.Type,
+    };
+
+    /// <summary>Untrusted text as one safe line of at most 120 characters (see <see cref="DisplayText"/>).</summary>
+    internal static string OneLine(string text) => DisplayText.Sanitize(text, 120);
+}

@@ -1,0 +1,36 @@
+using System.Text.Json;
+
+namespace CodexPS.Engine.Protocol;
+
+public sealed class TurnCompletedEvent : CodexEvent
+{
+    internal TurnCompletedEvent(string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters)
+        : base(CodexEventKind.TurnCompleted, method, conversationId, turnId, timestamp, parameters)
+    {
+        var turn = parameters.Prop("turn");
+        Status = ParseStatus(turn.Str("status"));
+        Error = CodexTurnError.From(turn.Prop("error"));
+        Duration = turn.Long("durationMs") is { } ms ? TimeSpan.FromMilliseconds(ms) : null;
+    }
+
+    public CodexTurnStatus Status { get; }
+
+    public CodexTurnError? Error { get; }
+
+    public TimeSpan? Duration { get; }
+
+    /// <summary>The final answer parsed against the turn's output schema, when one was given (set by the caller).</summary>
+    public object? Output { get; set; }
+
+    public override string Summary => Error is null ? Status.ToString() : $"{Status}: {Error.ErrorId}: {ItemEvent.OneLine(Error.Message)}";
+
+    internal override CodexEvent Rebuild(JsonElement parameters) => new TurnCompletedEvent(Method, ConversationId, TurnId, Timestamp, parameters) { Output = Output };
+
+    internal static CodexTurnStatus ParseStatus(string? status) => status switch
+    {
+        "completed" => CodexTurnStatus.Completed,
+        "interrupted" => CodexTurnStatus.Interrupted,
+        "failed" => CodexTurnStatus.Failed,
+        _ => CodexTurnStatus.InProgress,
+    };
+}

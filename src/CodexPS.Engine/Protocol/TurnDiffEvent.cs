@@ -1,0 +1,18 @@
+using System.Text.Json;
+
+namespace CodexPS.Engine.Protocol;
+
+public sealed class TurnDiffEvent : CodexEvent
+{
+    internal TurnDiffEvent(string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters)
+        : base(CodexEventKind.TurnDiff, method, conversationId, turnId, timestamp, parameters)
+    {
+        Diff = parameters.Str("diff") ?? string.Empty;
+    }
+
+    public string Diff { get; }
+
+    public override string Summary => $"diff: {Diff.Split('\n').Length} lines";
+
+    internal override CodexEvent Rebuild(JsonElement parameters) => new TurnDiffEvent(Method, ConversationId, TurnId, Timestamp, parameters);
+}
