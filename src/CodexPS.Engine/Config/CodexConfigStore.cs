@@ -1,78 +1,11 @@
 using System.Collections;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using CodexPS.Engine.Protocol;
 using CodexPS.Engine.Runtime;
 
 namespace CodexPS.Engine.Config;
-
-/// <summary>Where one effective config value came from (config/read origins).</summary>
-public sealed class CodexConfigEntry
-{
-    public CodexConfigEntry(string key, object? value, string origin, string? file, string? version)
-    {
-        Key = key;
-        Value = value;
-        Origin = origin;
-        File = file;
-        Version = version;
-    }
-
-    /// <summary>The dotted key path, e.g. features.plugins.</summary>
-    public string Key { get; }
-
-    public object? Value { get; }
-
-    /// <summary>The layer that set it: user, project, system, sessionFlags, ...; Default when no layer set it.</summary>
-    public string Origin { get; }
-
-    /// <summary>The config file of that layer, when it has one.</summary>
-    public string? File { get; }
-
-    public string? Version { get; }
-}
-
-/// <summary>What config/read answered: the effective config and, per dotted key, the layer that set it.</summary>
-public sealed class CodexConfigSnapshot
-{
-    internal CodexConfigSnapshot(JsonElement answer)
-    {
-        Config = answer.Prop("config").Clone();
-        var origins = new Dictionary<string, (string Origin, string? File, string? Version)>(StringComparer.Ordinal);
-        var json = answer.Prop("origins");
-        if (json.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var property in json.EnumerateObject())
-            {
-                var name = property.Value.Prop("name");
-                origins[property.Name] = (name.Str("type") ?? "unknown", name.Str("file"), property.Value.Str("version"));
-            }
-        }
-
-        Origins = origins;
-    }
-
-    public JsonElement Config { get; }
-
-    public IReadOnlyDictionary<string, (string Origin, string? File, string? Version)> Origins { get; }
-
-    /// <summary>The value at a dotted path; false when no such path exists in the effective config.</summary>
-    public bool TryGet(string keyPath, out JsonElement value)
-    {
-        value = Config;
-        foreach (var part in keyPath.Split('.'))
-        {
-            if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(part, out value))
-            {
-                value = default;
-                return false;
-            }
-        }
-
-        return true;
-    }
-}
 
 /// <summary>Reads and writes the runtime's config through config/read, config/value/write and config/batchWrite.</summary>
 public static class CodexConfigStore

@@ -4,14 +4,6 @@ using System.Text.Json;
 
 namespace CodexPS.Engine.Metrics;
 
-public enum CodexMetricExportFormat
-{
-    Json,
-    Csv,
-    Html,
-    Prometheus,
-}
-
 /// <summary>Writes data points in the four export formats. Points carry no secrets: only names, numbers, ids and error categories.</summary>
 public static class CodexMetricExporter
 {

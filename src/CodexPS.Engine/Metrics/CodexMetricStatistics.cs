@@ -1,14 +1,5 @@
 namespace CodexPS.Engine.Metrics;
 
-/// <summary>The seed's summary statistics of one metric over a range: count, min, max, mean, p50, p95 (of the non-null values).</summary>
-public sealed record CodexMetricSummary(string Name, int Count, double? Min, double? Max, double? Mean, double? P50, double? P95);
-
-/// <summary>
-/// Which way a metric moves: the least-squares slope of value over time (per minute), the direction it gives
-/// and a confidence, the fit's R² (0 to 1).
-/// </summary>
-public sealed record CodexMetricTrend(string Name, string Direction, double Slope, double Confidence);
-
 public static class CodexMetricStatistics
 {
     /// <summary>Below this R² a slope is noise, and the direction is "stable".</summary>

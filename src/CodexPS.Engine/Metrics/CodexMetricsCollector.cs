@@ -6,24 +6,6 @@ using static CodexPS.Engine.Metrics.CodexMetricCatalog;
 
 namespace CodexPS.Engine.Metrics;
 
-public sealed class CodexMetricsOptions
-{
-    /// <summary>The SQLite file that keeps the points across sessions; null keeps them in memory only.</summary>
-    public string? StorePath { get; set; }
-
-    /// <summary>How many points each metric keeps in memory (the oldest go first).</summary>
-    public int SeriesCapacity { get; set; } = 2048;
-
-    /// <summary>How often the runtime process (CPU, memory, uptime, queue) is sampled between turns.</summary>
-    public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>Points older than this are removed from the store when it is opened.</summary>
-    public TimeSpan StoreRetention { get; set; } = TimeSpan.FromDays(30);
-}
-
-/// <summary>What a query found, and why the store could not answer when it could not (the points then come from memory).</summary>
-public sealed record CodexMetricQueryResult(IReadOnlyList<CodexMetricPoint> Points, bool FromStore, CodexMetricStoreException? StoreProblem);
-
 /// <summary>
 /// Turns what the module's turns and runtimes report into the data points of <see cref="CodexMetricCatalog"/>.
 /// Observers only post to a bounded channel (never waiting: a full channel drops and counts the signal);

@@ -9,26 +9,6 @@ using CodexPS.Engine.Conversations;
 
 namespace CodexPS.Engine.Mock;
 
-/// <summary>A request the mock received. The Authorization header is kept only as "(redacted)".</summary>
-public sealed record MockRequest(DateTimeOffset ReceivedAt, string Method, string Path, IReadOnlyDictionary<string, string> Headers, string Body)
-{
-    /// <summary>The body parsed as JSON, or null when it is not JSON.</summary>
-    public JsonElement? Json
-    {
-        get
-        {
-            try
-            {
-                return JsonDocument.Parse(Body).RootElement;
-            }
-            catch (JsonException)
-            {
-                return null;
-            }
-        }
-    }
-}
-
 /// <summary>
 /// A scripted OpenAI Responses endpoint on 127.0.0.1: each POST /v1/responses takes the next scripted
 /// response and streams it in the real SSE format. The only stand-in CodexPS uses anywhere.

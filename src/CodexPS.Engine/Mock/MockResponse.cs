@@ -4,49 +4,6 @@ using System.Text.Json;
 
 namespace CodexPS.Engine.Mock;
 
-public enum MockResponseKind
-{
-    /// <summary>An assistant message streamed in deltas.</summary>
-    Text,
-
-    /// <summary>An exec_command tool call (the runtime runs the command, then posts again).</summary>
-    ExecCommand,
-
-    /// <summary>An apply_patch tool call.</summary>
-    ApplyPatch,
-
-    /// <summary>An HTTP error status with a body.</summary>
-    HttpError,
-
-    /// <summary>Starts streaming, then closes the connection before response.completed.</summary>
-    CloseStream,
-
-    /// <summary>Starts streaming, then sends nothing until released or the client hangs up (for interrupts).</summary>
-    Stall,
-
-    /// <summary>A call of any function tool by name (an MCP tool, request_user_input, ...) with JSON arguments.</summary>
-    ToolCall,
-
-    /// <summary>A 200 event stream whose body is <see cref="MockResponse.Raw"/> as given (malformed SSE), then the connection closes.</summary>
-    RawStream,
-}
-
-/// <summary>Rate-limit headers as the real endpoint sends them (x-codex-primary-*, x-codex-secondary-*).</summary>
-public sealed record MockRateLimits(double? PrimaryUsedPercent, int? PrimaryWindowMinutes, long? PrimaryResetAt,
-    double? SecondaryUsedPercent = null, int? SecondaryWindowMinutes = null, long? SecondaryResetAt = null)
-{
-    internal IEnumerable<KeyValuePair<string, string>> Headers()
-    {
-        static string F(double v) => v.ToString(CultureInfo.InvariantCulture);
-        if (PrimaryUsedPercent is { } pu) yield return new("x-codex-primary-used-percent", F(pu));
-        if (PrimaryWindowMinutes is { } pw) yield return new("x-codex-primary-window-minutes", pw.ToString(CultureInfo.InvariantCulture));
-        if (PrimaryResetAt is { } pr) yield return new("x-codex-primary-reset-at", pr.ToString(CultureInfo.InvariantCulture));
-        if (SecondaryUsedPercent is { } su) yield return new("x-codex-secondary-used-percent", F(su));
-        if (SecondaryWindowMinutes is { } sw) yield return new("x-codex-secondary-window-minutes", sw.ToString(CultureInfo.InvariantCulture));
-        if (SecondaryResetAt is { } sr) yield return new("x-codex-secondary-reset-at", sr.ToString(CultureInfo.InvariantCulture));
-    }
-}
-
 /// <summary>One scripted answer of the mock model endpoint: what it sends back to one POST /v1/responses.</summary>
 public sealed class MockResponse
 {

@@ -45,20 +45,3 @@ public sealed class CodexAccount
         return details.Length == 0 ? AuthMode : $"{AuthMode} ({details})";
     }
 }
-
-/// <summary>A ChatGPT device-code login in progress: the page to open and the code to enter there.</summary>
-public sealed class CodexDeviceCodeLogin
-{
-    internal CodexDeviceCodeLogin(string loginId, string verificationUrl, string userCode)
-    {
-        LoginId = loginId;
-        VerificationUrl = verificationUrl;
-        UserCode = userCode;
-    }
-
-    public string LoginId { get; }
-
-    public string VerificationUrl { get; }
-
-    public string UserCode { get; }
-}

@@ -6,29 +6,10 @@ using System.Text.Json.Nodes;
 
 namespace CodexPS.Engine.Rpc;
 
-/// <summary>What the single reader hands on: awaited, so a slow consumer slows the reader (backpressure).</summary>
-public interface IJsonRpcHandler
-{
-    /// <summary>A notification: method, params (default when absent) and the whole message.</summary>
-    ValueTask OnNotificationAsync(string method, JsonElement parameters, JsonElement message);
-
-    /// <summary>A request from the runtime; the handler must answer it through the connection.</summary>
-    ValueTask OnServerRequestAsync(JsonElement id, string method, JsonElement parameters, JsonElement message);
-
-    /// <summary>A line that could not be understood; it was skipped.</summary>
-    void OnMalformedLine(string reason, string excerpt);
-
-    /// <summary>The stream ended; every pending request has already been failed with <paramref name="error"/>.</summary>
-    void OnClosed(Exception error);
-}
-
 /// <summary>
 /// JSON-RPC over newline-delimited JSON (app-server omits the "jsonrpc" member). One reader task owns the
 /// input; requests from this side and from the runtime have separate id spaces.
 /// </summary>
-/// <summary>Sees one protocol line: outgoing (sent to the runtime) or incoming.</summary>
-public delegate void ProtocolTap(bool outgoing, ReadOnlySpan<byte> line);
-
 public sealed class JsonRpcConnection : IAsyncDisposable
 {
     private const int OverloadedCode = -32001;

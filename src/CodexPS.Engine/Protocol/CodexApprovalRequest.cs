@@ -5,32 +5,6 @@ using System.Text.Json.Nodes;
 
 namespace CodexPS.Engine.Protocol;
 
-public enum CodexApprovalKind
-{
-    /// <summary>Run a command (item/commandExecution/requestApproval).</summary>
-    CommandExecution,
-
-    /// <summary>Apply a patch (item/fileChange/requestApproval).</summary>
-    FileChange,
-
-    /// <summary>Extra sandbox permissions: paths to read or write, network access (item/permissions/requestApproval).</summary>
-    Permissions,
-
-    /// <summary>Questions the model asks the user (item/tool/requestUserInput).</summary>
-    UserInput,
-
-    /// <summary>An MCP server asks the user for input or to visit a URL (mcpServer/elicitation/request).</summary>
-    McpElicitation,
-}
-
-public enum CodexApprovalDecision
-{
-    Accept,
-    AcceptForSession,
-    Decline,
-    Cancel,
-}
-
 /// <summary>
 /// The runtime asks before it acts (a command, a patch, more permissions) or asks the user something (the
 /// model's questions, an MCP server's form). Exactly one answer is sent; an unanswered request is declined
@@ -357,31 +331,5 @@ public sealed class CodexApprovalRequest
         IDictionary dictionary => ToJsonObject(dictionary),
         IEnumerable list => new JsonArray(list.Cast<object?>().Select(ToNode).ToArray()),
         _ => JsonValue.Create(Convert.ToString(value, CultureInfo.InvariantCulture)),
-    };
-}
-
-public sealed class ApprovalRequestedEvent : CodexEvent
-{
-    internal ApprovalRequestedEvent(string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters, CodexApprovalRequest request)
-        : base(CodexEventKind.ApprovalRequested, method, conversationId, turnId, timestamp, parameters)
-    {
-        Request = request;
-    }
-
-    public CodexApprovalRequest Request { get; }
-
-    public CodexApprovalDecision? Decision => Request.Decision;
-
-    /// <summary>The request itself (what is answered, and what a prompt shows) stays the same object.</summary>
-    internal override CodexEvent Rebuild(JsonElement parameters) => new ApprovalRequestedEvent(Method, ConversationId, TurnId, Timestamp, parameters, Request);
-
-    public override string Summary => Label(Request.Kind) + ItemEvent.OneLine(Request.ToString()) + (Request.Decision is { } d ? $" → {d}" : string.Empty);
-
-    private static string Label(CodexApprovalKind kind) => kind switch
-    {
-        CodexApprovalKind.Permissions => "permissions: ",
-        CodexApprovalKind.UserInput => "question: ",
-        CodexApprovalKind.McpElicitation => "elicitation: ",
-        _ => "approval: ",
     };
 }

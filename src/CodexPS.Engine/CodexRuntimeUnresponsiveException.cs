@@ -1,0 +1,23 @@
+namespace CodexPS.Engine;
+
+/// <summary>The runtime did not answer a request within the configured time.</summary>
+public sealed class CodexRuntimeUnresponsiveException : CodexException
+{
+    public CodexRuntimeUnresponsiveException(string method, TimeSpan timeout)
+        : this(method, timeout, $"The codex runtime did not answer '{method}' within {timeout.TotalSeconds:0.#} s.")
+    {
+    }
+
+    /// <summary>An unresponsive runtime with a message of the caller's (the watchdog says what it did about it).</summary>
+    public CodexRuntimeUnresponsiveException(string method, TimeSpan timeout, string message)
+        : base("CodexRuntimeUnresponsive", message)
+    {
+        Method = method;
+        Timeout = timeout;
+    }
+
+    /// <summary>How long the runtime was given.</summary>
+    public TimeSpan Timeout { get; }
+
+    public string Method { get; }
+}

@@ -1,0 +1,39 @@
+namespace CodexPS.Engine.Metrics;
+
+/// <summary>What one metric is: its unit, where its value comes from and how it is computed, or why it is always null.</summary>
+public sealed class CodexMetricDefinition
+{
+    internal CodexMetricDefinition(string name, CodexMetricCategory category, string unit, CodexMetricKind kind, string source, string computation,
+        string? nullReason = null, bool isSeedPoint = true)
+    {
+        Name = name;
+        Category = category;
+        Unit = unit;
+        Kind = kind;
+        Source = source;
+        Computation = computation;
+        NullReason = nullReason;
+        IsSeedPoint = isSeedPoint;
+    }
+
+    public string Name { get; }
+
+    public CodexMetricCategory Category { get; }
+
+    public string Unit { get; }
+
+    public CodexMetricKind Kind { get; }
+
+    /// <summary>The real signal the value is computed from.</summary>
+    public string Source { get; }
+
+    public string Computation { get; }
+
+    /// <summary>Set when no real signal exists: the value is always null, and this says why.</summary>
+    public string? NullReason { get; }
+
+    /// <summary>One of the seed's 42 data points (false for the few window and error details CodexPS adds).</summary>
+    public bool IsSeedPoint { get; }
+
+    public override string ToString() => Name;
+}

@@ -1,0 +1,9 @@
+namespace CodexPS.Engine.Metrics;
+
+public enum CodexMetricExportFormat
+{
+    Json,
+    Csv,
+    Html,
+    Prometheus,
+}

@@ -1,0 +1,9 @@
+namespace CodexPS.Engine.Protocol;
+
+public enum CodexApprovalDecision
+{
+    Accept,
+    AcceptForSession,
+    Decline,
+    Cancel,
+}

@@ -1,0 +1,17 @@
+namespace CodexPS.Engine.Protocol;
+
+/// <summary>A value an MCP elicitation form offers (an enum member), with its display title when it has one.</summary>
+public sealed class CodexElicitationChoice
+{
+    internal CodexElicitationChoice(string value, string? title)
+    {
+        Value = value;
+        Title = title;
+    }
+
+    public string Value { get; }
+
+    public string? Title { get; }
+
+    public override string ToString() => Title is null || Title == Value ? Value : $"{Title} ({Value})";
+}

@@ -1,0 +1,7 @@
+namespace CodexPS.Engine.Protocol;
+
+/// <summary>One file a patch touches. Kind is Add, Delete or Update; MovePath is set when an update renames.</summary>
+public sealed record CodexFileChange(string Path, string? Kind, string? Diff, string? MovePath)
+{
+    public override string ToString() => $"{Kind} {Path}";
+}
