@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using CodexPS.Engine.Conversations;
+using CodexPS.Engine.Runtime;
 
 namespace CodexPS.Engine.Tests;
 
-/// <summary>The runtime's process life cycle: a runtime that dies at start-up, and one that is told to stop.</summary>
+/// <summary>The runtime's process life cycle: how it starts (apart from the terminal), dies at start-up, is told to stop or killed.</summary>
 [Collection(RealRuntimeCollection.Name)]
 public sealed class RuntimeProcessTests
 {
@@ -76,6 +77,148 @@ public sealed class RuntimeProcessTests
         await using var rt = await TestRuntime.StartAsync();
         Assert.Equal(Runtime.CodexRuntimeLocator.PinnedVersion, rt.Client.RuntimeVersion);
         Assert.DoesNotContain(rt.Client.DrainWarnings(), w => w.Contains("CodexPS is built and tested for", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TheRuntimeRunsInASessionAndProcessGroupOfItsOwn()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return; // Reads /proc/<pid>/stat; macOS takes the same posix_spawn path but has no /proc to read it from.
+        }
+
+        await using var rt = await TestRuntime.StartAsync();
+        var pid = rt.Client.ProcessId!.Value;
+        var (runtimeGroup, runtimeSession) = GroupAndSession(pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var (ownGroup, ownSession) = GroupAndSession("self");
+
+        // A terminal sends SIGINT to its foreground process group; the runtime must be in neither our group nor our session.
+        Assert.NotEqual(ownGroup, runtimeGroup);
+        Assert.NotEqual(ownSession, runtimeSession);
+        Assert.Equal(pid, runtimeGroup);
+        Assert.Equal(pid, runtimeSession);
+    }
+
+    [Fact]
+    public async Task KillEndsTheRuntimeAndWhatItStartedAndReportsTheSignal()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // The fake runtime is a shell script.
+        }
+
+        var dir = TestRuntime.NewTempDirectory("codexps-fake");
+        try
+        {
+            // Starts a long-lived child of its own (as the runtime starts commands), tells us its PID, then serves until stdin closes.
+            var script = await FakeRuntimeAsync(dir, "sleep 300 &\necho \"child=$!\" >&2\nwhile read line; do :; done\n");
+            var runtime = CodexRuntimeProcess.Start(script, Path.Combine(dir, "home"), dir, Array.Empty<KeyValuePair<string, string>>());
+            await using var _ = runtime;
+            var child = await WaitForStderrAsync(runtime, "child=");
+            var childPid = int.Parse(child["child=".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.NotNull(runtime.Sample());
+
+            runtime.Kill();
+
+            Assert.Equal(128 + 9, await runtime.Exited.WaitAsync(TimeSpan.FromSeconds(10)));
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (IsAlive(childPid) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+
+            Assert.False(IsAlive(childPid), $"The runtime's child {childPid} outlived Kill.");
+            Assert.Null(runtime.Sample());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task TheRuntimeStartsInItsWorkingDirectoryWithItsEnvironmentAndExitCode()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // The fake runtime is a shell script.
+        }
+
+        var dir = TestRuntime.NewTempDirectory("codexps-fake");
+        var workspace = Directory.CreateDirectory(Path.Combine(dir, "work space")).FullName;
+        try
+        {
+            var script = await FakeRuntimeAsync(dir, "echo \"cwd=$(pwd) home=$CODEX_HOME extra=$CODEXPS_TEST_EXTRA removed=${HOME:-none}\" >&2\nread line\nexit 7\n");
+            var environment = new Dictionary<string, string?> { ["CODEXPS_TEST_EXTRA"] = "a b", ["HOME"] = null };
+            var runtime = CodexRuntimeProcess.Start(script, Path.Combine(dir, "home"), workspace, Array.Empty<KeyValuePair<string, string>>(), environment);
+            await using var _ = runtime;
+            await runtime.StandardInput.WriteAsync("{}\n"u8.ToArray());
+            await runtime.StandardInput.FlushAsync();
+
+            Assert.Equal(7, await runtime.Exited.WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.True(runtime.HasExited);
+            Assert.Equal($"cwd={workspace} home={Path.Combine(dir, "home")} extra=a b removed=none", runtime.StderrTail());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void AProgramThatCannotBeStartedIsReportedAsNotFound()
+    {
+        var dir = TestRuntime.NewTempDirectory("codexps-fake");
+        try
+        {
+            var missing = Path.Combine(dir, "no-such-codex");
+            var error = Assert.Throws<CodexRuntimeNotFoundException>(
+                () => CodexRuntimeProcess.Start(missing, Path.Combine(dir, "home"), dir, Array.Empty<KeyValuePair<string, string>>()));
+            Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+            Assert.Equal(missing, Assert.Single(error.Searched));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>Fields 5 (process group) and 6 (session) of /proc/ID/stat; the name in field 2 may hold spaces and parentheses.</summary>
+    private static (int Group, int Session) GroupAndSession(string id)
+    {
+        var stat = File.ReadAllText($"/proc/{id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (int.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture), int.Parse(fields[3], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<string> WaitForStderrAsync(CodexRuntimeProcess runtime, string prefix)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            var line = runtime.StderrTail().Split(Environment.NewLine).FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+            if (line is not null)
+            {
+                return line;
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException($"The fake runtime wrote no '{prefix}' line. stderr: {runtime.StderrTail()}");
     }
 
     /// <summary>A shell script standing in for the runtime; it ignores the app-server arguments.</summary>

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -7,7 +6,9 @@ namespace CodexPS.Engine.Runtime;
 
 /// <summary>
 /// One `codex app-server` process. Its stdin is the only pipe keeping it alive: when this process dies for any
-/// reason the OS closes that pipe and the runtime exits, so it cannot be orphaned.
+/// reason the OS closes that pipe and the runtime exits, so it cannot be orphaned. It runs apart from the terminal
+/// (its own session on Unix, its own hidden console on Windows: see <see cref="RuntimeChild"/>), so a Ctrl+C typed
+/// in the terminal reaches PowerShell, which interrupts the turn, and never the runtime.
 /// </summary>
 public sealed partial class CodexRuntimeProcess : IAsyncDisposable
 {
@@ -15,9 +16,10 @@ public sealed partial class CodexRuntimeProcess : IAsyncDisposable
     private const int StderrLineLength = 1000;
     private static readonly ConcurrentDictionary<CodexRuntimeProcess, byte> Live = new();
 
-    private readonly Process _process;
+    private readonly RuntimeChild _child;
     private readonly Queue<string> _stderr = new();
-    private readonly Task<int> _exited;
+    private readonly Task _stderrRead;
+    private readonly Task<int?> _exited;
     private int _disposed;
 
     static CodexRuntimeProcess()
@@ -25,86 +27,74 @@ public sealed partial class CodexRuntimeProcess : IAsyncDisposable
         AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAllNow();
     }
 
-    private CodexRuntimeProcess(Process process)
+    private CodexRuntimeProcess(RuntimeChild child)
     {
-        _process = process;
-        _exited = WaitForExitAsync(process);
+        _child = child;
+        _stderrRead = ReadStderrAsync(child.StandardError);
+        _exited = WaitForExitAsync();
     }
 
-    public int Id => _process.Id;
+    /// <summary>The runtime's process id.</summary>
+    public int Id => _child.Id;
 
-    public Stream StandardInput => _process.StandardInput.BaseStream;
+    /// <summary>The runtime's stdin: JSON-RPC lines go here.</summary>
+    public Stream StandardInput => _child.StandardInput;
 
-    public Stream StandardOutput => _process.StandardOutput.BaseStream;
+    /// <summary>The runtime's stdout: JSON-RPC lines come from here.</summary>
+    public Stream StandardOutput => _child.StandardOutput;
 
-    /// <summary>Completes with the exit code when the process has ended.</summary>
-    public Task<int> Exited => _exited;
+    /// <summary>Completes with the exit code when the process has ended (and its stderr has been read); null when unknown.</summary>
+    public Task<int?> Exited => _exited;
 
+    /// <summary>True once the process has ended.</summary>
     public bool HasExited => _exited.IsCompleted;
 
     /// <summary>Starts `codex app-server --disable plugins` with a dedicated environment.</summary>
     public static CodexRuntimeProcess Start(string codexPath, string codexHome, string workingDirectory,
         IReadOnlyList<KeyValuePair<string, string>> configOverrides, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var info = new ProcessStartInfo(codexPath)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            CreateNoWindow = true,
-            WorkingDirectory = workingDirectory,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        info.ArgumentList.Add("app-server");
-        info.ArgumentList.Add("--disable");
-        info.ArgumentList.Add("plugins");
+        var arguments = new List<string> { "app-server", "--disable", "plugins" };
         foreach (var pair in configOverrides)
         {
-            info.ArgumentList.Add("-c");
-            info.ArgumentList.Add(pair.Key + "=" + pair.Value);
+            arguments.Add("-c");
+            arguments.Add(pair.Key + "=" + pair.Value);
         }
 
-        info.Environment["CODEX_HOME"] = codexHome;
-        info.Environment["CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG"] = "1";
-        info.Environment["RUST_LOG"] = "warn";
-        info.Environment["NO_COLOR"] = "1";
-        if (environment is not null)
-        {
-            foreach (var pair in environment)
-            {
-                if (pair.Value is null)
-                {
-                    info.Environment.Remove(pair.Key);
-                }
-                else
-                {
-                    info.Environment[pair.Key] = pair.Value;
-                }
-            }
-        }
-
-        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var runtime = new CodexRuntimeProcess(process);
-        process.ErrorDataReceived += (_, e) => runtime.AddStderr(e.Data);
-        try
-        {
-            process.Start();
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new CodexRuntimeNotFoundException(
-                $"The codex runtime at '{codexPath}' could not be started: {ex.Message}", new[] { codexPath });
-        }
-
-        runtime._started.TrySetResult();
-        process.BeginErrorReadLine();
+        var runtime = new CodexRuntimeProcess(RuntimeChild.Start(codexPath, arguments, workingDirectory, RuntimeEnvironment(codexHome, environment)));
         Live[runtime] = 0;
         return runtime;
     }
 
-    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>This process's environment with the runtime's own settings and the caller's changes (null removes).</summary>
+    private static Dictionary<string, string> RuntimeEnvironment(string codexHome, IReadOnlyDictionary<string, string?>? changes)
+    {
+        var result = new Dictionary<string, string>(OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            if (entry.Value is string value)
+            {
+                result[(string)entry.Key] = value;
+            }
+        }
+
+        result["CODEX_HOME"] = codexHome;
+        result["CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG"] = "1";
+        result["RUST_LOG"] = "warn";
+        result["NO_COLOR"] = "1";
+        foreach (var pair in changes ?? new Dictionary<string, string?>())
+        {
+            if (pair.Value is null)
+            {
+                result.Remove(pair.Key);
+            }
+            else
+            {
+                result[pair.Key] = pair.Value;
+            }
+        }
+
+        return result;
+    }
 
     /// <summary>The last lines the runtime wrote to stderr, colour codes removed.</summary>
     public string StderrTail(int lines = 20)
@@ -140,14 +130,7 @@ public sealed partial class CodexRuntimeProcess : IAsyncDisposable
         }
 
         Live.TryRemove(this, out _);
-        try
-        {
-            _process.StandardInput.Close();
-        }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException)
-        {
-            // Already closed or never opened.
-        }
+        CloseStandardInput();
 
         try
         {
@@ -158,41 +141,32 @@ public sealed partial class CodexRuntimeProcess : IAsyncDisposable
             Kill();
         }
 
-        _process.Dispose();
+        _child.Dispose();
     }
 
     /// <summary>The process's processor time and working set now; null once it has exited or been disposed.</summary>
     internal (TimeSpan ProcessorTime, long WorkingSet)? Sample()
     {
-        try
-        {
-            if (Volatile.Read(ref _disposed) != 0 || HasExited)
-            {
-                return null;
-            }
-
-            _process.Refresh();
-            return (_process.TotalProcessorTime, _process.WorkingSet64);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        if (Volatile.Read(ref _disposed) != 0 || HasExited)
         {
             return null;
         }
+
+        return _child.Sample();
     }
 
     /// <summary>Ends the process (and anything it started) at once.</summary>
-    public void Kill()
+    public void Kill() => _child.Kill();
+
+    private void CloseStandardInput()
     {
         try
         {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
+            _child.StandardInput.Dispose();
         }
-        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException)
         {
-            // Gone already.
+            // Already closed, or the runtime is gone and the last write cannot be flushed.
         }
     }
 
@@ -200,15 +174,7 @@ public sealed partial class CodexRuntimeProcess : IAsyncDisposable
     {
         foreach (var runtime in Live.Keys)
         {
-            try
-            {
-                runtime._process.StandardInput.Close();
-            }
-            catch (Exception)
-            {
-                // Best effort at host exit.
-            }
-
+            runtime.CloseStandardInput();
             if (!runtime._exited.Wait(TimeSpan.FromMilliseconds(500)))
             {
                 runtime.Kill();
@@ -216,12 +182,33 @@ public sealed partial class CodexRuntimeProcess : IAsyncDisposable
         }
     }
 
-    private async Task<int> WaitForExitAsync(Process process)
+    private async Task<int?> WaitForExitAsync()
     {
-        await _started.Task.ConfigureAwait(false);
-        await process.WaitForExitAsync().ConfigureAwait(false);
+        var code = await _child.Exited.ConfigureAwait(false);
+
+        // The tail explains the exit only once it is read to the end; a process the runtime started may still hold
+        // stderr open, and must not hold back the exit.
+        await Task.WhenAny(_stderrRead, Task.Delay(TimeSpan.FromSeconds(1))).ConfigureAwait(false);
         Live.TryRemove(this, out _);
-        return process.ExitCode;
+        return code;
+    }
+
+    private async Task ReadStderrAsync(Stream stderr)
+    {
+        // Yields at once, so that the constructor never waits for the runtime's first line.
+        await Task.Yield();
+        try
+        {
+            using var reader = new StreamReader(stderr, Encoding.UTF8);
+            while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
+            {
+                AddStderr(line);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // Closed by Dispose.
+        }
     }
 
     private void AddStderr(string? line)
