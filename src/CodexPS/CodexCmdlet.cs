@@ -77,7 +77,17 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
 
     protected CodexClient GetClient()
     {
-        var client = ModuleState.GetOrStart(RuntimeName, CancellationToken);
+        CodexClient client;
+        try
+        {
+            client = RuntimeRegistry.GetOrStart(RuntimeName, CancellationToken);
+        }
+        catch (Exception ex) when (ex is not (CodexException or PipelineStoppedException) && !(ex is OperationCanceledException && CancellationToken.IsCancellationRequested))
+        {
+            // Whatever reaches a cmdlet from starting a runtime carries a stable id, never a raw .NET exception.
+            throw AsCodexException(ex);
+        }
+
         ListenToProtocol(client);
         WriteClientWarnings(client);
         return client;
@@ -145,7 +155,7 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
     protected void WriteClientWarnings(CodexClient? client)
     {
         WriteProtocolLines();
-        if (client is null && ModuleState.MetricsIfStarted is { HasWarnings: true } metrics)
+        if (client is null && SessionMetrics.IfStarted is { HasWarnings: true } metrics)
         {
             foreach (var warning in metrics.DrainWarnings())
             {
@@ -162,6 +172,20 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>A failure of the session's runtime plumbing as a CodexException with a stable id.</summary>
+    internal static CodexException AsCodexException(Exception exception)
+    {
+        var inner = exception is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerException! : exception;
+        return inner switch
+        {
+            CodexException codex => codex,
+
+            // The connection of a runtime that was stopped or replaced meanwhile.
+            ObjectDisposedException disposed => new CodexException("CodexRuntimeStopped", "The codex runtime was stopped while the command used it: " + disposed.Message, disposed),
+            _ => new CodexException("CodexRuntimeStartFailed", "The codex runtime could not be started: " + inner.Message, inner),
+        };
+    }
+
     /// <summary>An ErrorRecord for an engine failure: its ErrorId, a fitting category and the item it concerns.</summary>
     protected static ErrorRecord ToErrorRecord(Exception exception, object? target)
     {
@@ -169,6 +193,7 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
         return inner switch
         {
             CodexException codex => new ErrorRecord(codex, codex.ErrorId, Category(codex.ErrorId), target),
+            ObjectDisposedException => ToErrorRecord(AsCodexException(inner), target),
             ArgumentException argument => new ErrorRecord(argument, "CodexInvalidArgument", ErrorCategory.InvalidArgument, target),
             OperationCanceledException canceled => new ErrorRecord(canceled, "CodexOperationStopped", ErrorCategory.OperationStopped, target),
             _ => new ErrorRecord(inner, "CodexUnexpectedError", ErrorCategory.NotSpecified, target),
@@ -184,7 +209,8 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
     {
         "CodexRuntimeNotFound" => ErrorCategory.ObjectNotFound,
         "CodexRuntimeExited" => ErrorCategory.ConnectionError,
-        "CodexRuntimeStopped" => ErrorCategory.ResourceUnavailable,
+        "CodexRuntimeStopped" or "CodexRuntimeDisconnected" => ErrorCategory.ResourceUnavailable,
+        "CodexRuntimeStartFailed" => ErrorCategory.OpenError,
         "CodexRuntimeUnresponsive" => ErrorCategory.OperationTimeout,
         "CodexRpcError" or "CodexProtocolError" => ErrorCategory.ProtocolError,
         "CodexTurnInProgress" => ErrorCategory.ResourceBusy,

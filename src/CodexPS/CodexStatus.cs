@@ -47,30 +47,30 @@ public sealed class CodexStatus
     public IReadOnlyCollection<CodexConversation> Conversations { get; private init; } = Array.Empty<CodexConversation>();
 
     /// <summary>The runtime's name (Connect-Codex -Name).</summary>
-    public string Name { get; private init; } = ModuleState.DefaultRuntime;
+    public string Name { get; private init; } = RuntimeRegistry.DefaultName;
 
     /// <summary>The session's lifecycle events, for Register-ObjectEvent -EventName ConversationEvent.</summary>
-    public CodexLifecycleEvents Events => ModuleState.Events;
+    public CodexLifecycleEvents Events => RuntimeRegistry.Events;
 
     internal static CodexStatus Capture(CancellationToken cancellationToken) => Capture(null, cancellationToken);
 
     internal static CodexStatus Capture(string? name, CancellationToken cancellationToken)
     {
-        var client = ModuleState.ClientFor(name);
+        var client = RuntimeRegistry.ClientFor(name);
         var moduleVersion = typeof(CodexStatus).Assembly.GetName().Version?.ToString(3);
         if (client is null)
         {
             string? path = null;
             try
             {
-                path = CodexRuntimeLocator.Locate(ModuleState.Settings.CodexPath, new[] { ModuleState.ModuleDirectory }).Path;
+                path = CodexRuntimeLocator.Locate(RuntimeRegistry.SettingsFor(null)?.CodexPath, new[] { RuntimeRegistry.ModuleDirectory }).Path;
             }
             catch (Engine.CodexRuntimeNotFoundException)
             {
                 // Not installed: the path stays unknown.
             }
 
-            return new CodexStatus { Name = name ?? ModuleState.DefaultRuntime, CodexPath = path, ModuleVersion = moduleVersion };
+            return new CodexStatus { Name = name ?? RuntimeRegistry.DefaultName, CodexPath = path, ModuleVersion = moduleVersion };
         }
 
         var running = client.State == CodexRuntimeState.Running;
@@ -104,8 +104,9 @@ public sealed class CodexStatus
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
             return request(timeout.Token).WaitAsync(timeout.Token).GetAwaiter().GetResult();
         }
-        catch (Exception ex) when (ex is Engine.CodexException or OperationCanceledException)
+        catch (Exception ex) when (ex is Engine.CodexException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
+            // A runtime that stopped or was replaced while it was asked: the report leaves the value unknown.
             return default;
         }
     }

@@ -22,12 +22,12 @@ public abstract class ConversationTurnCmdlet : CodexTurnCmdlet
     /// <summary>The conversation these parameters name, or null after writing a CodexConversationNotFound error.</summary>
     protected CodexConversation? ResolveConversation()
     {
-        return Resolve(this, Conversation, ConversationId);
+        return Resolve(this, Conversation, ConversationId, CancellationToken);
     }
 
-    internal static CodexConversation? Resolve(PSCmdlet cmdlet, CodexConversation? conversation, string? id)
+    internal static CodexConversation? Resolve(PSCmdlet cmdlet, CodexConversation? conversation, string? id, CancellationToken cancellationToken = default)
     {
-        var found = conversation ?? (id is null ? null : ModuleState.FindConversation(id));
+        var found = conversation ?? (id is null ? null : RuntimeRegistry.FindConversation(id));
         if (found is null)
         {
             cmdlet.WriteError(NewError("CodexConversationNotFound", ErrorCategory.ObjectNotFound, id,
@@ -38,10 +38,11 @@ public abstract class ConversationTurnCmdlet : CodexTurnCmdlet
         try
         {
             // A conversation whose runtime died is resumed in a new runtime before it is used.
-            return ModuleState.Recover(found, CancellationToken.None);
+            return RuntimeRegistry.Recover(found, cancellationToken);
         }
-        catch (Exception ex) when (ex is CodexException or AggregateException or IOException)
+        catch (Exception ex) when (ex is not PipelineStoppedException && !cancellationToken.IsCancellationRequested)
         {
+            // Every failure of the recovery, .NET ones included, reaches the caller as an ErrorRecord with a stable id.
             cmdlet.WriteError(ToErrorRecord(ex, found));
             return null;
         }
@@ -64,7 +65,7 @@ public abstract class LoadedConversationCmdlet : CodexCmdlet
     public string? ConversationId { get; set; }
 
     /// <summary>The conversation these parameters name, or null after writing a CodexConversationNotFound error.</summary>
-    protected CodexConversation? ResolveConversation() => ConversationTurnCmdlet.Resolve(this, Conversation, ConversationId);
+    protected CodexConversation? ResolveConversation() => ConversationTurnCmdlet.Resolve(this, Conversation, ConversationId, CancellationToken);
 }
 
 /// <summary>Cmdlets that act on a saved conversation (a thread in the runtime's history) named by its id.</summary>

@@ -31,9 +31,9 @@ public abstract class MetricCmdlet : CodexCmdlet
     /// <summary>Runs the query; a store that cannot answer is a non-terminating error, and the points then come from memory.</summary>
     protected IReadOnlyList<CodexMetricPoint> Query(Func<string, bool>? names, IReadOnlyCollection<string>? conversations)
     {
-        var metrics = ModuleState.Metrics;
+        var metrics = SessionMetrics.Collector;
         var result = Await(metrics.QueryAsync(new CodexMetricQuery { NameFilter = names, Since = SinceOffset, Until = UntilOffset, Conversations = conversations }, CancellationToken));
-        WriteClientWarnings(ModuleState.Client);
+        WriteClientWarnings(RuntimeRegistry.ClientFor(null));
         if (result.StoreProblem is { } problem)
         {
             WriteError(new ErrorRecord(problem, "CodexMetricStoreUnavailable", ErrorCategory.ResourceUnavailable, problem.Path)

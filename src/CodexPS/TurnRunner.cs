@@ -133,7 +133,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
     /// <summary>Like the prompt overload, for anything that starts a turn-shaped run (a review, ...).</summary>
     protected TurnCompletedEvent? RunTurn(CodexConversation conversation, Func<CancellationToken, Task<CodexTurn>> start, CodexTurnOptions options, Action<CodexEvent> onEvent)
     {
-        var handler = ApprovalHandler ?? ModuleState.GetHandler(conversation);
+        var handler = ApprovalHandler ?? ApprovalHandlers.Get(conversation);
         ListenToProtocol(conversation.Client);
         CodexTurn turn;
         try

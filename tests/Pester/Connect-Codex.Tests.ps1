@@ -31,12 +31,28 @@ Describe 'Connect-Codex' {
         Test-ProcessAlive $status.ProcessId | Should -BeTrue
     }
 
-    It 'replaces the running runtime and stops the old one' {
+    It 'replaces the running runtime and stops the old one when the settings change' {
         $mock = Start-CodexMockProvider
+        $other = Start-CodexMockProvider
         $old = Connect-Codex -MockProvider $mock -PassThru -WarningAction SilentlyContinue
-        $new = Connect-Codex -MockProvider $mock -PassThru -WarningAction SilentlyContinue
+        $new = Connect-Codex -MockProvider $other -PassThru -WarningAction SilentlyContinue
         $new.ProcessId | Should -Not -Be $old.ProcessId
+        $new.ModelProvider | Should -Be $other.BaseUrl
         Wait-Until { -not (Test-ProcessAlive $old.ProcessId) } -TimeoutMs 5000
+    }
+
+    It 'reuses the running runtime (no restart) when the settings are the same' {
+        $mock = Start-CodexMockProvider
+        $home1 = New-TestDirectory 'codexps-home'
+        $first = Connect-Codex -MockProvider $mock -CodexHome $home1 -Config @{ model_reasoning_effort = 'low' } -PassThru -WarningAction SilentlyContinue
+        $second = Connect-Codex -MockProvider $mock -CodexHome $home1 -Config @{ model_reasoning_effort = 'low' } -PassThru -WarningAction SilentlyContinue
+        $second.ProcessId | Should -Be $first.ProcessId
+        $second.SessionId | Should -Be $first.SessionId
+        Test-ProcessAlive $first.ProcessId | Should -BeTrue
+        # A different config is a different runtime.
+        $third = Connect-Codex -MockProvider $mock -CodexHome $home1 -Config @{ model_reasoning_effort = 'high' } -PassThru -WarningAction SilentlyContinue
+        $third.ProcessId | Should -Not -Be $first.ProcessId
+        Wait-Until { -not (Test-ProcessAlive $first.ProcessId) } -TimeoutMs 5000
     }
 
     It 'passes -Config overrides (dotted keys and nested hashtables) to the runtime' {

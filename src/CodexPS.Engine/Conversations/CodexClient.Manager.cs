@@ -159,7 +159,7 @@ public sealed partial class CodexClient
         }
 
         EnsureCapacity();
-        var answer = await ThreadRequestAsync("thread/resume", conversation.Id, new JsonObject { ["excludeTurns"] = true }, cancellationToken).ConfigureAwait(false);
+        var answer = await ThreadRequestAsync("thread/resume", conversation.Id, conversation.ResumeParameters(), cancellationToken).ConfigureAwait(false);
         conversation.Rebind(this, answer);
         RaiseConversationEvent(CodexConversationEventKind.ConversationResumed, conversation.Id, conversation, "loaded again for a new turn");
     }
@@ -184,7 +184,9 @@ public sealed partial class CodexClient
 
         EnsureRunning();
         EnsureCapacity();
-        var answer = await ThreadRequestAsync("thread/resume", orphan.Id, new JsonObject { ["excludeTurns"] = true }, cancellationToken).ConfigureAwait(false);
+        // Resumed with everything it had (sandbox, approval policy, model, effort, folder, network access): a cold
+        // resume would otherwise give it the runtime's defaults.
+        var answer = await ThreadRequestAsync("thread/resume", orphan.Id, orphan.ResumeParameters(), cancellationToken).ConfigureAwait(false);
         orphan.Rebind(this, answer);
         _conversations[orphan.Id] = orphan;
         RaiseConversationEvent(CodexConversationEventKind.ConversationResumed, orphan.Id, orphan, "resumed from its rollout in a new runtime");

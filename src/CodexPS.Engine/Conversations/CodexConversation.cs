@@ -28,6 +28,7 @@ public sealed class CodexConversation
         ApprovalPolicy = OptionNames.ParseApproval(startAnswer.Str("approvalPolicy")) ?? options.ApprovalPolicy;
         ReasoningEffort = startAnswer.Str("reasoningEffort");
         Ephemeral = thread.Bool("ephemeral") ?? options.Ephemeral;
+        NetworkAccess = options.NetworkAccess;
         CreatedAt = Json.UnixSeconds(thread.Long("createdAt")) ?? DateTimeOffset.Now;
         ApprovalHandler = options.ApprovalHandler;
     }
@@ -59,6 +60,9 @@ public sealed class CodexConversation
     public string? ReasoningEffort { get; private set; }
 
     public bool Ephemeral { get; }
+
+    /// <summary>Whether commands in a WorkspaceWrite sandbox may reach the network (as the conversation was started).</summary>
+    public bool NetworkAccess { get; }
 
     public DateTimeOffset CreatedAt { get; }
 
@@ -326,6 +330,52 @@ public sealed class CodexConversation
 
     internal void MarkRemoved() => Volatile.Write(ref _state, (int)CodexConversationState.Removed);
 
+    /// <summary>
+    /// thread/resume's parameters: everything the conversation had goes back to the runtime, which otherwise resumes a
+    /// thread with its own defaults (a read-only sandbox for a WorkspaceWrite conversation, say).
+    /// </summary>
+    internal JsonObject ResumeParameters()
+    {
+        var parameters = new JsonObject { ["excludeTurns"] = true };
+        if (Model is not null)
+        {
+            parameters["model"] = Model;
+        }
+
+        if (WorkingDirectory is not null)
+        {
+            parameters["cwd"] = WorkingDirectory;
+        }
+
+        if (Sandbox is { } sandbox)
+        {
+            parameters["sandbox"] = OptionNames.Sandbox(sandbox);
+        }
+
+        if (ApprovalPolicy is { } policy)
+        {
+            parameters["approvalPolicy"] = OptionNames.Approval(policy);
+        }
+
+        var config = new JsonObject();
+        if (NetworkAccess)
+        {
+            config["sandbox_workspace_write.network_access"] = true;
+        }
+
+        if (ReasoningEffort is not null)
+        {
+            config["model_reasoning_effort"] = ReasoningEffort;
+        }
+
+        if (config.Count > 0)
+        {
+            parameters["config"] = config;
+        }
+
+        return parameters;
+    }
+
     /// <summary>Loaded (again) in a runtime: after an idle unload, or in a new runtime after the old one died.</summary>
     internal void Rebind(CodexClient client, JsonElement resumeAnswer)
     {
@@ -333,6 +383,8 @@ public sealed class CodexConversation
         Model = resumeAnswer.Str("model") ?? Model;
         WorkingDirectory = resumeAnswer.Str("cwd") ?? WorkingDirectory;
         ReasoningEffort = resumeAnswer.Str("reasoningEffort") ?? ReasoningEffort;
+        Sandbox = OptionNames.ParseSandbox(resumeAnswer.Prop("sandbox").Str("type")) ?? Sandbox;
+        ApprovalPolicy = OptionNames.ParseApproval(resumeAnswer.Str("approvalPolicy")) ?? ApprovalPolicy;
         Volatile.Write(ref _state, (int)CodexConversationState.Active);
         Touch();
     }

@@ -80,7 +80,7 @@ public sealed class ConnectCodexCommand : CodexCmdlet
     [Parameter]
     [ValidateNotNullOrEmpty]
     [ValidatePattern("^[A-Za-z0-9_.-]+$")]
-    public string Name { get; set; } = ModuleState.DefaultRuntime;
+    public string Name { get; set; } = RuntimeRegistry.DefaultName;
 
     /// <summary>The most conversations loaded at once; one more is refused with MaxConversationsExceeded.</summary>
     [Parameter]
@@ -158,7 +158,7 @@ public sealed class ConnectCodexCommand : CodexCmdlet
             }
         }
 
-        var settings = new ConnectSettings
+        var settings = new CodexPS.Engine.Runtime.CodexRuntimeSettings
         {
             CodexPath = CodexPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CodexPath),
             CodexHome = CodexHome is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CodexHome),
@@ -186,26 +186,30 @@ public sealed class ConnectCodexCommand : CodexCmdlet
             : MockProvider is not null ? $"codex app-server with the mock model at {MockProvider.BaseUrl}"
             : BaseUrl is not null ? $"codex app-server with the model endpoint {BaseUrl}"
             : "codex app-server";
-        if (!Name.Equals(ModuleState.DefaultRuntime, StringComparison.OrdinalIgnoreCase))
+        if (!Name.Equals(RuntimeRegistry.DefaultName, StringComparison.OrdinalIgnoreCase))
         {
             what += $" named '{Name}'";
         }
 
-        if (!ShouldProcess(what, ModuleState.ClientFor(Name) is null ? "Start" : "Replace the running runtime with"))
+        var current = RuntimeRegistry.Find(Name);
+        var action = current?.Client is null ? "Start"
+            : current.Settings.IsSameRuntimeAs(RuntimeRegistry.Pin(settings)) && current.Client.State == CodexPS.Engine.Conversations.CodexRuntimeState.Running ? "Use the running runtime (same settings):"
+            : "Replace this runspace's runtime with";
+        if (!ShouldProcess(what, action))
         {
             return;
         }
 
         try
         {
-            var client = ModuleState.Connect(settings, CancellationToken);
+            var client = RuntimeRegistry.Connect(settings, CancellationToken);
             if (OnEvent is not null)
             {
                 // PowerShell's own event subscription: the action runs in this session's event queue, not on the reader.
                 InvokeCommand.InvokeScript(
                     "param($source, $action) Get-EventSubscriber -SourceIdentifier CodexPS.OnEvent -ErrorAction Ignore | Unregister-Event; " +
                     "$null = Register-ObjectEvent -InputObject $source -EventName ConversationEvent -SourceIdentifier CodexPS.OnEvent -Action $action",
-                    false, System.Management.Automation.Runspaces.PipelineResultTypes.None, null, ModuleState.Events, OnEvent);
+                    false, System.Management.Automation.Runspaces.PipelineResultTypes.None, null, RuntimeRegistry.Events, OnEvent);
             }
 
             WriteClientWarnings(client);

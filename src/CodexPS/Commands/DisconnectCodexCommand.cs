@@ -12,7 +12,7 @@ public sealed class DisconnectCodexCommand : CodexCmdlet
     /// <summary>The runtime to stop (Connect-Codex -Name); default: the default runtime.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
     [ValidateNotNullOrEmpty]
-    public string Name { get; set; } = ModuleState.DefaultRuntime;
+    public string Name { get; set; } = RuntimeRegistry.DefaultName;
 
     /// <summary>Stops every runtime of the session.</summary>
     [Parameter(Mandatory = true, ParameterSetName = "All")]
@@ -20,13 +20,17 @@ public sealed class DisconnectCodexCommand : CodexCmdlet
 
     protected override void ProcessRecord()
     {
-        var targets = All ? ModuleState.AllClients : ModuleState.AllClients.Where(r => r.Name.Equals(Name, StringComparison.OrdinalIgnoreCase)).ToArray();
+        var targets = All ? RuntimeRegistry.AllClients : RuntimeRegistry.AllClients.Where(r => r.Name.Equals(Name, StringComparison.OrdinalIgnoreCase)).ToArray();
         if (targets.Count == 0)
         {
             WriteVerbose(All ? "No codex runtime is running." : $"No codex runtime named '{Name}' is running.");
-            foreach (var name in All ? ModuleState.AllPluginSets.Select(s => s.RuntimeName).Append(ModuleState.DefaultRuntime).Distinct(StringComparer.OrdinalIgnoreCase).ToArray() : new[] { Name })
+            if (All)
             {
-                WritePluginCleanupWarnings(ModuleState.Disconnect(name));
+                WritePluginCleanupWarnings(RuntimeRegistry.DisconnectAll());
+            }
+            else
+            {
+                WritePluginCleanupWarnings(RuntimeRegistry.Disconnect(Name).FailedCleanups);
             }
 
             return;
@@ -36,7 +40,14 @@ public sealed class DisconnectCodexCommand : CodexCmdlet
         {
             if (ShouldProcess($"codex runtime '{name}' (pid {client.ProcessId})", "Stop"))
             {
-                WritePluginCleanupWarnings(ModuleState.Disconnect(name));
+                var (failed, heldElsewhere) = RuntimeRegistry.Disconnect(name);
+                if (heldElsewhere)
+                {
+                    // Runtimes are shared by runspaces: one that another runspace holds runs on for it.
+                    WriteVerbose($"The codex runtime '{name}' (pid {client.ProcessId}) is held by another runspace; this runspace let go of it and it keeps running.");
+                }
+
+                WritePluginCleanupWarnings(failed);
             }
         }
     }

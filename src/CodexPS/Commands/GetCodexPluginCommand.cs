@@ -21,7 +21,7 @@ public sealed class GetCodexPluginCommand : CodexCmdlet
 
     protected override void ProcessRecord()
     {
-        var registrations = ModuleState.AllPluginSets
+        var registrations = PluginRegistry.All
             .Where(s => Runtime is null || s.RuntimeName.Equals(Runtime, StringComparison.OrdinalIgnoreCase))
             .SelectMany(s => s.Registrations)
             .ToList();

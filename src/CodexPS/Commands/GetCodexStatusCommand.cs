@@ -15,7 +15,7 @@ public sealed class GetCodexStatusCommand : CodexCmdlet
 
     protected override void EndProcessing()
     {
-        WriteClientWarnings(ModuleState.Client);
+        WriteClientWarnings(RuntimeRegistry.ClientFor(null));
         if (Runtime is null)
         {
             WriteObject(CodexStatus.Capture(CancellationToken));
@@ -25,7 +25,7 @@ public sealed class GetCodexStatusCommand : CodexCmdlet
         foreach (var name in Runtime)
         {
             var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
-            var names = ModuleState.AllClients.Select(r => r.Name).Where(n => pattern.IsMatch(n)).ToArray();
+            var names = RuntimeRegistry.AllClients.Select(r => r.Name).Where(n => pattern.IsMatch(n)).ToArray();
             if (names.Length == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
             {
                 WriteError(NewError("CodexRuntimeNotFound", ErrorCategory.ObjectNotFound, name, $"No runtime named '{name}' was connected in this session."));

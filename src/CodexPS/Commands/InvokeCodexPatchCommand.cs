@@ -66,7 +66,7 @@ public sealed class InvokeCodexPatchCommand : CodexCmdlet
         CodexLocation location;
         try
         {
-            location = CodexRuntimeLocator.Locate(ModuleState.Client?.Location.Path ?? ModuleState.Settings.CodexPath, new[] { ModuleState.ModuleDirectory });
+            location = CodexRuntimeLocator.Locate(RuntimeRegistry.ClientFor(null)?.Location.Path ?? RuntimeRegistry.SettingsFor(null)?.CodexPath, new[] { RuntimeRegistry.ModuleDirectory });
         }
         catch (CodexException ex)
         {

@@ -91,7 +91,7 @@ public sealed class NewCodexConversationCommand : CodexCmdlet
                     NetworkAccess = NetworkAccess,
                 },
                 CancellationToken));
-            ModuleState.SetHandler(conversation, ApprovalHandler);
+            ApprovalHandlers.Set(conversation, ApprovalHandler);
             if (RecordTo is not null)
             {
                 try

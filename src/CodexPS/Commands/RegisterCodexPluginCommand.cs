@@ -77,7 +77,7 @@ public sealed class RegisterCodexPluginCommand : CodexCmdlet
         }
 
         var name = Name ?? plugin.Name;
-        if (!ShouldProcess($"plugin '{name}' ({Describe(plugin)}) of runtime '{Runtime ?? ModuleState.DefaultRuntime}'", "Register"))
+        if (!ShouldProcess($"plugin '{name}' ({Describe(plugin)}) of runtime '{Runtime ?? RuntimeRegistry.DefaultName}'", "Register"))
         {
             return;
         }
@@ -113,7 +113,7 @@ public sealed class RegisterCodexPluginCommand : CodexCmdlet
         }
         finally
         {
-            WriteClientWarnings(ModuleState.ClientFor(Runtime));
+            WriteClientWarnings(RuntimeRegistry.ClientFor(Runtime));
         }
 
         WriteVerbose($"Plugin '{registration.Name}' registered as number {registration.Order} of runtime '{registration.Runtime}'.");

@@ -103,7 +103,7 @@ public sealed class ResumeCodexConversationCommand : CodexCmdlet
         }
         catch (CodexException ex) when (fromFile is not null && ex.ErrorId == "CodexConversationNotFound")
         {
-            var named = new CodexException(ex.ErrorId, $"'{fromFile}' (line 1) names conversation {threadId}, which this runtime (CODEX_HOME {ModuleState.Client?.CodexHome}) does not know: {ex.Message}", ex);
+            var named = new CodexException(ex.ErrorId, $"'{fromFile}' (line 1) names conversation {threadId}, which this runtime (CODEX_HOME {RuntimeRegistry.ClientFor(null)?.CodexHome}) does not know: {ex.Message}", ex);
             WriteError(RecordingSupport.ToErrorRecord(named, target));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)

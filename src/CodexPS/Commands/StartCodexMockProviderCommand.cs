@@ -41,7 +41,7 @@ public sealed class StartCodexMockProviderCommand : CodexCmdlet
 
         var server = MockModelServer.Start(script);
         server.Scenario = Scenario;
-        ModuleState.AddMock(server);
+        MockRegistry.Add(server);
         WriteVerbose($"Mock model endpoint listening at {server.BaseUrl} with {script.Count} scripted responses" + (Scenario is { } scenario ? $", then the {scenario} scenario." : "."));
         WriteObject(server);
     }

@@ -154,7 +154,7 @@ public sealed class StartCodexReviewCommand : ConversationTurnCmdlet
                 Sandbox = options.Sandbox ?? source.Sandbox,
                 ApprovalPolicy = options.ApprovalPolicy ?? source.ApprovalPolicy,
             }, CancellationToken));
-            ModuleState.SetHandler(detached, ModuleState.GetHandler(source));
+            ApprovalHandlers.Set(detached, ApprovalHandlers.Get(source));
             WriteVerbose($"Reviewing in the new conversation {detached.Id} (detached from {source.Id}).");
             return detached;
         }

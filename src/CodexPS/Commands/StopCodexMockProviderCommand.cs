@@ -21,12 +21,12 @@ public sealed class StopCodexMockProviderCommand : CodexCmdlet
 
     protected override void EndProcessing()
     {
-        var targets = MyInvocation.BoundParameters.ContainsKey(nameof(MockProvider)) || _targets.Count > 0 ? _targets : ModuleState.MockProviders.ToList();
+        var targets = MyInvocation.BoundParameters.ContainsKey(nameof(MockProvider)) || _targets.Count > 0 ? _targets : MockRegistry.All.ToList();
         foreach (var mock in targets)
         {
             if (ShouldProcess(mock.BaseUrl, "Stop mock model endpoint"))
             {
-                ModuleState.RemoveMock(mock);
+                MockRegistry.Remove(mock);
             }
         }
     }

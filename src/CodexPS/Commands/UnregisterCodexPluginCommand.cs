@@ -21,8 +21,8 @@ public sealed class UnregisterCodexPluginCommand : CodexCmdlet
 
     protected override void ProcessRecord()
     {
-        var runtime = Runtime ?? ModuleState.DefaultRuntime;
-        var set = ModuleState.AllPluginSets.FirstOrDefault(s => s.RuntimeName.Equals(runtime, StringComparison.OrdinalIgnoreCase));
+        var runtime = Runtime ?? RuntimeRegistry.DefaultName;
+        var set = PluginRegistry.All.FirstOrDefault(s => s.RuntimeName.Equals(runtime, StringComparison.OrdinalIgnoreCase));
         foreach (var name in Name!)
         {
             if (set?.Find(name) is not { } registration)

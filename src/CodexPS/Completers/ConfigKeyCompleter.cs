@@ -116,7 +116,7 @@ public sealed class ConfigKeyCompleter : IArgumentCompleter
 
     private static IEnumerable<(string Key, string Value)> CurrentKeys()
     {
-        if (ModuleState.Client is not { State: CodexRuntimeState.Running } client)
+        if (RuntimeRegistry.ClientFor(null) is not { State: CodexRuntimeState.Running } client)
         {
             return Array.Empty<(string, string)>();
         }

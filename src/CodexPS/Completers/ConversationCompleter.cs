@@ -20,7 +20,7 @@ public sealed class ConversationIdCompleter : IArgumentCompleter
         var (quote, pattern) = Completion.Pattern(wordToComplete);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var results = new List<CompletionResult>();
-        foreach (var (name, client) in ModuleState.AllClients)
+        foreach (var (name, client) in RuntimeRegistry.AllClients)
         {
             foreach (var conversation in client.Conversations.OrderByDescending(c => c.LastActivity))
             {
@@ -32,7 +32,7 @@ public sealed class ConversationIdCompleter : IArgumentCompleter
             }
         }
 
-        if (ModuleState.Client is { State: CodexRuntimeState.Running } running)
+        if (RuntimeRegistry.ClientFor(null) is { State: CodexRuntimeState.Running } running)
         {
             try
             {
@@ -64,7 +64,7 @@ public sealed class McpServerNameCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(
         string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        if (ModuleState.Client is not { State: CodexRuntimeState.Running } client)
+        if (RuntimeRegistry.ClientFor(null) is not { State: CodexRuntimeState.Running } client)
         {
             return Array.Empty<CompletionResult>();
         }

@@ -43,7 +43,7 @@ public sealed class ModelCompleter : IArgumentCompleter
 
     private static IReadOnlyList<CodexModel> Models()
     {
-        if (ModuleState.Client is { State: CodexRuntimeState.Running } client)
+        if (RuntimeRegistry.ClientFor(null) is { State: CodexRuntimeState.Running } client)
         {
             try
             {

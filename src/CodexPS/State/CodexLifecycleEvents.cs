@@ -1,0 +1,14 @@
+using CodexPS.Engine.Conversations;
+
+namespace CodexPS;
+
+/// <summary>
+/// The module's lifecycle events of every runtime it runs, in one place that outlives reconnects:
+/// Register-ObjectEvent -InputObject (Get-CodexStatus).Events -EventName ConversationEvent.
+/// </summary>
+public sealed class CodexLifecycleEvents
+{
+    public event EventHandler<CodexConversationEventArgs>? ConversationEvent;
+
+    internal void Forward(object? sender, CodexConversationEventArgs e) => ConversationEvent?.Invoke(sender, e);
+}

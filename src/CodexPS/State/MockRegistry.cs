@@ -1,0 +1,32 @@
+using System.Collections.Concurrent;
+using CodexPS.Engine.Mock;
+
+namespace CodexPS;
+
+/// <summary>The mock model endpoints started in this session (Start-CodexMockProvider); they end with the module.</summary>
+internal static class MockRegistry
+{
+    private static readonly ConcurrentDictionary<MockModelServer, byte> Mocks = new();
+
+    static MockRegistry() => ModuleCleanup.MarkUsed();
+
+    public static IReadOnlyCollection<MockModelServer> All => Mocks.Keys.ToArray();
+
+    public static void Add(MockModelServer mock) => Mocks[mock] = 0;
+
+    public static void Remove(MockModelServer mock)
+    {
+        Mocks.TryRemove(mock, out _);
+
+        // Bounded: a stop that hangs must not hang the command (or the host's exit) with it.
+        mock.DisposeAsync().AsTask().Wait(3000, CancellationToken.None);
+    }
+
+    public static void StopAll()
+    {
+        foreach (var mock in Mocks.Keys)
+        {
+            Remove(mock);
+        }
+    }
+}

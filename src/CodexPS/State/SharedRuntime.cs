@@ -1,0 +1,200 @@
+using CodexPS.Engine;
+using CodexPS.Engine.Conversations;
+using CodexPS.Engine.Runtime;
+
+namespace CodexPS;
+
+/// <summary>
+/// One runtime of the session: its settings, fixed for its whole life; its current client (restarted with exactly those
+/// settings after a crash, one start at a time however many commands ask at once); and the runspaces that hold it.
+/// Once released (its last holder let go) it never starts again.
+/// </summary>
+internal sealed class SharedRuntime
+{
+    private readonly object _gate = new();
+    private readonly HashSet<Guid> _holders = new();
+    private readonly HashSet<Guid> _users = new();
+    private Task<CodexClient>? _start;
+    private bool _released;
+
+    public SharedRuntime(CodexRuntimeSettings settings)
+    {
+        if (settings.NeedsCodexHome)
+        {
+            throw new ArgumentException("A runtime's CODEX_HOME is pinned before it is registered.", nameof(settings));
+        }
+
+        Settings = settings;
+    }
+
+    public CodexRuntimeSettings Settings { get; }
+
+    public string Name => Settings.Name;
+
+    /// <summary>The client of the latest start, running or not; null before the first start has finished.</summary>
+    public CodexClient? Client
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _start is { IsCompletedSuccessfully: true } done ? done.Result : null;
+            }
+        }
+    }
+
+    public bool IsReleased
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _released;
+            }
+        }
+    }
+
+    public bool IsHeldBy(Guid runspace)
+    {
+        lock (_gate)
+        {
+            return _holders.Contains(runspace);
+        }
+    }
+
+    public void AddHolder(Guid runspace)
+    {
+        lock (_gate)
+        {
+            _holders.Add(runspace);
+        }
+    }
+
+    /// <summary>Lets go of one runspace's hold; returns how many holders remain.</summary>
+    public int RemoveHolder(Guid runspace)
+    {
+        lock (_gate)
+        {
+            _holders.Remove(runspace);
+            _users.Remove(runspace);
+            return _holders.Count;
+        }
+    }
+
+    /// <summary>A runspace that works on this runtime without holding it (it uses a runtime another runspace connected).</summary>
+    public void NoteUser(Guid runspace)
+    {
+        lock (_gate)
+        {
+            if (!_holders.Contains(runspace))
+            {
+                _users.Add(runspace);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The running client; after the runtime died, a new one started with the same settings. Commands that ask at the
+    /// same time share one start; Ctrl+C ends the caller's wait, not the start others wait for.
+    /// </summary>
+    public CodexClient GetOrStart(CancellationToken cancellationToken)
+    {
+        Task<CodexClient> start;
+        lock (_gate)
+        {
+            if (_released)
+            {
+                throw new CodexException("CodexRuntimeDisconnected", $"The codex runtime '{Name}' was disconnected (Disconnect-Codex); connect it again with Connect-Codex.");
+            }
+
+            if (_start is null || _start.IsFaulted || _start.IsCanceled || _start is { IsCompletedSuccessfully: true, Result.State: not CodexRuntimeState.Running })
+            {
+                var previous = _start is { IsCompletedSuccessfully: true } done ? done.Result : null;
+                _start = Task.Run(() => StartAsync(previous));
+            }
+
+            start = _start;
+        }
+
+        return start.WaitAsync(cancellationToken).GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Marks the runtime released (it never starts again) and stops it. When other runspaces have worked on it and turns
+    /// are running, it stops once those turns end: another runspace's turn is never cut short by this one letting go.
+    /// Returns the stop, complete unless it waits for turns.
+    /// </summary>
+    public Task ReleaseAndStopAsync(Guid releasingRunspace, bool waitForOthersTurns = true)
+    {
+        Task<CodexClient>? start;
+        bool othersUsedIt;
+        lock (_gate)
+        {
+            _released = true;
+            start = _start;
+            othersUsedIt = waitForOthersTurns && _users.Any(u => u != releasingRunspace);
+        }
+
+        return StopAsync(start, othersUsedIt);
+    }
+
+    private static async Task StopAsync(Task<CodexClient>? start, bool waitForTurns)
+    {
+        if (start is null)
+        {
+            return;
+        }
+
+        CodexClient client;
+        try
+        {
+            client = await start.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // It never started: nothing to stop.
+            return;
+        }
+
+        if (waitForTurns && client.State == CodexRuntimeState.Running)
+        {
+            var turns = client.Conversations.Select(c => c.ActiveTurn).OfType<CodexTurn>().Select(t => (Task)t.Completion).ToArray();
+            if (turns.Length > 0)
+            {
+                try
+                {
+                    await Task.WhenAll(turns).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // A turn that failed has ended too.
+                }
+            }
+        }
+
+        await client.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task<CodexClient> StartAsync(CodexClient? previous)
+    {
+        var options = Settings.ToClientOptions();
+        options.SearchRoots.Add(RuntimeRegistry.ModuleDirectory);
+        options.Metrics = SessionMetrics.For(Settings);
+        options.Plugins = PluginRegistry.For(Name);
+
+        // Nobody's Ctrl+C cancels a start others may be waiting for; StartTimeout bounds it.
+        var client = Settings.Uri is { } remote
+            ? await CodexClient.ConnectRemoteAsync(remote, Settings.Token, options, CancellationToken.None).ConfigureAwait(false)
+            : await CodexClient.StartAsync(options, CancellationToken.None).ConfigureAwait(false);
+        client.ConversationEvent += RuntimeRegistry.Events.Forward;
+        options.Plugins.Bind(client);
+        RuntimeRegistry.Own(client, this);
+        if (previous is not null)
+        {
+            // The dead runtime's client is let go; its conversations move over as they are used.
+            _ = previous.DisposeAsync().AsTask().ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+        }
+
+        return client;
+    }
+}
