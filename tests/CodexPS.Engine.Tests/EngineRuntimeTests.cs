@@ -260,6 +260,9 @@ public sealed class EngineRuntimeTests
 
         var latest = rt.Client.RateLimits;
         Assert.NotNull(latest);
+
+        // Each report is read once: the client and the turn's event hold the same object.
+        Assert.Same(latest, events.OfType<RateLimitsEvent>().Last().RateLimits);
         Assert.Equal(42, latest!.Primary!.UsedPercent);
         Assert.Equal(300, latest.Primary.WindowMinutes);
     }

@@ -271,6 +271,15 @@ public class RecordingRuntimeTests
 
         var file = CodexSessionFile.Read(path, strict: true);
         Assert.Equal(CodexRecordingFormat.Json, file.Format);
+
+        // The request tells the recording its decision, which is written before the runtime says it was resolved.
+        var entries = file.Entries.ToList();
+        var requestAt = entries.FindIndex(e => e.Str("type") == "request");
+        var decisionAt = entries.FindIndex(e => e.Str("type") == "decision");
+        var resolvedAt = entries.FindIndex(e => e.Str("method") == "serverRequest/resolved");
+        Assert.True(requestAt >= 0 && requestAt < decisionAt && decisionAt < resolvedAt, $"request {requestAt}, decision {decisionAt}, resolved {resolvedAt}");
+        Assert.Equal(entries[requestAt].Long("seq"), entries[decisionAt].Long("request"));
+        Assert.Equal("handler", entries[decisionAt].Str("decidedBy"));
         var approval = Assert.Single(CodexReplay.Events(file, includeDeltas: false).OfType<ApprovalRequestedEvent>());
         Assert.Equal(CodexApprovalKind.CommandExecution, approval.Request.Kind);
         Assert.Contains("echo recorded", approval.Request.Command, StringComparison.Ordinal);

@@ -25,7 +25,7 @@ public sealed partial class CodexClient
         if (ApprovalKindOf(method) is { } kind)
         {
             var rpc = Rpc;
-            var changes = kind == CodexApprovalKind.FileChange ? turn?.ChangesFor(parameters.Str("itemId")) : null;
+            var changes = kind == CodexApprovalKind.FileChange ? turn?.Pipeline.ChangesFor(parameters.Str("itemId")) : null;
             var request = new CodexApprovalRequest(kind, parameters, changes ?? Array.Empty<CodexFileChange>(),
                 reply => rpc.RespondAsync(id, reply, CancellationToken.None));
             try
@@ -38,7 +38,7 @@ public sealed partial class CodexClient
                     return;
                 }
 
-                await turn.OnApprovalRequestAsync(method, parameters, timestamp, request).ConfigureAwait(false);
+                await turn.Pipeline.OnReaderThreadRequestAsync(method, parameters, timestamp, request).ConfigureAwait(false);
             }
             catch (Exception ex) when (!request.IsAnswered && ex is not OutOfMemoryException)
             {
@@ -55,7 +55,7 @@ public sealed partial class CodexClient
         AddWarning($"The runtime asked '{method}', which CodexPS does not handle; it was refused.");
         if (turn is not null)
         {
-            await turn.OnNotificationAsync(method, parameters, timestamp).ConfigureAwait(false);
+            turn.Pipeline.OnReaderThreadNotification(method, parameters, timestamp);
         }
     }
 }

@@ -359,73 +359,67 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
         Warning?.Invoke(this, message);
     }
 
-    async ValueTask IJsonRpcHandler.OnNotificationAsync(string method, JsonElement parameters, JsonElement message)
+    /// <summary>
+    /// Routes a notification by its thread: to the conversation's running turn, else to the conversation. What the
+    /// event becomes, who records or meters it, and who reads it is the pipeline's business (<see cref="EventPipeline"/>).
+    /// Runs on the reader thread and finishes synchronously: the pipeline waits only when the turn's queue is full.
+    /// </summary>
+    ValueTask IJsonRpcHandler.OnNotificationAsync(string method, JsonElement parameters, JsonElement message)
     {
         var timestamp = Json.UnixMs(message.Long("emittedAtMs")) ?? DateTimeOffset.Now;
-        if (method == "account/rateLimits/updated")
-        {
-            RateLimits = new CodexRateLimits(parameters.Prop("rateLimits"), timestamp);
-            _options.Metrics?.OnRateLimits(RateLimits);
-            foreach (var conversation in _conversations.Values)
-            {
-                if (conversation.ActiveTurn is { } turn)
-                {
-                    if (Plugins.EnginePlugins.Length == 0)
-                    {
-                        // With plugins the turn records what they made of the event.
-                        Persistence.CodexRecording.Record(conversation, method, parameters, timestamp);
-                    }
-
-                    await turn.OnNotificationAsync(method, parameters, timestamp).ConfigureAwait(false);
-                }
-            }
-
-            return;
-        }
-
-        if (method == "mcpServer/startupStatus/updated" && parameters.Str("name") is { } mcpName && parameters.Str("status") is { } mcpStatus)
-        {
-            _mcpStartup[(parameters.Str("threadId") ?? string.Empty, mcpName)] = new CodexMcpStartup(Json.Pascal(mcpStatus), parameters.Str("error"));
-        }
-
-        if (method.StartsWith("account/login/", StringComparison.Ordinal) && OnLoginNotification(method, parameters))
-        {
-            return;
-        }
-
         if (FindByThreadId(parameters) is { } target)
         {
-            if (Plugins.EnginePlugins.Length == 0)
+            if (method == "mcpServer/startupStatus/updated")
             {
-                Persistence.CodexRecording.Record(target, method, parameters, timestamp);
-            }
-            else if (target.ActiveTurn is null)
-            {
-                // Plugins see what is said of a conversation outside turns too, before it is recorded.
-                Persistence.CodexRecording.RecordThroughPlugins(target, new NotificationEvent(method, target.Id, null, timestamp, parameters), null);
+                NoteMcpStartup(parameters);
             }
 
-            if (method == "turn/diff/updated" && parameters.Str("turnId") is { } diffTurnId)
-            {
-                target.RecordDiff(diffTurnId, parameters.Str("diff") ?? string.Empty);
-            }
-
-            if (target.ActiveTurn is { } active)
-            {
-                await active.OnNotificationAsync(method, parameters, timestamp).ConfigureAwait(false);
-            }
-
-            return;
+            (target.ActiveTurn?.Pipeline ?? target.Pipeline).OnReaderThreadNotification(method, parameters, timestamp);
+            return default;
         }
 
-        if (method == "configWarning")
+        switch (method)
         {
-            // The runtime repeats the same configuration warning at every start; a process hears each once.
-            var text = "codex config: " + (parameters.Str("summary") ?? parameters.GetRawText());
-            if (SeenConfigWarnings.TryAdd(text, 0))
-            {
-                AddWarning(text);
-            }
+            case "account/rateLimits/updated":
+                // Read once: the client, the metrics and every running turn get the same object.
+                var limits = new CodexRateLimits(parameters.Prop("rateLimits"), timestamp);
+                RateLimits = limits;
+                _options.Metrics?.OnRateLimits(limits);
+                foreach (var conversation in _conversations.Values)
+                {
+                    conversation.ActiveTurn?.Pipeline.OnReaderThreadRateLimits(method, parameters, timestamp, limits);
+                }
+
+                break;
+            case "mcpServer/startupStatus/updated":
+                NoteMcpStartup(parameters);
+                break;
+            case "configWarning":
+                // The runtime repeats the same configuration warning at every start; a process hears each once.
+                var text = "codex config: " + (parameters.Str("summary") ?? parameters.GetRawText());
+                if (SeenConfigWarnings.TryAdd(text, 0))
+                {
+                    AddWarning(text);
+                }
+
+                break;
+            default:
+                if (method.StartsWith("account/login/", StringComparison.Ordinal))
+                {
+                    OnLoginNotification(method, parameters);
+                }
+
+                break;
+        }
+
+        return default;
+    }
+
+    private void NoteMcpStartup(JsonElement parameters)
+    {
+        if (parameters.Str("name") is { } name && parameters.Str("status") is { } status)
+        {
+            _mcpStartup[(parameters.Str("threadId") ?? string.Empty, name)] = new CodexMcpStartup(Json.Pascal(status), parameters.Str("error"));
         }
     }
 

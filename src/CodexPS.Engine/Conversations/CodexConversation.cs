@@ -31,6 +31,7 @@ public sealed class CodexConversation
         NetworkAccess = options.NetworkAccess;
         CreatedAt = Json.UnixSeconds(thread.Long("createdAt")) ?? DateTimeOffset.Now;
         ApprovalHandler = options.ApprovalHandler;
+        Pipeline = new EventPipeline(this);
     }
 
     /// <summary>The runtime the conversation is loaded in; after a recovery, the new one.</summary>
@@ -77,6 +78,9 @@ public sealed class CodexConversation
 
     /// <summary>The recordings running for this conversation (Start-CodexRecording, -RecordTo).</summary>
     public IReadOnlyList<Persistence.CodexRecording> Recordings => Volatile.Read(ref RecordingTargets);
+
+    /// <summary>The path of what the runtime says about this conversation outside its turns (each turn has its own).</summary>
+    internal EventPipeline Pipeline { get; }
 
     /// <summary>Read on the reader thread for every event; replaced whole (never changed in place) by CodexRecording.</summary>
     internal Persistence.CodexRecording[] RecordingTargets = Array.Empty<Persistence.CodexRecording>();

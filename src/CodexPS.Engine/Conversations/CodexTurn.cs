@@ -15,10 +15,8 @@ public sealed class CodexTurn
     private readonly TurnEventQueue _queue;
     private readonly CodexTurnOptions _options;
     private readonly TaskCompletionSource<TurnCompletedEvent> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ConcurrentDictionary<string, IReadOnlyList<CodexFileChange>> _fileChanges = new(StringComparer.Ordinal);
     private volatile bool _abandoned;
     private readonly Metrics.TurnMeter? _meter;
-    private string? _lastDeltaItemId;
     private int _reading;
 
     internal CodexTurn(CodexConversation conversation, CodexTurnOptions options, int capacity)
@@ -27,9 +25,13 @@ public sealed class CodexTurn
         _options = options;
         _queue = new TurnEventQueue(capacity);
         _meter = conversation.Client.Metrics?.StartTurn(conversation.Id);
+        Pipeline = new EventPipeline(this, _queue, _meter, options.IncludeDeltas);
     }
 
     public CodexConversation Conversation { get; }
+
+    /// <summary>Where the reader hands this turn's notifications and requests (see <see cref="EventPipeline"/>).</summary>
+    internal EventPipeline Pipeline { get; }
 
     public string? Id { get; private set; }
 
@@ -152,168 +154,6 @@ public sealed class CodexTurn
         Id ??= id;
     }
 
-    internal IReadOnlyList<CodexFileChange>? ChangesFor(string? itemId)
-    {
-        return itemId is not null && _fileChanges.TryGetValue(itemId, out var changes) ? changes : null;
-    }
-
-    internal async ValueTask OnNotificationAsync(string method, JsonElement parameters, DateTimeOffset timestamp)
-    {
-        // A review sub-agent's turn/started names its own turn; rootTurnId is the review's (and equals id otherwise).
-        var turnId = parameters.Str("turnId", Id) ?? parameters.Prop("turn").Str("rootTurnId", Id) ?? parameters.Prop("turn").Str("id", Id);
-        if (method == "turn/started")
-        {
-            SetId(turnId);
-        }
-
-        // Plugins (an empty array when none is registered) see deltas even when they are not written: recordings keep them.
-        var plugins = Conversation.Client.Plugins.EnginePlugins;
-        var deltas = _options.IncludeDeltas || plugins.Length != 0;
-        CodexEvent? evt;
-        switch (method)
-        {
-            case "item/agentMessage/delta":
-                _meter?.OnOutputDelta(timestamp);
-                evt = deltas ? Delta(CodexEventKind.AgentMessageDelta, method, turnId, timestamp, parameters) : null;
-                break;
-            case "item/commandExecution/outputDelta":
-                evt = deltas ? Delta(CodexEventKind.CommandOutputDelta, method, turnId, timestamp, parameters) : null;
-                break;
-            case "item/reasoning/summaryTextDelta":
-            case "item/reasoning/textDelta":
-                _meter?.OnOutputDelta(timestamp);
-                evt = deltas ? Delta(CodexEventKind.ReasoningDelta, method, turnId, timestamp, parameters) : null;
-                break;
-            case "turn/started":
-                _meter?.OnTurnStarted(timestamp);
-                evt = new TurnStartedEvent(method, Conversation.Id, turnId, timestamp, parameters);
-                break;
-            case "item/started":
-                var started = new ItemEvent(CodexEventKind.ItemStarted, method, Conversation.Id, turnId, timestamp, parameters);
-                if (started.Item is FileChangeItem change && change.Id is not null)
-                {
-                    _fileChanges[change.Id] = change.Changes;
-                }
-
-                _meter?.OnItemStarted(started.Item, timestamp);
-                evt = started;
-                break;
-            case "item/completed":
-                var itemCompleted = new ItemEvent(CodexEventKind.ItemCompleted, method, Conversation.Id, turnId, timestamp, parameters);
-                _meter?.OnItemCompleted(itemCompleted.Item, turnId, timestamp);
-                evt = itemCompleted;
-                break;
-            case "thread/tokenUsage/updated":
-                var usage = new TokenUsageEvent(method, Conversation.Id, turnId, timestamp, parameters);
-                _meter?.OnTokenUsage(usage);
-                evt = usage;
-                break;
-            case "account/rateLimits/updated":
-                evt = new RateLimitsEvent(method, Conversation.Id, Id, timestamp, parameters);
-                break;
-            case "turn/diff/updated":
-                evt = new TurnDiffEvent(method, Conversation.Id, turnId, timestamp, parameters);
-                break;
-            case "error":
-                var error = new ErrorEvent(method, Conversation.Id, turnId, timestamp, parameters);
-                _meter?.OnError(error);
-                evt = error;
-                break;
-            case "turn/completed":
-                var completed = new TurnCompletedEvent(method, Conversation.Id, turnId, timestamp, parameters);
-                _meter?.OnCompleted(completed);
-                if (plugins.Length != 0)
-                {
-                    await FinishThroughPluginsAsync(completed).ConfigureAwait(false);
-                    return;
-                }
-
-                // Free the conversation before the consumer can see the end, so it may start the next turn at once.
-                Conversation.TurnEnded(this);
-                await PostAsync(completed).ConfigureAwait(false);
-                Finish(completed);
-                return;
-            case "serverRequest/resolved":
-                evt = new NotificationEvent(method, Conversation.Id, Id, timestamp, parameters, CodexEventKind.ApprovalResolved);
-                break;
-            default:
-                evt = new NotificationEvent(method, Conversation.Id, turnId ?? Id, timestamp, parameters);
-                break;
-        }
-
-        if (evt is not null && plugins.Length != 0)
-        {
-            await PostThroughPluginsAsync(evt).ConfigureAwait(false);
-        }
-        else if (evt is not null)
-        {
-            await PostAsync(evt).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>With plugins: the event goes through them, what comes out is recorded, and posted (deltas only when asked for).</summary>
-    private async ValueTask<bool> PostThroughPluginsAsync(CodexEvent evt)
-    {
-        var results = new List<CodexEvent>(1);
-        Persistence.CodexRecording.RecordThroughPlugins(Conversation, evt, Id, results);
-        return await PostResultsAsync(results).ConfigureAwait(false);
-    }
-
-    /// <summary>Posts what the plugins gave back, leaving out deltas the consumer did not ask for.</summary>
-    private async ValueTask<bool> PostResultsAsync(List<CodexEvent> results)
-    {
-        var posted = true;
-        foreach (var result in results)
-        {
-            if (result is DeltaEvent && !_options.IncludeDeltas)
-            {
-                continue;
-            }
-
-            posted &= await PostAsync(result).ConfigureAwait(false);
-        }
-
-        return posted;
-    }
-
-    /// <summary>The turn's end with plugins: recorded while the turn is still the conversation's, then posted last.</summary>
-    private async ValueTask FinishThroughPluginsAsync(TurnCompletedEvent completed)
-    {
-        var results = new List<CodexEvent>(1);
-        Persistence.CodexRecording.RecordThroughPlugins(Conversation, completed, Id, results);
-        var final = results.OfType<TurnCompletedEvent>().LastOrDefault() ?? completed;
-        Conversation.TurnEnded(this);
-        await PostResultsAsync(results).ConfigureAwait(false);
-        Finish(final);
-    }
-
-    private DeltaEvent Delta(CodexEventKind kind, string method, string? turnId, DateTimeOffset timestamp, JsonElement parameters)
-    {
-        var delta = new DeltaEvent(kind, method, Conversation.Id, turnId, timestamp, parameters, _lastDeltaItemId);
-        _lastDeltaItemId = delta.ItemId;
-        return delta;
-    }
-
-    internal async ValueTask OnApprovalRequestAsync(string method, JsonElement parameters, DateTimeOffset timestamp, CodexApprovalRequest request)
-    {
-        var evt = new ApprovalRequestedEvent(method, Conversation.Id, parameters.Str("turnId") ?? Id, timestamp, parameters, request);
-        bool posted;
-        if (Conversation.Client.Plugins.EnginePlugins.Length != 0)
-        {
-            posted = await PostThroughPluginsAsync(evt).ConfigureAwait(false);
-        }
-        else
-        {
-            Persistence.CodexRecording.RecordRequest(Conversation, method, parameters, timestamp, request);
-            posted = await PostAsync(evt).ConfigureAwait(false);
-        }
-
-        if (!posted)
-        {
-            await request.RespondAsync(CodexApprovalDecision.Decline, "CodexPS (nobody is reading the turn)").ConfigureAwait(false);
-        }
-    }
-
     /// <summary>Ends the turn with an error (the runtime died or was stopped); events already queued are still read first.</summary>
     internal void Fail(Exception error)
     {
@@ -325,17 +165,16 @@ public sealed class CodexTurn
         _ = _completion.Task.Exception; // observed: nobody may be awaiting it
     }
 
-    private void Finish(TurnCompletedEvent completed)
+    /// <summary>The turn's end reached the queue (the pipeline queued it last): the consumer sees the end after it.</summary>
+    internal void Finish(TurnCompletedEvent completed)
     {
         Conversation.TurnEnded(this);
         _queue.Complete();
         _completion.TrySetResult(completed);
     }
 
-    private ValueTask<bool> PostAsync(CodexEvent evt)
-    {
-        return new ValueTask<bool>(!_abandoned && _queue.Write(evt));
-    }
+    /// <summary>The consumer has stopped reading: the pipeline queues nothing more.</summary>
+    internal bool IsAbandoned => _abandoned;
 
     /// <summary>The consumer stopped reading: the rest of the turn is dropped (approvals declined) so the reader never waits on it.</summary>
     private void Abandon()

@@ -20,6 +20,7 @@ internal sealed class TurnEventQueue
     private readonly Queue<CodexEvent> _items = new();
     private readonly int _capacity;
     private TaskCompletionSource? _asyncReader;
+    private bool _asyncGathering;
     private int _blockedReaders;
     private int _gatheringReaders;
     private bool _urgent;
@@ -72,13 +73,19 @@ internal sealed class TurnEventQueue
             _items.Enqueue(item);
             var isDelta = item is DeltaEvent;
             _urgent |= !isDelta;
-            if (_blockedReaders > 0 || (_gatheringReaders > 0 && (!isDelta || _items.Count >= BatchTarget)))
+            var wakeGatherer = !isDelta || _items.Count >= BatchTarget;
+            if (_blockedReaders > 0 || (_gatheringReaders > 0 && wakeGatherer))
             {
                 Monitor.PulseAll(_gate);
             }
 
-            wake = _asyncReader;
-            _asyncReader = null;
+            // An async reader gathering a stream is woken by its own timer, not by every delta.
+            wake = null;
+            if (_asyncReader is not null && (!_asyncGathering || wakeGatherer))
+            {
+                wake = _asyncReader;
+                _asyncReader = null;
+            }
         }
 
         wake?.TrySetResult();
@@ -206,6 +213,13 @@ internal sealed class TurnEventQueue
             }
 
             item = _items.Dequeue();
+            if (_items.Count == 0)
+            {
+                // Everything buffered was taken: as for a batch, the stream is flowing now.
+                _urgent = false;
+                _lastBatchAt = Stopwatch.GetTimestamp();
+            }
+
             if (_blockedWriters > 0)
             {
                 Monitor.PulseAll(_gate);
@@ -215,29 +229,55 @@ internal sealed class TurnEventQueue
         }
     }
 
-    /// <summary>Waits until an event is buffered (true) or the queue has ended (false, or its error).</summary>
+    /// <summary>
+    /// Waits until an event is buffered (true) or the queue has ended (false, or its error). Like
+    /// <see cref="ReadBatch"/>, while a stream is flowing it lets deltas gather for about a millisecond, so a
+    /// stream of thousands of deltas a second costs a thread-pool wake-up per batch, not per delta; any other
+    /// event, or a full batch, wakes it at once.
+    /// </summary>
     public async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
             Task waiter;
+            bool gathering;
             lock (_gate)
             {
-                if (_items.Count > 0)
+                var streaming = Stopwatch.GetElapsedTime(_lastBatchAt) < StreamingWindow;
+                if (_items.Count > 0 && (!streaming || _urgent || _completed || _items.Count >= BatchTarget))
                 {
                     return true;
                 }
 
-                if (_completed)
+                if (_items.Count == 0 && _completed)
                 {
                     return _error is null ? false : throw _error;
                 }
 
                 _asyncReader ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _asyncGathering = gathering = streaming;
                 waiter = _asyncReader.Task;
             }
 
-            await waiter.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!gathering)
+            {
+                await waiter.WaitAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            await Task.WhenAny(waiter, Task.Delay(GatherTime, cancellationToken)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            lock (_gate)
+            {
+                _asyncGathering = false;
+                if (_items.Count > 0)
+                {
+                    return true;
+                }
+
+                // Nothing came within the window: the stream has paused, so the next wait is woken by the first event.
+                _lastBatchAt = 0;
+            }
         }
     }
 }

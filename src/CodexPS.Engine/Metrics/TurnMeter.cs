@@ -33,7 +33,48 @@ internal sealed class TurnMeter
 
     public DateTimeOffset SentAt { get; }
 
-    public void OnTurnStarted(DateTimeOffset emittedAt)
+    /// <summary>The meter as a sink of the turn's pipeline: each event the plugins passed on, in order.</summary>
+    public void Observe(CodexEvent evt)
+    {
+        switch (evt)
+        {
+            case DeltaEvent delta:
+                OnDelta(delta.Kind, delta.Timestamp);
+                break;
+            case TurnStartedEvent:
+                OnTurnStarted(evt.Timestamp);
+                break;
+            case ItemEvent { Kind: CodexEventKind.ItemStarted } started:
+                OnItemStarted(started.Item, started.Timestamp);
+                break;
+            case ItemEvent completed:
+                OnItemCompleted(completed.Item, completed.TurnId, completed.Timestamp);
+                break;
+            case TokenUsageEvent usage:
+                OnTokenUsage(usage);
+                break;
+            case ErrorEvent error:
+                OnError(error);
+                break;
+            case TurnCompletedEvent done:
+                OnCompleted(done);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// A delta, whether or not its event was built: the meter needs only its time, so a delta nobody asked for is
+    /// counted without one. A command's output is not the model's.
+    /// </summary>
+    public void OnDelta(CodexEventKind kind, DateTimeOffset emittedAt)
+    {
+        if (kind != CodexEventKind.CommandOutputDelta)
+        {
+            _firstOutputAt ??= emittedAt;
+        }
+    }
+
+    private void OnTurnStarted(DateTimeOffset emittedAt)
     {
         if (_startedAt is null)
         {
@@ -42,12 +83,7 @@ internal sealed class TurnMeter
         }
     }
 
-    public void OnOutputDelta(DateTimeOffset emittedAt)
-    {
-        _firstOutputAt ??= emittedAt;
-    }
-
-    public void OnItemStarted(CodexItem item, DateTimeOffset emittedAt)
+    private void OnItemStarted(CodexItem item, DateTimeOffset emittedAt)
     {
         if (item.Id is { } id)
         {
@@ -55,7 +91,7 @@ internal sealed class TurnMeter
         }
     }
 
-    public void OnItemCompleted(CodexItem item, string? turnId, DateTimeOffset emittedAt)
+    private void OnItemCompleted(CodexItem item, string? turnId, DateTimeOffset emittedAt)
     {
         if (item.Type is "AgentMessage" or "Reasoning")
         {
@@ -69,7 +105,7 @@ internal sealed class TurnMeter
         }
     }
 
-    public void OnTokenUsage(TokenUsageEvent usage)
+    private void OnTokenUsage(TokenUsageEvent usage)
     {
         if (usage.Last is { } last)
         {
@@ -82,7 +118,7 @@ internal sealed class TurnMeter
         _collector.Post(new TokenUsageSignal(usage.Timestamp, ConversationId, usage.TurnId, usage.Total, usage.Last, usage.ModelContextWindow));
     }
 
-    public void OnError(ErrorEvent error)
+    private void OnError(ErrorEvent error)
     {
         if (error.WillRetry)
         {
@@ -90,7 +126,7 @@ internal sealed class TurnMeter
         }
     }
 
-    public void OnCompleted(TurnCompletedEvent completed)
+    private void OnCompleted(TurnCompletedEvent completed)
     {
         Report(completed.Timestamp, completed.TurnId, completed.Status, completed.Error?.CodexErrorInfo, completed.Duration);
     }

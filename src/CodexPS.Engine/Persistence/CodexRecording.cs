@@ -104,8 +104,7 @@ public sealed class CodexRecording
     private readonly Channel<Entry> _entries = Channel.CreateUnbounded<Entry>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
     private readonly CodexConversation _conversation;
     private readonly List<byte[]> _document = new();
-    private readonly object _approvalGate = new();
-    private readonly List<(long Seq, CodexApprovalRequest Request)> _openApprovals = new();
+    private readonly object _order = new();
     private readonly FileStream? _stream;
     private readonly Task _writer;
     private readonly CodexClient _client;
@@ -267,62 +266,27 @@ public sealed class CodexRecording
         }
     }
 
-    /// <summary>Called on the reader thread for every notification routed to a conversation.</summary>
-    internal static void Record(CodexConversation conversation, string method, JsonElement parameters, DateTimeOffset timestamp)
-    {
-        var targets = Volatile.Read(ref conversation.RecordingTargets);
-        if (targets.Length == 0)
-        {
-            return;
-        }
-
-        var turnId = conversation.ActiveTurn?.Id;
-        foreach (var recording in targets)
-        {
-            recording.Add(new Entry(EntryKind.Event, method, parameters, timestamp, turnId, null));
-        }
-    }
-
     /// <summary>
-    /// With plugins registered: the event goes through the engine plugins, and what comes out (changed, dropped, or
-    /// more events) is recorded; the output is added to <paramref name="output"/> when one is given.
+    /// A sink of the conversation's event pipeline, on the reader thread: each event as the engine plugins passed it
+    /// on. An approval request is written as a request, and its decision is written when it is answered (the request
+    /// tells the recording), before the runtime hears the answer.
     /// </summary>
-    internal static void RecordThroughPlugins(CodexConversation conversation, CodexEvent evt, string? turnId, List<CodexEvent>? output = null)
+    internal void Observe(CodexEvent evt, string? turnId)
     {
-        var results = output ?? new List<CodexEvent>(1);
-        var first = results.Count;
-        conversation.Client.Plugins.Process(evt, results);
-        var targets = Volatile.Read(ref conversation.RecordingTargets);
-        if (targets.Length == 0)
+        if (Volatile.Read(ref _stopped) != 0)
         {
             return;
         }
 
-        for (var i = first; i < results.Count; i++)
+        var request = (evt as ApprovalRequestedEvent)?.Request;
+        var entry = new Entry(request is null ? EntryKind.Event : EntryKind.Request, evt.Method, evt.Params, evt.Timestamp, turnId ?? evt.TurnId);
+        Add(entry);
+        request?.OnAnswered(answered => Add(new Entry(EntryKind.Decision, null, default, DateTimeOffset.UtcNow, answered.TurnId)
         {
-            var result = results[i];
-            var request = (result as ApprovalRequestedEvent)?.Request;
-            foreach (var recording in targets)
-            {
-                recording.Add(new Entry(request is null ? EntryKind.Event : EntryKind.Request, result.Method, result.Params, result.Timestamp, turnId ?? result.TurnId, request));
-            }
-        }
-    }
-
-    /// <summary>Called on the reader thread for every request the runtime asks in a conversation's turn.</summary>
-    internal static void RecordRequest(CodexConversation conversation, string method, JsonElement parameters, DateTimeOffset timestamp, CodexApprovalRequest request)
-    {
-        var targets = Volatile.Read(ref conversation.RecordingTargets);
-        if (targets.Length == 0)
-        {
-            return;
-        }
-
-        var turnId = conversation.ActiveTurn?.Id;
-        foreach (var recording in targets)
-        {
-            recording.Add(new Entry(EntryKind.Request, method, parameters, timestamp, turnId, request));
-        }
+            RequestSeq = entry.Seq,
+            Decision = answered.Decision,
+            DecidedBy = answered.DecidedBy,
+        }));
     }
 
     /// <summary>Stops taking events, writes what is queued (the whole document for Json) and closes the file.</summary>
@@ -337,11 +301,6 @@ public sealed class CodexRecording
                 next = current.Where(r => r != this).ToArray();
             }
             while (Interlocked.CompareExchange(ref _conversation.RecordingTargets, next, current) != current);
-
-            lock (_approvalGate)
-            {
-                NoteDecisions(DateTimeOffset.UtcNow);
-            }
 
             _client.ConversationEvent -= OnConversationEvent;
             _entries.Writer.TryComplete();
@@ -367,42 +326,11 @@ public sealed class CodexRecording
             return;
         }
 
-        lock (_approvalGate)
+        // Decisions arrive from the thread that answers, events from the reader: numbered and queued in one order.
+        lock (_order)
         {
-            // A decision is made on the consumer's side; it is noted before the next thing the runtime says
-            // (serverRequest/resolved follows every answer).
-            if (_openApprovals.Count > 0)
-            {
-                NoteDecisions(entry.Timestamp);
-            }
-
             entry.Seq = ++_seq;
-            if (entry.Request is { } request)
-            {
-                _openApprovals.Add((entry.Seq, request));
-            }
-
             _entries.Writer.TryWrite(entry);
-        }
-    }
-
-    private void NoteDecisions(DateTimeOffset timestamp)
-    {
-        for (var i = _openApprovals.Count - 1; i >= 0; i--)
-        {
-            var (seq, request) = _openApprovals[i];
-            if (request.Decision is { } decision)
-            {
-                _openApprovals.RemoveAt(i);
-                var entry = new Entry(EntryKind.Decision, null, default, timestamp, request.TurnId, null)
-                {
-                    Seq = ++_seq,
-                    RequestSeq = seq,
-                    Decision = decision,
-                    DecidedBy = request.DecidedBy,
-                };
-                _entries.Writer.TryWrite(entry);
-            }
         }
     }
 
@@ -528,14 +456,13 @@ public sealed class CodexRecording
 
     private sealed class Entry
     {
-        public Entry(EntryKind kind, string? method, JsonElement parameters, DateTimeOffset timestamp, string? turnId, CodexApprovalRequest? request)
+        public Entry(EntryKind kind, string? method, JsonElement parameters, DateTimeOffset timestamp, string? turnId)
         {
             Kind = kind;
             Method = method;
             Params = parameters;
             Timestamp = timestamp;
             TurnId = turnId;
-            Request = request;
         }
 
         public EntryKind Kind { get; }
@@ -547,8 +474,6 @@ public sealed class CodexRecording
         public DateTimeOffset Timestamp { get; }
 
         public string? TurnId { get; }
-
-        public CodexApprovalRequest? Request { get; }
 
         public long Seq { get; set; }
 

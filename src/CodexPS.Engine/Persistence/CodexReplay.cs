@@ -38,9 +38,8 @@ public static class CodexReplay
             }
         }
 
-        var conversationId = file.ConversationId;
-        var fileChanges = new Dictionary<string, IReadOnlyList<CodexFileChange>>(StringComparer.Ordinal);
-        string? lastDeltaItemId = null;
+        // The factory a live turn uses builds each event; the recorded turn id stands in for the turn that was active.
+        var factory = new CodexEventFactory(file.ConversationId);
         foreach (var entry in file.Entries)
         {
             var type = entry.Str("type");
@@ -59,78 +58,29 @@ public static class CodexReplay
                     continue;
                 }
 
-                var changes = kind == CodexApprovalKind.FileChange && parameters.Str("itemId") is { } itemId && fileChanges.TryGetValue(itemId, out var found)
-                    ? found
-                    : Array.Empty<CodexFileChange>();
-                var request = new CodexApprovalRequest(kind, parameters, changes, _ => Task.CompletedTask);
+                var changes = kind == CodexApprovalKind.FileChange ? factory.ChangesFor(parameters.Str("itemId")) : null;
+                var request = new CodexApprovalRequest(kind, parameters, changes ?? Array.Empty<CodexFileChange>(), _ => Task.CompletedTask);
                 if (entry.Long("seq") is { } seq && decisions.TryGetValue(seq, out var recorded))
                 {
                     // The send is a no-op: this only restores what was decided then.
                     _ = request.RespondAsync(recorded.Decision, recorded.DecidedBy ?? "recording");
                 }
 
-                yield return new ApprovalRequestedEvent(method, conversationId, parameters.Str("turnId") ?? recordedTurnId, timestamp, parameters, request);
+                yield return factory.CreateRequest(method, parameters, timestamp, recordedTurnId, request);
                 continue;
             }
 
-            var evt = Create(method, conversationId, recordedTurnId, timestamp, parameters, includeDeltas, ref lastDeltaItemId);
-            if (evt is ItemEvent { Kind: CodexEventKind.ItemStarted, Item: FileChangeItem { Id: { } changeId } change })
+            if (CodexEventFactory.DeltaKindOf(method) is { } deltaKind)
             {
-                fileChanges[changeId] = change.Changes;
+                if (includeDeltas)
+                {
+                    yield return factory.CreateDelta(deltaKind, method, parameters, timestamp, recordedTurnId);
+                }
+
+                continue;
             }
 
-            if (evt is not null)
-            {
-                yield return evt;
-            }
-        }
-    }
-
-    /// <summary>The typed event for a notification, as a live turn builds it; null for a delta when deltas are left out.</summary>
-    internal static CodexEvent? Create(string method, string? conversationId, string? activeTurnId, DateTimeOffset timestamp, JsonElement parameters, bool includeDeltas, ref string? lastDeltaItemId)
-    {
-        var turnId = parameters.Str("turnId", activeTurnId) ?? parameters.Prop("turn").Str("rootTurnId", activeTurnId) ?? parameters.Prop("turn").Str("id", activeTurnId) ?? activeTurnId;
-        switch (method)
-        {
-            case "item/agentMessage/delta":
-                return Delta(CodexEventKind.AgentMessageDelta, ref lastDeltaItemId);
-            case "item/commandExecution/outputDelta":
-                return Delta(CodexEventKind.CommandOutputDelta, ref lastDeltaItemId);
-            case "item/reasoning/summaryTextDelta":
-            case "item/reasoning/textDelta":
-                return Delta(CodexEventKind.ReasoningDelta, ref lastDeltaItemId);
-            case "turn/started":
-                return new TurnStartedEvent(method, conversationId, turnId, timestamp, parameters);
-            case "item/started":
-                return new ItemEvent(CodexEventKind.ItemStarted, method, conversationId, turnId, timestamp, parameters);
-            case "item/completed":
-                return new ItemEvent(CodexEventKind.ItemCompleted, method, conversationId, turnId, timestamp, parameters);
-            case "thread/tokenUsage/updated":
-                return new TokenUsageEvent(method, conversationId, turnId, timestamp, parameters);
-            case "account/rateLimits/updated":
-                return new RateLimitsEvent(method, conversationId, activeTurnId, timestamp, parameters);
-            case "turn/diff/updated":
-                return new TurnDiffEvent(method, conversationId, turnId, timestamp, parameters);
-            case "error":
-                return new ErrorEvent(method, conversationId, turnId, timestamp, parameters);
-            case "turn/completed":
-                return new TurnCompletedEvent(method, conversationId, turnId, timestamp, parameters);
-            case "serverRequest/resolved":
-                return new NotificationEvent(method, conversationId, activeTurnId, timestamp, parameters, CodexEventKind.ApprovalResolved);
-            default:
-                return new NotificationEvent(method, conversationId, turnId, timestamp, parameters);
-        }
-
-        DeltaEvent? Delta(CodexEventKind kind, ref string? lastItemId)
-        {
-            if (!includeDeltas)
-            {
-                return null;
-            }
-
-            var delta = new DeltaEvent(kind, method, conversationId, turnId, timestamp, parameters, lastItemId);
-            lastItemId = delta.ItemId;
-            return delta;
+            yield return factory.Create(method, parameters, timestamp, recordedTurnId);
         }
     }
 }

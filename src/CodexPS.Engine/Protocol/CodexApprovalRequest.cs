@@ -14,6 +14,8 @@ public sealed class CodexApprovalRequest
 {
     private readonly Func<JsonNode, Task> _send;
     private readonly JsonElement _permissions;
+    private readonly object _answeredGate = new();
+    private Action<CodexApprovalRequest>? _answeredCallbacks;
     private int _answered;
 
     internal CodexApprovalRequest(CodexApprovalKind kind, JsonElement parameters, IReadOnlyList<CodexFileChange> changes, Func<JsonNode, Task> send)
@@ -216,10 +218,37 @@ public sealed class CodexApprovalRequest
             return false;
         }
 
-        Decision = decision;
-        DecidedBy = decidedBy;
+        Action<CodexApprovalRequest>? answered;
+        lock (_answeredGate)
+        {
+            Decision = decision;
+            DecidedBy = decidedBy;
+            answered = _answeredCallbacks;
+            _answeredCallbacks = null;
+        }
+
+        // Heard before the runtime hears the answer, so a recording notes it before serverRequest/resolved.
+        answered?.Invoke(this);
         await _send(reply).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="callback"/> once the request is answered (at once when it already is), on the thread
+    /// that answers: how a recording learns the decision without asking for it.
+    /// </summary>
+    internal void OnAnswered(Action<CodexApprovalRequest> callback)
+    {
+        lock (_answeredGate)
+        {
+            if (Decision is null)
+            {
+                _answeredCallbacks += callback;
+                return;
+            }
+        }
+
+        callback(this);
     }
 
     private void RefuseContent(JsonObject? content)

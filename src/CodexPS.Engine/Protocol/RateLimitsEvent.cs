@@ -5,9 +5,15 @@ namespace CodexPS.Engine.Protocol;
 public sealed class RateLimitsEvent : CodexEvent
 {
     internal RateLimitsEvent(string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters)
+        : this(method, conversationId, turnId, timestamp, parameters, new CodexRateLimits(parameters.Prop("rateLimits"), timestamp))
+    {
+    }
+
+    /// <summary>With the limits already read from <paramref name="parameters"/>: a report is read once, whoever hears it.</summary>
+    internal RateLimitsEvent(string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters, CodexRateLimits limits)
         : base(CodexEventKind.RateLimits, method, conversationId, turnId, timestamp, parameters)
     {
-        RateLimits = new CodexRateLimits(parameters.Prop("rateLimits"), timestamp);
+        RateLimits = limits;
     }
 
     public CodexRateLimits RateLimits { get; }
