@@ -60,16 +60,14 @@ exec '$realCodex' "`$@"
         $spawns
     }
 
-    function Get-LastPermissions {
-        # The sandbox mode and approval policy the runtime last told the model about in one request.
+    function Get-Permission {
+        # Every sandbox mode and approval policy the runtime told the model in one request: in its permission
+        # instructions and in the turn context it sends along. A runtime that resumed a thread with its own defaults
+        # adds a `read-only` one there.
         param($Request)
-        $body = $Request.Body | ConvertFrom-Json
-        $texts = @($body.input | ForEach-Object { @($_.content) } | ForEach-Object { $_.text } | Where-Object { $_ -match 'sandbox_mode' })
-        $last = $texts[-1]
         [pscustomobject]@{
-            Sandbox = if ($last -match '`sandbox_mode` is `([^`]+)`') { $Matches[1] } else { $null }
-            Approval = if ($last -match '`approval_policy` is `([^`]+)`') { $Matches[1] } else { $null }
-            All = @($texts | ForEach-Object { if ($_ -match '`sandbox_mode` is `([^`]+)`') { $Matches[1] } })
+            Sandbox = @([regex]::Matches($Request.Body, 'sandbox_mode(?:` is `|\\?"\s*:\s*\\?")([a-z-]+)') | ForEach-Object { $_.Groups[1].Value } | Sort-Object -Unique)
+            Approval = @([regex]::Matches($Request.Body, 'approval_policy(?:` is `|\\?"\s*:\s*\\?")([a-z-]+)') | ForEach-Object { $_.Groups[1].Value } | Sort-Object -Unique)
         }
     }
 
@@ -315,18 +313,19 @@ Describe 'Recovery keeps the conversation''s own runtime' -Skip:$IsWindows {
         Connect-Codex -MockProvider $mock -CodexHome (New-TestDirectory 'codexps-home') -WarningAction SilentlyContinue
         $c = New-CodexConversation -WorkingDirectory $ws -Sandbox WorkspaceWrite -ApprovalPolicy Untrusted
         $null = Send-CodexTurn 'before the crash' -Conversation $c
-        $before = Get-LastPermissions $mock.Requests[-1]
-        $before.Sandbox | Should -Be 'workspace-write'
+        $before = Get-Permission $mock.Requests[-1]
+        $before.Sandbox | Should -Be @('workspace-write')
         $before.Approval | Should -Not -BeNullOrEmpty
         $count = $mock.Requests.Count
 
         $c.Client.KillRuntime()
         Wait-Until { $c.State -eq 'Detached' } -TimeoutMs 10000
         $events = @(Send-CodexTurn 'after the crash' -Conversation $c -ApprovalHandler { 'Accept' } -WarningAction SilentlyContinue)
-        $after = Get-LastPermissions $mock.Requests[$count]
-        $after.Sandbox | Should -Be $before.Sandbox
-        $after.Approval | Should -Be $before.Approval
-        $after.All | Should -Not -Contain 'read-only'
+        foreach ($request in @($mock.Requests | Select-Object -Skip $count)) {
+            $after = Get-Permission $request
+            $after.Sandbox | Should -Be $before.Sandbox -Because 'the resumed thread keeps its sandbox (a cold resume would add read-only)'
+            $after.Approval | Should -Be $before.Approval
+        }
         $c.Sandbox | Should -Be 'WorkspaceWrite'
         $c.ApprovalPolicy | Should -Be 'Untrusted'
         # The command approved after the recovery runs to its end in the workspace sandbox.
