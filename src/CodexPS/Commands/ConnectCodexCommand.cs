@@ -194,7 +194,7 @@ public sealed class ConnectCodexCommand : CodexCmdlet
         var current = RuntimeRegistry.Find(Name);
         var action = current?.Client is null ? "Start"
             : current.Settings.IsSameRuntimeAs(RuntimeRegistry.Pin(settings)) && current.Client.State == CodexPS.Engine.Conversations.CodexRuntimeState.Running ? "Use the running runtime (same settings):"
-            : "Replace this runspace's runtime with";
+            : "Replace the running runtime with";
         if (!ShouldProcess(what, action))
         {
             return;

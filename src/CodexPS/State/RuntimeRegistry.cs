@@ -75,7 +75,7 @@ internal static class RuntimeRegistry
             live = Live.ToArray();
         }
 
-        return live.Select(r => r.Client?.FindConversation(id)).FirstOrDefault(c => c is not null);
+        return live.Select(r => r.FindConversation(id)).FirstOrDefault(c => c is not null);
     }
 
     /// <summary>
@@ -263,7 +263,7 @@ internal static class RuntimeRegistry
 
         foreach (var runtime in live)
         {
-            runtime.ReleaseAndStopAsync(Guid.Empty, waitForOthersTurns: false).Wait(5000, CancellationToken.None);
+            runtime.ReleaseAndStopAsync(Guid.Empty, waitForOthersTurns: false, out _).Wait(5000, CancellationToken.None);
         }
 
         foreach (var set in PluginRegistry.All)
@@ -371,10 +371,13 @@ internal static class RuntimeRegistry
             }
         }
 
-        var stop = runtime.ReleaseAndStopAsync(runspace);
+        var stop = runtime.ReleaseAndStopAsync(runspace, waitForOthersTurns: true, out var deferred);
+        if (!deferred)
+        {
+            // Disconnect-Codex returns once the runtime has stopped; a stop that waits for another runspace's turn goes on alone.
+            stop.Wait(5000, CancellationToken.None);
+        }
 
-        // Disconnect-Codex returns once the runtime has stopped, unless it waits for another runspace's turn.
-        stop.Wait(5000, CancellationToken.None);
         return true;
     }
 

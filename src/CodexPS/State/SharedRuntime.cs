@@ -14,6 +14,7 @@ internal sealed class SharedRuntime
     private readonly object _gate = new();
     private readonly HashSet<Guid> _holders = new();
     private readonly HashSet<Guid> _users = new();
+    private readonly List<CodexClient> _died = new();
     private Task<CodexClient>? _start;
     private bool _released;
 
@@ -41,6 +42,29 @@ internal sealed class SharedRuntime
                 return _start is { IsCompletedSuccessfully: true } done ? done.Result : null;
             }
         }
+    }
+
+    /// <summary>A conversation of this runtime, also one left behind by a client that died and not yet resumed.</summary>
+    public CodexConversation? FindConversation(string id)
+    {
+        CodexClient[] clients;
+        lock (_gate)
+        {
+            // A dead client is remembered only while conversations of it wait to be resumed.
+            _died.RemoveAll(c => !c.Conversations.Any(x => x.State == CodexConversationState.Detached && ReferenceEquals(x.Client, c)));
+            var current = _start is { IsCompletedSuccessfully: true } done ? done.Result : null;
+            clients = current is null ? _died.ToArray() : _died.Prepend(current).ToArray();
+        }
+
+        foreach (var client in clients)
+        {
+            if (client.FindConversation(id) is { } found)
+            {
+                return found;
+            }
+        }
+
+        return null;
     }
 
     public bool IsReleased
@@ -110,6 +134,11 @@ internal sealed class SharedRuntime
             if (_start is null || _start.IsFaulted || _start.IsCanceled || _start is { IsCompletedSuccessfully: true, Result.State: not CodexRuntimeState.Running })
             {
                 var previous = _start is { IsCompletedSuccessfully: true } done ? done.Result : null;
+                if (previous is not null)
+                {
+                    _died.Add(previous);
+                }
+
                 _start = Task.Run(() => StartAsync(previous));
             }
 
@@ -121,10 +150,10 @@ internal sealed class SharedRuntime
 
     /// <summary>
     /// Marks the runtime released (it never starts again) and stops it. When other runspaces have worked on it and turns
-    /// are running, it stops once those turns end: another runspace's turn is never cut short by this one letting go.
-    /// Returns the stop, complete unless it waits for turns.
+    /// are running, it stops once those turns end (<paramref name="deferred"/>): another runspace's turn is never cut
+    /// short by this one letting go.
     /// </summary>
-    public Task ReleaseAndStopAsync(Guid releasingRunspace, bool waitForOthersTurns = true)
+    public Task ReleaseAndStopAsync(Guid releasingRunspace, bool waitForOthersTurns, out bool deferred)
     {
         Task<CodexClient>? start;
         bool othersUsedIt;
@@ -135,10 +164,17 @@ internal sealed class SharedRuntime
             othersUsedIt = waitForOthersTurns && _users.Any(u => u != releasingRunspace);
         }
 
-        return StopAsync(start, othersUsedIt);
+        var turns = Array.Empty<Task>();
+        if (othersUsedIt && start is { IsCompletedSuccessfully: true } started && started.Result.State == CodexRuntimeState.Running)
+        {
+            turns = started.Result.Conversations.Select(c => c.ActiveTurn).OfType<CodexTurn>().Select(t => (Task)t.Completion).ToArray();
+        }
+
+        deferred = turns.Length > 0;
+        return StopAsync(start, turns);
     }
 
-    private static async Task StopAsync(Task<CodexClient>? start, bool waitForTurns)
+    private static async Task StopAsync(Task<CodexClient>? start, Task[] turns)
     {
         if (start is null)
         {
@@ -156,20 +192,13 @@ internal sealed class SharedRuntime
             return;
         }
 
-        if (waitForTurns && client.State == CodexRuntimeState.Running)
+        try
         {
-            var turns = client.Conversations.Select(c => c.ActiveTurn).OfType<CodexTurn>().Select(t => (Task)t.Completion).ToArray();
-            if (turns.Length > 0)
-            {
-                try
-                {
-                    await Task.WhenAll(turns).ConfigureAwait(false);
-                }
-                catch (Exception)
-                {
-                    // A turn that failed has ended too.
-                }
-            }
+            await Task.WhenAll(turns).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // A turn that failed has ended too.
         }
 
         await client.DisposeAsync().ConfigureAwait(false);
