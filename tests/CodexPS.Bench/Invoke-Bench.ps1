@@ -8,6 +8,8 @@
       B1 streaming   one turn of 20,000 deltas read by a bare C# line reader (a), by the engine (b) and by
                      Send-CodexTurn -IncludeDelta | Measure-Object (c), plus the engine without metric collection (d);
                      each case a fresh process, interleaved rounds, medians. value = c / a, limit 1.10.
+      B1cpu          on the same turns: the client process's CPU time for (c) / that of (a), medians; the runtime's CPU
+                     is not counted, nor the mock's (it runs in this process). limit 2.0.
       B2 multi-turn  20 short sequential turns in one conversation: CodexPS (a fresh pwsh: Connect-Codex,
                      New-CodexConversation, 20 x Send-CodexTurn) against OpenAI's TypeScript SDK @openai/codex-sdk
                      (bench/ts-sdk, node; one `codex exec` per turn), both on the pinned codex binary and the same mock.
@@ -15,13 +17,16 @@
       B3 start-up    `pwsh -NoProfile -c 'Import-Module CodexPS.psd1'` minus `pwsh -NoProfile -c exit`, interleaved,
                      medians; value = ms added, limit 150. Also printed: fresh process to first answer, pwsh (Import-Module,
                      Connect-Codex, Invoke-Codex) against node (TS SDK).
-      B4 concurrency 16 conversations of one runtime, each streaming 2,000 deltas with 50 ms model latency, at once,
-                     against one such turn alone (Send-CodexTurn -IncludeDelta -AsJob in one pwsh); value = at-once ms /
-                     alone ms (medians), limit 2.0.
+      B4 concurrency 16 conversations of one runtime, each streaming 2,000 deltas with 50 ms model latency, at once
+                     (Send-CodexTurn -IncludeDelta -AsJob in one pwsh), against the bare line reader driving the same
+                     16 waves on its own runtime; value = CodexPS at-once ms / bare at-once ms (medians), limit 1.05.
+                     Also printed, as information: CodexPS at once / one such turn alone (its old limit of 2.0 is
+                     retired: on 2 cores the runtime itself is CPU-bound there, the bare reader's own ratio is ~8.7).
       B5 memory      one turn of 1,000,000 deltas through Send-CodexTurn -IncludeDelta | Measure-Object in a child pwsh;
                      value = that process's peak resident set during the turn minus its resident set before (MB), limit 100.
-    B2-B5 share one mock endpoint hosted in this process (CodexPS.Engine's MockModelServer, the one behind
-    Start-CodexMockProvider), so the mock's work never lands in a measured process; B1 keeps its per-process mocks.
+    All share one mock endpoint hosted in this process (CodexPS.Engine's MockModelServer, the one behind
+    Start-CodexMockProvider), so the mock's work never lands in a measured process; B1 queues each case's script
+    (its warm-up turns, then the measured turn) on it before starting the case.
 .PARAMETER ModulePath
     The built module manifest (out/CodexPS/CodexPS.psd1).
 .PARAMETER Only
@@ -98,7 +103,8 @@ $TsDir = Join-Path $Root 'bench/ts-sdk'
 $TsScript = Join-Path $TsDir 'bench.mjs'
 # Children run on the same PowerShell this script runs on (the repository's pinned pwsh tool): `dotnet <pwsh.dll>`.
 $PwshDll = [Reflection.Assembly]::GetEntryAssembly().Location
-$Limits = [ordered]@{ B1 = 1.10; B2 = 0.40; B3 = 150; B4 = 2.0; B5 = 100 }
+# A figure printed without a limit (B4's at once / alone, whose limit of 2.0 is retired) is information only.
+$Limits = [ordered]@{ B1 = 1.10; B1cpu = 2.0; B2 = 0.40; B3 = 150; B4 = 1.05; B5 = 100 }
 
 # `dotnet pwsh` needs the repository's tool manifest, found from the current directory.
 Push-Location $Root
@@ -173,7 +179,8 @@ try {
     function Add-Summary {
         param([string] $Id, [string] $What, [string] $Measured, [double] $Value, [string] $Unit)
         $limit = $Limits[$Id]
-        $summary.Add([pscustomobject][ordered]@{ Id = $Id; What = $What; Measured = $Measured; Value = $Value; Unit = $Unit; Limit = $limit; Met = $Value -le $limit })
+        $met = if ($null -ne $limit) { $Value -le $limit } else { $null }
+        $summary.Add([pscustomobject][ordered]@{ Id = $Id; What = $What; Measured = $Measured; Value = $Value; Unit = $Unit; Limit = $limit; Met = $met })
     }
 
     $results = [ordered]@{
@@ -204,12 +211,12 @@ try {
 `$ErrorActionPreference = 'Stop'
 Import-Module '$quotedModule'
 `$WarningPreference = 'SilentlyContinue'
-`$ws = Join-Path ([IO.Path]::GetTempPath()) ('codexps-bench-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
-`$null = New-Item -ItemType Directory -Path `$ws
+`$root = Join-Path ([IO.Path]::GetTempPath()) ('codexps-bench-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+`$ws = Join-Path `$root 'ws'
+`$null = New-Item -ItemType Directory -Path `$ws, (Join-Path `$root 'home')
 try {
-        `$script = @(1..$WarmupTurns | ForEach-Object { @{ Delta = 'x'; Deltas = $Warmup } }) + @(@{ Delta = 'x'; Deltas = $Deltas })
-        `$mock = Start-CodexMockProvider -Response `$script
-        Connect-Codex -MockProvider `$mock -WorkingDirectory `$ws
+        # The script (warm-up turns, then the measured one) is queued on the parent's mock endpoint.
+        Connect-Codex -BaseUrl '$($mock.BaseUrl)' -ProviderName 'CodexPS mock' -Model 'gpt-5.5' -CodexHome (Join-Path `$root 'home') -WorkingDirectory `$ws
         `$c = New-CodexConversation -WorkingDirectory `$ws
         # The warm-up streams exactly like the measured turn (nothing kept), so it warms the same code paths.
         foreach (`$w in 1..$WarmupTurns) {
@@ -244,24 +251,27 @@ try {
 }
 finally {
         Disconnect-Codex
-        Stop-CodexMockProvider
-        Remove-Item -Recurse -Force `$ws -ErrorAction SilentlyContinue
+        Remove-Item -Recurse -Force `$root -ErrorAction SilentlyContinue
 }
 "@
 
         function Invoke-Case {
             param([Parameter(Mandatory)][string] $Mode)
+            if ($mock.Remaining -ne 0) { throw "The mock still holds $($mock.Remaining) responses of an earlier case." }
+            Use-Mock ([CodexPS.Engine.Mock.MockResponse]::Repeated('x', $Deltas))
+            for ($w = 1; $w -le $WarmupTurns; $w++) { $mock.Enqueue([CodexPS.Engine.Mock.MockResponse]::Repeated('x', $Warmup)) }
+            $mock.ClearRequests()
             $output = if ($Mode -eq 'cmdlet') {
                 & dotnet pwsh -NoProfile -NonInteractive -c $cmdletScript
             }
             elseif ($Mode -eq 'nometrics') {
                 # The engine case again with the metric collector left out: what collection costs the stream.
                 $env:CODEXPS_BENCH_NO_METRICS = '1'
-                try { & dotnet $BenchDll engine --deltas $Deltas --warmup $Warmup --warmup-turns $WarmupTurns }
+                try { & dotnet $BenchDll engine --base-url $mock.BaseUrl --deltas $Deltas --warmup $Warmup --warmup-turns $WarmupTurns }
                 finally { Remove-Item Env:CODEXPS_BENCH_NO_METRICS }
             }
             else {
-                & dotnet $BenchDll $Mode --deltas $Deltas --warmup $Warmup --warmup-turns $WarmupTurns
+                & dotnet $BenchDll $Mode --base-url $mock.BaseUrl --deltas $Deltas --warmup $Warmup --warmup-turns $WarmupTurns
             }
 
             $exit = $LASTEXITCODE
@@ -308,6 +318,7 @@ finally {
         $engineRatio = [math]::Round($median.engine / $median.bare, 3)
         $cmdletRatio = [math]::Round($median.cmdlet / $median.bare, 3)
         $collectionRatio = [math]::Round($median.engine / $median.nometrics, 3)
+        $cpuRatio = [math]::Round($cpu.cmdlet.client / $cpu.bare.client, 3)
         $eventsPerSecond = [ordered]@{}
         foreach ($mode in $modes) { $eventsPerSecond[$mode] = [math]::Round($Deltas / ($median[$mode] / 1000)) }
 
@@ -320,8 +331,8 @@ finally {
             ('  (b) engine (CodexTurn.ReadEventsAsync)      {0,9:N1}  {1,12:N3}  {2,9:N0}  {3,-13}  {4,13:N0}  {5,14:N0}' -f $median.engine, $engineRatio, $eventsPerSecond.engine, $range.engine, $cpu.engine.client, $cpu.engine.runtime)
             ('  (c) cmdlet (Send-CodexTurn -IncludeDelta)   {0,9:N1}  {1,12:N3}  {2,9:N0}  {3,-13}  {4,13:N0}  {5,14:N0}' -f $median.cmdlet, $cmdletRatio, $eventsPerSecond.cmdlet, $range.cmdlet, $cpu.cmdlet.client, $cpu.cmdlet.runtime)
             ('  (d) engine without metric collection        {0,9:N1}  {1,12:N3}  {2,9:N0}  {3,-13}  {4,13:N0}  {5,14:N0}' -f $median.nometrics, [math]::Round($median.nometrics / $median.bare, 3), $eventsPerSecond.nometrics, $range.nometrics, $cpu.nometrics.client, $cpu.nometrics.runtime)
-            '  (client CPU: the measuring process, including its in-process mock endpoint; medians over the measured turn)'
-            ('  b/a = {0:N3}; b/d = {1:N3} (what metric collection costs the stream); c/a = {2:N3}   ({3:N0} s)' -f $engineRatio, $collectionRatio, $cmdletRatio, $clock.Elapsed.TotalSeconds)
+            '  (client CPU: the measuring process alone, the mock endpoint runs in the bench''s own process; medians over the measured turn)'
+            ('  b/a = {0:N3}; b/d = {1:N3} (what metric collection costs the stream); c/a = {2:N3}; client CPU c/a = {3:N3}   ({4:N0} s)' -f $engineRatio, $collectionRatio, $cmdletRatio, $cpuRatio, $clock.Elapsed.TotalSeconds)
             ''
         ) | ForEach-Object { Write-Host $_ }
 
@@ -340,6 +351,14 @@ finally {
             met          = $cmdletRatio -le $Limits.B1
         }
         Add-Summary B1 "streaming $Deltas deltas: cmdlet / bare reader" ('cmdlet {0:N0} ms, bare {1:N0} ms' -f $median.cmdlet, $median.bare) $cmdletRatio 'ratio'
+        $results.B1cpu = [ordered]@{
+            description = "the same $Deltas-delta turns as B1: CPU time of the client process during the measured turn (not the runtime's, not the mock's); value = median of (c) / median of (a)"
+            medianClientCpuMs = [ordered]@{ bare = $cpu.bare.client; engine = $cpu.engine.client; cmdlet = $cpu.cmdlet.client; nometrics = $cpu.nometrics.client }
+            value = $cpuRatio
+            limit = $Limits.B1cpu
+            met   = $cpuRatio -le $Limits.B1cpu
+        }
+        Add-Summary B1cpu "client CPU, $Deltas deltas: cmdlet / bare" ('cmdlet {0:N0} ms, bare {1:N0} ms of CPU' -f $cpu.cmdlet.client, $cpu.bare.client) $cpuRatio 'ratio'
     }
 
     # ---------------------------------------------------------------- B2 multi-turn
@@ -499,6 +518,7 @@ finally {
         $floorAlone = Get-Median $floor.aloneMs
         $floorAtOnce = Get-Median $floor.atOnceMs
         $floorRatio = [math]::Round($floorAtOnce / $floorAlone, 3)
+        $overFloor = [math]::Round($atOnce / $floorAtOnce, 3)
         @(
             ''
             "  B4 concurrency: one runtime, $ConcurrentConversations conversations, medians of $ConcurrentRounds rounds"
@@ -506,11 +526,12 @@ finally {
             ('  CodexPS: Send-CodexTurn -IncludeDelta -AsJob          {0,9:N0}  {1,11:N0}  {2,16:N3}   {3:N0}, {4:N0}' -f $alone, $atOnce, $ratio, (Get-Median $r.atOnceClientCpuMs), (Get-Median $r.atOnceRuntimeCpuMs))
             ('  floor: bare line reader (C#), same runtime and mock   {0,9:N0}  {1,11:N0}  {2,16:N3}   -, {3:N0}' -f $floorAlone, $floorAtOnce, $floorRatio, (Get-Median @($floor.atOnceRuntimeCpuMs)))
             ('  CodexPS all: alone {0}; at once {1}' -f ($r.aloneMs -join ', '), ($r.atOnceMs -join ', '))
-            ('  at once / alone = {0:N3}   ({1:N0} deltas/s at once; {2:N0} s)' -f $ratio, ($ConcurrentConversations * $ConcurrentDeltas / ($atOnce / 1000)), $clock.Elapsed.TotalSeconds)
+            ('  CodexPS at once / bare at once = {0:N3} (the value, limit {1}); CodexPS at once / alone = {2:N3} (information; its limit is retired)' -f $overFloor, $Limits.B4, $ratio)
+            ('  ({0:N0} deltas/s at once; {1:N0} s)' -f ($ConcurrentConversations * $ConcurrentDeltas / ($atOnce / 1000)), $clock.Elapsed.TotalSeconds)
             ''
         ) | ForEach-Object { Write-Host $_ }
         $results.B4 = [ordered]@{
-            description   = "$ConcurrentConversations conversations of one runtime each streaming $ConcurrentDeltas deltas after $LatencyMs ms model latency, at once, against one such turn alone; Send-CodexTurn -IncludeDelta -AsJob in one pwsh, timed from the first send to the last job's end; value = median at-once ms / median alone ms"
+            description   = "$ConcurrentConversations conversations of one runtime each streaming $ConcurrentDeltas deltas after $LatencyMs ms model latency, at once; Send-CodexTurn -IncludeDelta -AsJob in one pwsh, timed from the first send to the last job's end, against the bare line reader driving the same waves; value = median CodexPS at-once ms / median bare at-once ms"
             method        = 'Send-CodexTurn -IncludeDelta -AsJob (CodexTurnJob), one runspace'
             conversations = $ConcurrentConversations
             deltas        = $ConcurrentDeltas
@@ -521,11 +542,13 @@ finally {
             atOnceCpuMs   = [ordered]@{ client = $r.atOnceClientCpuMs; runtime = $r.atOnceRuntimeCpuMs }
             medianMs      = [ordered]@{ alone = $alone; atOnce = $atOnce }
             floor         = [ordered]@{ method = 'bare C# line reader (CodexPS.Bench concurrent-bare), same runtime and mock'; measurements = $floor; medianMs = [ordered]@{ alone = $floorAlone; atOnce = $floorAtOnce }; ratio = $floorRatio }
-            value         = $ratio
+            atOnceOverAlone = [ordered]@{ value = $ratio; limit = $null; note = 'information only: the former limit of 2.0 is retired, the runtime itself is CPU-bound at once on 2 cores (see floor.ratio)' }
+            value         = $overFloor
             limit         = $Limits.B4
-            met           = $ratio -le $Limits.B4
+            met           = $overFloor -le $Limits.B4
         }
-        Add-Summary B4 "$ConcurrentConversations at once / one alone" ('at once {0:N0} ms, alone {1:N0} ms (bare floor {2:N3})' -f $atOnce, $alone, $floorRatio) $ratio 'ratio'
+        Add-Summary B4 "$ConcurrentConversations at once: CodexPS / bare reader" ('CodexPS {0:N0} ms, bare {1:N0} ms' -f $atOnce, $floorAtOnce) $overFloor 'ratio'
+        Add-Summary B4i "$ConcurrentConversations at once / one alone (info)" ('CodexPS: at once {0:N0} ms, alone {1:N0} ms; bare {2:N3}' -f $atOnce, $alone, $floorRatio) $ratio 'ratio'
     }
 
     # ---------------------------------------------------------------- B5 memory
@@ -563,11 +586,11 @@ finally {
         ''
         "CodexPS benchmarks ($Configuration, $([Environment]::ProcessorCount) cores, runtime $($results.runtime.version), TS SDK $($results.tsSdk.version))"
         ''
-        '  id  what                                          measured                                                value    limit  met'
-        '  --  --------------------------------------------  ------------------------------------------------------  -------  -------  -------'
+        '  id     what                                          measured                                                value    limit  met'
+        '  -----  --------------------------------------------  ------------------------------------------------------  -------  -------  -------'
         foreach ($row in $summary) {
-            '  {0}  {1,-44}  {2,-54}  {3,7}  {4,7}  {5}' -f $row.Id, $row.What, $row.Measured, $(if ($row.Unit -eq 'ratio') { '{0:N3}' -f $row.Value } else { '{0:N1}' -f $row.Value }),
-                "<= $($row.Limit)", $(if ($row.Met) { 'MET' } else { 'NOT MET' })
+            '  {0,-5}  {1,-44}  {2,-54}  {3,7}  {4,7}  {5}' -f $row.Id, $row.What, $row.Measured, $(if ($row.Unit -eq 'ratio') { '{0:N3}' -f $row.Value } else { '{0:N1}' -f $row.Value }),
+                $(if ($null -ne $row.Limit) { "<= $($row.Limit)" } else { '-' }), $(if ($null -eq $row.Met) { 'info' } elseif ($row.Met) { 'MET' } else { 'NOT MET' })
         }
         ''
         ('  ({0:N0} s in all; load average before {1}, after {2})' -f $totalClock.Elapsed.TotalSeconds, $results.loadAverage.before, $results.loadAverage.after)

@@ -2,9 +2,11 @@
 //   bare    a bare client: spawns the real runtime itself and reads stdout with a plain StreamReader.ReadLine loop
 //           (the baseline: the runtime's own speed plus the cheapest possible reader);
 //   engine  the same turn through CodexClient / CodexConversation / CodexTurn.ReadEventsAsync (IncludeDeltas).
-// Each mode starts a fresh mock endpoint and runtime, runs one short warm-up turn (so process start and first-turn
-// costs are excluded; tier-up of the hot path by the JIT still happens during the measured turn), then times only
-// the measured turn: from sending turn/start to receiving turn/completed. It prints one JSON line
+// Each mode starts a fresh runtime against the mock endpoint at --base-url (Invoke-Bench.ps1 hosts it in its own
+// process and queues each case's script, so the CPU this process uses is the client's alone), or against a mock of
+// its own when no --base-url is given; runs warm-up turns (so process start and first-turn costs are excluded;
+// tier-up of the hot path by the JIT still happens during the measured turn), then times only the measured turn:
+// from sending turn/start to receiving turn/completed. It prints one JSON line
 // {"mode","deltas","ms","count","deltaCount","turnDurationMs","clientCpuMs","runtimeCpuMs"} and exits 1 on any
 // failure, including a delta count other than --deltas. CODEXPS_BENCH_WINDOW=1 also prints the measured turn's
 // CLOCK_MONOTONIC window to stderr, for `perf record -k CLOCK_MONOTONIC` + `perf report --time`.
@@ -24,7 +26,7 @@ namespace CodexPS.Bench;
 
 internal static class Program
 {
-    private const string Usage = "usage: CodexPS.Bench bare|engine [--deltas N] [--warmup N] [--warmup-turns N]"
+    private const string Usage = "usage: CodexPS.Bench bare|engine [--base-url URL] [--deltas N] [--warmup N] [--warmup-turns N]"
         + " | CodexPS.Bench concurrent-bare --base-url URL [--conversations N] [--deltas N] [--rounds N]";
 
     private static async Task<int> Main(string[] args)
@@ -93,8 +95,8 @@ internal static class Program
         {
             var result = mode switch
             {
-                "bare" => await BareClient.RunAsync(deltas, warmup, warmupTurns, timeout.Token).ConfigureAwait(false),
-                "engine" => await RunEngineAsync(deltas, warmup, warmupTurns, timeout.Token).ConfigureAwait(false),
+                "bare" => await BareClient.RunAsync(deltas, warmup, warmupTurns, baseUrl, timeout.Token).ConfigureAwait(false),
+                "engine" => await RunEngineAsync(deltas, warmup, warmupTurns, baseUrl, timeout.Token).ConfigureAwait(false),
                 _ => throw new ArgumentException($"unknown mode '{mode}'; {Usage}"),
             };
 
@@ -129,7 +131,6 @@ internal static class Program
         }
     }
 
-    /// <summary>The measured turn through the engine: CodexClient → CodexConversation → CodexTurn.ReadEventsAsync.</summary>
     /// <summary>Every case starts its measured turn with the garbage of its warm-up collected.</summary>
     internal static void FullCollect()
     {
@@ -142,10 +143,15 @@ internal static class Program
     internal static MockResponse[] Script(int deltas, int warmup, int warmupTurns) =>
         Enumerable.Repeat(0, warmupTurns).Select(_ => MockResponse.Repeated("x", warmup)).Append(MockResponse.Repeated("x", deltas)).ToArray();
 
-    private static async Task<Measurement> RunEngineAsync(int deltas, int warmup, int warmupTurns, CancellationToken cancellationToken)
+    /// <summary>The mock endpoint at this URL as a provider, the way Start-CodexMockProvider's server describes itself.</summary>
+    internal static CodexModelProvider MockProvider(string baseUrl) =>
+        new("codexps_mock", "CodexPS mock", baseUrl.TrimEnd('/')) { DefaultModel = MockModelServer.DefaultModel, MaxRetries = 0 };
+
+    /// <summary>The measured turn through the engine: CodexClient → CodexConversation → CodexTurn.ReadEventsAsync.</summary>
+    private static async Task<Measurement> RunEngineAsync(int deltas, int warmup, int warmupTurns, string? baseUrl, CancellationToken cancellationToken)
     {
         using var dirs = new TempDirs();
-        await using var mock = MockModelServer.Start(Script(deltas, warmup, warmupTurns));
+        await using var mock = baseUrl is null ? MockModelServer.Start(Script(deltas, warmup, warmupTurns)) : null;
 
         // Metrics are collected as the module collects them (into a store), so the figures include their cost;
         // CODEXPS_BENCH_NO_METRICS=1 leaves them out, to measure what they cost.
@@ -153,7 +159,7 @@ internal static class Program
         await using var metrics = new CodexPS.Engine.Metrics.CodexMetricsCollector(new() { StorePath = Path.Combine(dirs.Home, "metrics.db") });
         var options = new CodexClientOptions
         {
-            ModelProvider = mock.Provider,
+            ModelProvider = mock?.Provider ?? MockProvider(baseUrl!),
             CodexHome = dirs.Home,
             WorkingDirectory = dirs.Workspace,
             Metrics = withMetrics ? metrics : null,
@@ -235,7 +241,7 @@ internal sealed record Measurement(TimeSpan Elapsed, int Count, int DeltaCount, 
     /// <summary>Stopwatch.GetTimestamp() when the measured turn ended.</summary>
     public long EndTimestamp { get; init; } = Stopwatch.GetTimestamp();
 
-    /// <summary>CPU this process (client and in-process mock endpoint) used during the measured turn.</summary>
+    /// <summary>CPU this process used during the measured turn (with --base-url, the client's alone; else with its mock's).</summary>
     public double? ClientCpuMs { get; init; }
 
     /// <summary>CPU the runtime process used during the measured turn.</summary>
@@ -309,40 +315,23 @@ internal sealed class TempDirs : IDisposable
 }
 
 /// <summary>
-/// The baseline: spawns the runtime exactly as CodexRuntimeProcess does (same arguments, environment and provider
-/// overrides as CodexClient builds them) and speaks to it with WriteLine/ReadLine, nothing else.
+/// The baseline: starts the runtime through CodexRuntimeProcess, as the engine does (same arguments, environment,
+/// provider overrides and pipes), and speaks to it with WriteLine/ReadLine, nothing else.
 /// </summary>
 internal static class BareClient
 {
     private const string DeltaMethod = "\"item/agentMessage/delta\"";
     private const string CompletedMethod = "\"turn/completed\"";
 
-    public static async Task<Measurement> RunAsync(int deltas, int warmup, int warmupTurns, CancellationToken cancellationToken)
+    public static async Task<Measurement> RunAsync(int deltas, int warmup, int warmupTurns, string? baseUrl, CancellationToken cancellationToken)
     {
         using var dirs = new TempDirs();
-        await using var mock = MockModelServer.Start(Program.Script(deltas, warmup, warmupTurns));
-        var location = CodexRuntimeLocator.Locate(null, new[] { AppContext.BaseDirectory });
-        var provider = mock.Provider;
-
-        var info = RuntimeStartInfo(location.Path, dirs, provider);
-
-        using var process = new Process { StartInfo = info };
-        var stderr = new StringBuilder();
-        process.ErrorDataReceived += (_, e) =>
-        {
-            lock (stderr)
-            {
-                if (e.Data is not null && stderr.Length < 20000)
-                {
-                    stderr.AppendLine(e.Data);
-                }
-            }
-        };
-        process.Start();
-        process.BeginErrorReadLine();
-        using var killOnTimeout = cancellationToken.Register(() => process.Kill(entireProcessTree: true));
-        var stdin = process.StandardInput;
-        var stdout = process.StandardOutput;
+        await using var mock = baseUrl is null ? MockModelServer.Start(Program.Script(deltas, warmup, warmupTurns)) : null;
+        var provider = mock?.Provider ?? Program.MockProvider(baseUrl!);
+        await using var runtime = StartRuntime(dirs, provider);
+        using var killOnTimeout = cancellationToken.Register(runtime.Kill);
+        using var stdin = Writer(runtime);
+        using var stdout = Reader(runtime);
         try
         {
             Send(stdin, 1, "initialize", new JsonObject
@@ -369,29 +358,27 @@ internal static class BareClient
             }
 
             Program.FullCollect();
-            var cpu = CpuSample.Take(process.Id);
+            var cpu = CpuSample.Take(runtime.Id);
             var measured = Turn(stdin, stdout, id, threadId, "go");
-            return cpu.Annotate(measured, process.Id);
+            return cpu.Annotate(measured, runtime.Id);
         }
         catch (Exception ex)
         {
-            string tail;
-            lock (stderr)
-            {
-                tail = stderr.ToString();
-            }
-
-            throw new InvalidOperationException("bare client failed; runtime stderr:" + Environment.NewLine + tail, ex);
-        }
-        finally
-        {
-            stdin.Close();
-            if (!process.WaitForExit(3000))
-            {
-                process.Kill(entireProcessTree: true);
-            }
+            throw new InvalidOperationException("bare client failed; runtime stderr:" + Environment.NewLine + runtime.StderrTail(60), ex);
         }
     }
+
+    /// <summary>How the bare readers start the pinned runtime: app-server on the mock provider, in a temporary home.</summary>
+    internal static CodexRuntimeProcess StartRuntime(TempDirs dirs, CodexModelProvider provider)
+    {
+        var location = CodexRuntimeLocator.Locate(null, new[] { AppContext.BaseDirectory });
+        var overrides = ProviderOverrides(provider).Select(o => new KeyValuePair<string, string>(o.Key, o.Value)).ToList();
+        return CodexRuntimeProcess.Start(location.Path, dirs.Home, dirs.Workspace, overrides);
+    }
+
+    internal static StreamWriter Writer(CodexRuntimeProcess runtime) => new(runtime.StandardInput, new UTF8Encoding(false), leaveOpen: true) { NewLine = "\n" };
+
+    internal static StreamReader Reader(CodexRuntimeProcess runtime) => new(runtime.StandardOutput, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, leaveOpen: true);
 
     /// <summary>One turn: turn/start, then ReadLine until turn/completed, counting lines and delta lines.</summary>
     private static Measurement Turn(StreamWriter stdin, StreamReader stdout, int id, string threadId, string prompt)
@@ -474,36 +461,6 @@ internal static class BareClient
     }
 
     /// <summary>The provider's -c overrides, built the way CodexClient.ProviderOverrides builds them.</summary>
-    /// <summary>How the bare readers start the pinned runtime: app-server on the mock provider, in a temporary home.</summary>
-    internal static ProcessStartInfo RuntimeStartInfo(string codexPath, TempDirs dirs, CodexModelProvider provider)
-    {
-        var info = new ProcessStartInfo(codexPath)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            CreateNoWindow = true,
-            WorkingDirectory = dirs.Workspace,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        info.ArgumentList.Add("app-server");
-        info.ArgumentList.Add("--disable");
-        info.ArgumentList.Add("plugins");
-        foreach (var (key, value) in ProviderOverrides(provider))
-        {
-            info.ArgumentList.Add("-c");
-            info.ArgumentList.Add(key + "=" + value);
-        }
-
-        info.Environment["CODEX_HOME"] = dirs.Home;
-        info.Environment["CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG"] = "1";
-        info.Environment["RUST_LOG"] = "warn";
-        info.Environment["NO_COLOR"] = "1";
-        return info;
-    }
-
     internal static IEnumerable<(string Key, string Value)> ProviderOverrides(CodexModelProvider provider)
     {
         var prefix = "model_providers." + provider.Id + ".";
@@ -527,113 +484,96 @@ internal static class BareConcurrent
     public static async Task<string> RunAsync(string baseUrl, int conversations, int deltas, int rounds, CancellationToken cancellationToken)
     {
         using var dirs = new TempDirs();
-        var provider = new CodexModelProvider("codexps_mock", "CodexPS mock", baseUrl.TrimEnd('/')) { DefaultModel = MockModelServer.DefaultModel, MaxRetries = 0 };
-        var location = CodexRuntimeLocator.Locate(null, new[] { AppContext.BaseDirectory });
-        var info = BareClient.RuntimeStartInfo(location.Path, dirs, provider);
-
-        using var process = new Process { StartInfo = info };
-        process.ErrorDataReceived += (_, _) => { };
-        process.Start();
-        process.BeginErrorReadLine();
-        using var killOnTimeout = cancellationToken.Register(() => process.Kill(entireProcessTree: true));
-        var stdin = process.StandardInput;
-        var stdout = process.StandardOutput;
-        try
+        var provider = Program.MockProvider(baseUrl);
+        await using var runtime = BareClient.StartRuntime(dirs, provider);
+        using var killOnTimeout = cancellationToken.Register(runtime.Kill);
+        using var stdin = BareClient.Writer(runtime);
+        using var stdout = BareClient.Reader(runtime);
+        BareClient.Send(stdin, 1, "initialize", new JsonObject
         {
-            BareClient.Send(stdin, 1, "initialize", new JsonObject
+            ["clientInfo"] = new JsonObject { ["name"] = "codexps-bench", ["title"] = "CodexPS bench", ["version"] = "0.0.0" },
+            ["capabilities"] = new JsonObject { ["experimentalApi"] = false },
+        });
+        BareClient.WaitForResponse(stdout, 1);
+        stdin.WriteLine("{\"method\":\"initialized\"}");
+        stdin.Flush();
+
+        var id = 2;
+        var threads = new List<string>();
+        for (var i = 0; i < conversations; i++)
+        {
+            BareClient.Send(stdin, id, "thread/start", new JsonObject { ["model"] = provider.DefaultModel, ["cwd"] = dirs.Workspace });
+            threads.Add(BareClient.WaitForResponse(stdout, id++).GetProperty("thread").GetProperty("id").GetString()
+                ?? throw new InvalidOperationException("thread/start answered without a thread id."));
+        }
+
+        double Wave(IReadOnlyList<string> targets)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            foreach (var thread in targets)
             {
-                ["clientInfo"] = new JsonObject { ["name"] = "codexps-bench", ["title"] = "CodexPS bench", ["version"] = "0.0.0" },
-                ["capabilities"] = new JsonObject { ["experimentalApi"] = false },
-            });
-            BareClient.WaitForResponse(stdout, 1);
-            stdin.WriteLine("{\"method\":\"initialized\"}");
+                var parameters = new JsonObject
+                {
+                    ["threadId"] = thread,
+                    ["input"] = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = "go" }),
+                };
+                stdin.WriteLine(BareClient.Request(id++, "turn/start", parameters));
+            }
+
             stdin.Flush();
-
-            var id = 2;
-            var threads = new List<string>();
-            for (var i = 0; i < conversations; i++)
+            int completed = 0, deltaCount = 0;
+            while (completed < targets.Count && stdout.ReadLine() is { } line)
             {
-                BareClient.Send(stdin, id, "thread/start", new JsonObject { ["model"] = provider.DefaultModel, ["cwd"] = dirs.Workspace });
-                threads.Add(BareClient.WaitForResponse(stdout, id++).GetProperty("thread").GetProperty("id").GetString()
-                    ?? throw new InvalidOperationException("thread/start answered without a thread id."));
-            }
-
-            double Wave(IReadOnlyList<string> targets)
-            {
-                var stopwatch = Stopwatch.StartNew();
-                foreach (var thread in targets)
+                if (line.Contains("\"item/agentMessage/delta\"", StringComparison.Ordinal))
                 {
-                    var parameters = new JsonObject
-                    {
-                        ["threadId"] = thread,
-                        ["input"] = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = "go" }),
-                    };
-                    stdin.WriteLine(BareClient.Request(id++, "turn/start", parameters));
+                    deltaCount++;
                 }
-
-                stdin.Flush();
-                int completed = 0, deltaCount = 0;
-                while (completed < targets.Count && stdout.ReadLine() is { } line)
+                else if (line.Contains("\"turn/completed\"", StringComparison.Ordinal))
                 {
-                    if (line.Contains("\"item/agentMessage/delta\"", StringComparison.Ordinal))
+                    if (!line.Contains("\"status\":\"completed\"", StringComparison.Ordinal))
                     {
-                        deltaCount++;
+                        throw new InvalidOperationException("concurrent-bare: a turn did not complete: " + line);
                     }
-                    else if (line.Contains("\"turn/completed\"", StringComparison.Ordinal))
-                    {
-                        if (!line.Contains("\"status\":\"completed\"", StringComparison.Ordinal))
-                        {
-                            throw new InvalidOperationException("concurrent-bare: a turn did not complete: " + line);
-                        }
 
-                        completed++;
-                    }
+                    completed++;
                 }
-
-                stopwatch.Stop();
-                if (completed != targets.Count || deltaCount != targets.Count * deltas)
-                {
-                    throw new InvalidOperationException($"concurrent-bare: {completed} of {targets.Count} turns completed with {deltaCount} deltas, expected {targets.Count * deltas}.");
-                }
-
-                return Math.Round(stopwatch.Elapsed.TotalMilliseconds, 1);
             }
 
-            // Warm-up, not timed: one alone, then all at once.
-            Wave(threads.Take(1).ToList());
-            Wave(threads);
-            var alone = new JsonArray();
-            var atOnce = new JsonArray();
-            var atOnceRuntimeCpu = new JsonArray();
-            for (var round = 0; round < rounds; round++)
+            stopwatch.Stop();
+            if (completed != targets.Count || deltaCount != targets.Count * deltas)
             {
-                Program.FullCollect();
-                alone.Add(Wave(new[] { threads[round % threads.Count] }));
-                Program.FullCollect();
-                var cpu = CpuSample.Take(process.Id);
-                var ms = Wave(threads);
-                var measured = cpu.Annotate(new Measurement(TimeSpan.Zero, 0, 0, null), process.Id);
-                atOnce.Add(ms);
-                atOnceRuntimeCpu.Add(measured.RuntimeCpuMs);
+                throw new InvalidOperationException($"concurrent-bare: {completed} of {targets.Count} turns completed with {deltaCount} deltas, expected {targets.Count * deltas}.");
             }
 
-            return JsonSerializer.Serialize(new JsonObject
-            {
-                ["mode"] = "concurrent-bare",
-                ["conversations"] = conversations,
-                ["deltas"] = deltas,
-                ["aloneMs"] = alone,
-                ["atOnceMs"] = atOnce,
-                ["atOnceRuntimeCpuMs"] = atOnceRuntimeCpu,
-            });
+            return Math.Round(stopwatch.Elapsed.TotalMilliseconds, 1);
         }
-        finally
+
+        // Warm-up, not timed: one alone, then all at once.
+        Wave(threads.Take(1).ToList());
+        Wave(threads);
+        var alone = new JsonArray();
+        var atOnce = new JsonArray();
+        var atOnceRuntimeCpu = new JsonArray();
+        for (var round = 0; round < rounds; round++)
         {
-            stdin.Close();
-            if (!process.WaitForExit(3000))
-            {
-                process.Kill(entireProcessTree: true);
-            }
+            Program.FullCollect();
+            alone.Add(Wave(new[] { threads[round % threads.Count] }));
+            Program.FullCollect();
+            var cpu = CpuSample.Take(runtime.Id);
+            var ms = Wave(threads);
+            var measured = cpu.Annotate(new Measurement(TimeSpan.Zero, 0, 0, null), runtime.Id);
+            atOnce.Add(ms);
+            atOnceRuntimeCpu.Add(measured.RuntimeCpuMs);
         }
+
+        return JsonSerializer.Serialize(new JsonObject
+        {
+            ["mode"] = "concurrent-bare",
+            ["conversations"] = conversations,
+            ["deltas"] = deltas,
+            ["aloneMs"] = alone,
+            ["atOnceMs"] = atOnce,
+            ["atOnceRuntimeCpuMs"] = atOnceRuntimeCpu,
+        });
     }
 }

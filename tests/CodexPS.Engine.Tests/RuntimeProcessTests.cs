@@ -110,24 +110,44 @@ public sealed class RuntimeProcessTests
         var dir = TestRuntime.NewTempDirectory("codexps-fake");
         try
         {
-            // Starts a long-lived child of its own (as the runtime starts commands), tells us its PID, then serves until stdin closes.
-            var script = await FakeRuntimeAsync(dir, "sleep 300 &\necho \"child=$!\" >&2\nwhile read line; do :; done\n");
+            // Starts two long-lived children (as the runtime starts commands): one stays in its process group, one
+            // leaves it for a session of its own (as a command run in a terminal does; `setsid` is util-linux's).
+            // Tells us their PIDs, then serves until stdin closes.
+            var script = await FakeRuntimeAsync(dir,
+                "sleep 300 &\necho \"child=$!\" >&2\n"
+                + "if command -v setsid >/dev/null; then setsid sleep 300 & echo \"escaped=$!\" >&2; else echo 'escaped=none' >&2; fi\n"
+                + "while read line; do :; done\n");
             var runtime = CodexRuntimeProcess.Start(script, Path.Combine(dir, "home"), dir, Array.Empty<KeyValuePair<string, string>>());
             await using var _ = runtime;
-            var child = await WaitForStderrAsync(runtime, "child=");
-            var childPid = int.Parse(child["child=".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            var children = new List<int> { Pid(await WaitForStderrAsync(runtime, "child=")) };
+            var escaped = await WaitForStderrAsync(runtime, "escaped=");
+            if (escaped != "escaped=none")
+            {
+                var escapedPid = Pid(escaped);
+                children.Add(escapedPid);
+                var deadline0 = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+                while (OperatingSystem.IsLinux() && GroupAndSessionOrNull(escapedPid)?.Session != escapedPid && DateTime.UtcNow < deadline0)
+                {
+                    await Task.Delay(20); // setsid has not run yet
+                }
+            }
+
             Assert.NotNull(runtime.Sample());
 
             runtime.Kill();
 
             Assert.Equal(128 + 9, await runtime.Exited.WaitAsync(TimeSpan.FromSeconds(10)));
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-            while (IsAlive(childPid) && DateTime.UtcNow < deadline)
+            foreach (var child in children)
             {
-                await Task.Delay(50);
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+                while (IsAlive(child) && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(50);
+                }
+
+                Assert.False(IsAlive(child), $"The runtime's child {child} outlived Kill.");
             }
 
-            Assert.False(IsAlive(childPid), $"The runtime's child {childPid} outlived Kill.");
             Assert.Null(runtime.Sample());
         }
         finally
@@ -189,6 +209,20 @@ public sealed class RuntimeProcessTests
         var stat = File.ReadAllText($"/proc/{id}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return (int.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture), int.Parse(fields[3], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static int Pid(string line) => int.Parse(line[(line.IndexOf('=') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+
+    private static (int Group, int Session)? GroupAndSessionOrNull(int pid)
+    {
+        try
+        {
+            return OperatingSystem.IsLinux() ? GroupAndSession(pid.ToString(System.Globalization.CultureInfo.InvariantCulture)) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     private static bool IsAlive(int pid)

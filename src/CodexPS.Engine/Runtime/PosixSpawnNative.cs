@@ -24,6 +24,9 @@ internal static class PosixSpawnNative
     public const int ESRCH = 3;
     public const int SIGKILL = 9;
 
+    /// <summary>SIGSTOP: 19 on Linux, 17 on macOS.</summary>
+    public static int SIGSTOP => OperatingSystem.IsMacOS() ? 17 : 19;
+
     public const short SpawnSetProcessGroup = 0x02;
     public const short SpawnSetSignalMask = 0x08;
 

@@ -204,25 +204,88 @@ internal sealed class UnixSessionChild : RuntimeChild
     {
         lock (_gate)
         {
+            // The runtime leads its group, and its PID cannot be reused before its exit is collected under this lock.
             if (_collected)
             {
                 return;
             }
 
-            // The tree first, while its members still name the runtime as parent (some, such as commands run in a
-            // terminal of their own, leave the runtime's group); then everything left in the runtime's group.
-            try
+            // Frozen first, so that it starts nothing more while its descendants are listed. Some of them (commands
+            // run in a terminal of their own) leave the runtime's group and would survive the group signal; they are
+            // found while they still name the runtime as parent.
+            _ = kill(-Id, SIGSTOP);
+            var descendants = OperatingSystem.IsLinux() ? LinuxDescendants(Id) : null;
+            if (descendants is null)
             {
-                using var process = Process.GetProcessById(Id);
-                process.Kill(entireProcessTree: true);
-            }
-            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or Win32Exception or NotSupportedException)
-            {
-                // Gone already, or the tree could not be read; the group signal below still applies.
+                KillTreeThroughProcess();
             }
 
-            // The runtime leads its group, and its PID cannot be reused before its exit is collected under this lock.
             _ = kill(-Id, SIGKILL);
+            foreach (var descendant in descendants ?? new List<int>())
+            {
+                _ = kill(descendant, SIGKILL);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The runtime's descendants from /proc/PID/task/TID/children: a few small reads, where .NET's tree kill reads
+    /// every process on the machine (over a second on a loaded machine). Null when the kernel does not offer them.
+    /// </summary>
+    private static List<int>? LinuxDescendants(int root)
+    {
+        try
+        {
+            var found = new List<int>();
+            var pending = new Queue<int>();
+            pending.Enqueue(root);
+            while (pending.Count > 0 && found.Count < 10_000)
+            {
+                var pid = pending.Dequeue();
+                var tasks = $"/proc/{pid}/task";
+                if (!Directory.Exists(tasks))
+                {
+                    continue;
+                }
+
+                foreach (var task in Directory.EnumerateDirectories(tasks))
+                {
+                    var children = Path.Combine(task, "children");
+                    if (!File.Exists(children))
+                    {
+                        return null;
+                    }
+
+                    foreach (var part in File.ReadAllText(children).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        if (int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var child))
+                        {
+                            found.Add(child);
+                            pending.Enqueue(child);
+                        }
+                    }
+                }
+            }
+
+            return found;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A process or thread that ended while being read; the tree as .NET reads it is the fallback.
+            return null;
+        }
+    }
+
+    private void KillTreeThroughProcess()
+    {
+        try
+        {
+            using var process = Process.GetProcessById(Id);
+            process.Kill(entireProcessTree: true);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or Win32Exception or NotSupportedException)
+        {
+            // Gone already, or the tree could not be read; the group signal still applies.
         }
     }
 
