@@ -6,22 +6,6 @@ using CodexPS.Engine.Models;
 
 namespace CodexPS.Completers;
 
-/// <summary>The last model list the session saw, for tab completion without a runtime.</summary>
-internal static class ModelCache
-{
-    private static IReadOnlyList<CodexModel> _models = Array.Empty<CodexModel>();
-
-    public static IReadOnlyList<CodexModel> Models => Volatile.Read(ref _models);
-
-    public static void Remember(IReadOnlyList<CodexModel> models)
-    {
-        if (models.Count > 0)
-        {
-            Volatile.Write(ref _models, models);
-        }
-    }
-}
-
 /// <summary>
 /// Completes model slugs for every -Model parameter. It asks the running runtime (bounded by a short timeout)
 /// and never starts one: tab completion must not spawn processes or hang. Without a runtime it offers the

@@ -2,7 +2,6 @@ using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using CodexPS.Engine.Conversations;
-using CodexPS.Engine.Mcp;
 
 namespace CodexPS.Completers;
 
@@ -53,57 +52,5 @@ public sealed class ConversationIdCompleter : IArgumentCompleter
         }
 
         return results;
-    }
-}
-
-/// <summary>Completes MCP server names from the running runtime's config (bounded; never starts a runtime).</summary>
-public sealed class McpServerNameCompleter : IArgumentCompleter
-{
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
-
-    public IEnumerable<CompletionResult> CompleteArgument(
-        string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
-    {
-        if (RuntimeRegistry.ClientFor(null) is not { State: CodexRuntimeState.Running } client)
-        {
-            return Array.Empty<CompletionResult>();
-        }
-
-        var (quote, pattern) = Completion.Pattern(wordToComplete);
-        try
-        {
-            var servers = PipelineWait.Bounded(token => CodexMcpCatalog.ReadConfiguredAsync(client, token), Timeout);
-            return servers
-                .Where(s => pattern.IsMatch(s.Key))
-                .OrderBy(s => s.Key, StringComparer.Ordinal)
-                .Select(s => new CompletionResult(Completion.Quote(s.Key, quote), s.Key, CompletionResultType.ParameterValue,
-                    s.Value.TryGetProperty("url", out var url) ? url.ToString() : s.Value.TryGetProperty("command", out var command) ? command.ToString() : s.Key))
-                .ToArray();
-        }
-        catch (Exception)
-        {
-            return Array.Empty<CompletionResult>();
-        }
-    }
-}
-
-/// <summary>The quoting and wildcard rules every completer of the module shares.</summary>
-internal static class Completion
-{
-    public static (string Quote, WildcardPattern Pattern) Pattern(string wordToComplete)
-    {
-        var quote = wordToComplete.Length > 0 && wordToComplete[0] is '\'' or '"' ? wordToComplete[0].ToString() : string.Empty;
-        return (quote, WildcardPattern.Get(wordToComplete.Trim('\'', '"') + "*", WildcardOptions.IgnoreCase));
-    }
-
-    public static string Quote(string value, string quote)
-    {
-        var needsQuotes = quote.Length > 0 || value.Any(c => char.IsWhiteSpace(c) || "'\"$`;,(){}@&|<>#".Contains(c));
-        if (!needsQuotes)
-        {
-            return value;
-        }
-
-        return quote == "\"" ? "\"" + value.Replace("`", "``").Replace("\"", "`\"").Replace("$", "`$") + "\"" : "'" + value.Replace("'", "''") + "'";
     }
 }
