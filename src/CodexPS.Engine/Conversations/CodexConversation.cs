@@ -154,8 +154,13 @@ public sealed class CodexConversation
 
         try
         {
-            var answer = await Client.Rpc.RequestAsync("turn/start", parameters, cancellationToken).ConfigureAwait(false);
-            turn.SetId(answer.Prop("turn").Str("id"));
+            await turn.StartAsync("turn/start", parameters, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TurnStartStoppedException)
+        {
+            // The runtime may run the turn: it stays active until the runtime has interrupted it.
+            Update(pending);
+            throw;
         }
         catch
         {
@@ -200,8 +205,11 @@ public sealed class CodexConversation
         var parameters = new JsonObject { ["threadId"] = Id, ["delivery"] = "inline", ["target"] = target.ToJson() };
         try
         {
-            var answer = await Client.Rpc.RequestAsync("review/start", parameters, cancellationToken).ConfigureAwait(false);
-            turn.SetId(answer.Prop("turn").Str("id"));
+            await turn.StartAsync("review/start", parameters, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TurnStartStoppedException)
+        {
+            throw;
         }
         catch
         {

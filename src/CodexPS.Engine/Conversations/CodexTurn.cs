@@ -18,6 +18,8 @@ public sealed class CodexTurn
     private readonly ConcurrentDictionary<string, IReadOnlyList<CodexFileChange>> _fileChanges = new(StringComparer.Ordinal);
     private volatile bool _abandoned;
     private readonly Metrics.TurnMeter? _meter;
+    private readonly TurnResultBuilder _result;
+    private readonly TurnStopper _stopper;
     private string? _lastDeltaItemId;
     private int _reading;
 
@@ -27,6 +29,8 @@ public sealed class CodexTurn
         _options = options;
         _queue = new TurnEventQueue(capacity);
         _meter = conversation.Client.Metrics?.StartTurn(conversation.Id);
+        _result = new TurnResultBuilder(options.OutputSchema);
+        _stopper = new TurnStopper(this);
     }
 
     public CodexConversation Conversation { get; }
@@ -37,6 +41,15 @@ public sealed class CodexTurn
     public Task<TurnCompletedEvent> Completion => _completion.Task;
 
     public bool IsCompleted => _completion.Task.IsCompleted;
+
+    /// <summary>
+    /// What the turn produced so far, built in the engine from the events its consumer sees: the final answer and,
+    /// with an output schema, the parsed Output (or OutputError). Complete once TurnCompleted has been read.
+    /// </summary>
+    public CodexTurnResult Result => _result.Result;
+
+    /// <summary>Whether the consumer stopped before the turn ended, so the turn is (being) interrupted.</summary>
+    public bool IsStopRequested => _stopper.IsRequested;
 
     /// <summary>
     /// The turn's events in order, ending with TurnCompleted. An approval request yielded here is answered by
@@ -94,10 +107,7 @@ public sealed class CodexTurn
                 await DeclineUnanswered(lastApproval.Request).ConfigureAwait(false);
             }
 
-            if (!_queue.IsCompleted)
-            {
-                Abandon();
-            }
+            StopReading();
         }
     }
 
@@ -126,30 +136,86 @@ public sealed class CodexTurn
         return _queue.ReadBatch(batch, cancellationToken);
     }
 
-    /// <summary>The consumer stops reading: the rest of the turn is dropped and its approvals declined.</summary>
+    /// <summary>
+    /// The consumer stops reading, however it stopped (the end of a loop, Select-Object -First, Ctrl+C, Stop-Job):
+    /// a turn still running is interrupted (turn/interrupt, sent as soon as its id is known), the rest of its
+    /// events is dropped and its approvals declined, so the conversation is free again once the runtime has
+    /// stopped it. Nothing happens when the consumer read the turn to its end.
+    /// </summary>
     public void StopReading()
     {
-        if (!_queue.IsCompleted)
-        {
-            Abandon();
-        }
-    }
-
-    /// <summary>Asks the runtime to stop this turn (turn/interrupt); the turn then ends with Status Interrupted.</summary>
-    public async Task InterruptAsync(CancellationToken cancellationToken)
-    {
-        if (IsCompleted || Id is null)
+        if (_queue.IsCompleted)
         {
             return;
         }
 
-        var parameters = new JsonObject { ["threadId"] = Conversation.Id, ["turnId"] = Id };
-        await Conversation.Client.Rpc.RequestAsync("turn/interrupt", parameters, cancellationToken).ConfigureAwait(false);
+        if (!IsCompleted)
+        {
+            _stopper.Request();
+        }
+
+        Abandon();
+    }
+
+    /// <summary>Asks the runtime to stop this turn (turn/interrupt); the turn then ends with Status Interrupted.</summary>
+    /// <remarks>
+    /// Before the runtime has named the turn there is nothing to interrupt yet: the stop is remembered and sent
+    /// once the id is known, and sent again when the runtime reports the turn started (it ignores an interrupt
+    /// that arrives before the turn is running).
+    /// </remarks>
+    public Task InterruptAsync(CancellationToken cancellationToken)
+    {
+        return _stopper.InterruptAsync(cancellationToken);
     }
 
     internal void SetId(string? id)
     {
         Id ??= id;
+        _stopper.OnIdKnown();
+    }
+
+    /// <summary>The runtime reports the turn running (turn/started): an interrupt asked for earlier is sent again now.</summary>
+    internal void MarkStarted()
+    {
+        _stopper.OnStarted();
+    }
+
+    /// <summary>
+    /// Sends the request that starts this turn (turn/start, review/start). Once it is written the runtime may
+    /// start the turn whatever happens here, so cancelling the token does not forget it: the turn is stopped as
+    /// soon as the runtime names it, and OperationCanceledException is thrown at once.
+    /// </summary>
+    internal async Task StartAsync(string method, JsonObject parameters, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var request = Conversation.Client.Rpc.RequestAsync(method, parameters, CancellationToken.None);
+        JsonElement answer;
+        try
+        {
+            answer = await request.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            StopReading();
+            _ = request.ContinueWith(
+                started =>
+                {
+                    if (started.IsCompletedSuccessfully)
+                    {
+                        SetId(started.Result.Prop("turn").Str("id"));
+                    }
+                    else
+                    {
+                        Fail(started.Exception?.InnerException ?? new OperationCanceledException("The turn did not start."));
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+            throw new TurnStartStoppedException(cancellationToken);
+        }
+
+        SetId(answer.Prop("turn").Str("id"));
     }
 
     internal IReadOnlyList<CodexFileChange>? ChangesFor(string? itemId)
@@ -164,6 +230,7 @@ public sealed class CodexTurn
         if (method == "turn/started")
         {
             SetId(turnId);
+            MarkStarted();
         }
 
         // Plugins (an empty array when none is registered) see deltas even when they are not written: recordings keep them.
@@ -334,6 +401,7 @@ public sealed class CodexTurn
 
     private ValueTask<bool> PostAsync(CodexEvent evt)
     {
+        _result.Observe(evt);
         return new ValueTask<bool>(!_abandoned && _queue.Write(evt));
     }
 
