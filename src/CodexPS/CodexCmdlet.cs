@@ -26,6 +26,7 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
     {
         MockResponse.Unwrap = v => v is PSObject pso ? pso.BaseObject : v;
         CodexPS.Engine.Runtime.CodexConfigOverrides.Unwrap = MockResponse.Unwrap;
+        CodexTurnResult.ConvertOutput = PowerShellJson.ToPowerShell;
     }
 
     protected CancellationToken CancellationToken => _cancellation.Token;

@@ -74,7 +74,6 @@ internal static class ModuleState
 {
     private static readonly object Gate = new();
     private static readonly ConcurrentDictionary<MockModelServer, byte> Mocks = new();
-    private static readonly ConditionalWeakTable<CodexConversation, ScriptBlock> Handlers = new();
     public const string DefaultRuntime = "default";
     private static readonly Dictionary<string, (CodexClient? Client, ConnectSettings Settings)> Runtimes = new(StringComparer.OrdinalIgnoreCase);
     private static readonly Dictionary<string, CodexPS.Engine.Plugins.CodexPluginSet> PluginSets = new(StringComparer.OrdinalIgnoreCase);
@@ -416,17 +415,6 @@ internal static class ModuleState
         Mocks.TryRemove(mock, out _);
         mock.DisposeAsync().AsTask().Wait(3000, CancellationToken.None);
     }
-
-    public static void SetHandler(CodexConversation conversation, ScriptBlock? handler)
-    {
-        Handlers.Remove(conversation);
-        if (handler is not null)
-        {
-            Handlers.Add(conversation, handler);
-        }
-    }
-
-    public static ScriptBlock? GetHandler(CodexConversation conversation) => Handlers.TryGetValue(conversation, out var handler) ? handler : null;
 
     /// <summary>Stops everything the module started (module removal, host exit).</summary>
     public static void Shutdown()

@@ -29,7 +29,7 @@ public sealed class CodexConversation
         ReasoningEffort = startAnswer.Str("reasoningEffort");
         Ephemeral = thread.Bool("ephemeral") ?? options.Ephemeral;
         CreatedAt = Json.UnixSeconds(thread.Long("createdAt")) ?? DateTimeOffset.Now;
-        ApprovalHandler = options.ApprovalHandler;
+        RequestHandler = options.RequestHandler;
     }
 
     /// <summary>The runtime the conversation is loaded in; after a recovery, the new one.</summary>
@@ -62,8 +62,21 @@ public sealed class CodexConversation
 
     public DateTimeOffset CreatedAt { get; }
 
-    /// <summary>Answers approvals for turns that bring no handler of their own; with none, requests are declined.</summary>
-    public CodexApprovalHandler? ApprovalHandler { get; set; }
+    /// <summary>A delegate that answers approvals for turns that bring no handler of their own: a shorthand that sets <see cref="RequestHandler"/>.</summary>
+    public CodexApprovalHandler? ApprovalHandler
+    {
+        get => _approvalHandler;
+        set
+        {
+            _approvalHandler = value;
+            RequestHandler = value is null ? null : CodexServerRequestHandlers.FromDelegate(value);
+        }
+    }
+
+    private CodexApprovalHandler? _approvalHandler;
+
+    /// <summary>Answers the server requests of turns that bring no handler of their own; with none, requests are declined.</summary>
+    public ICodexServerRequestHandler? RequestHandler { get; set; }
 
     public CodexTurn? ActiveTurn => Volatile.Read(ref _activeTurn);
 

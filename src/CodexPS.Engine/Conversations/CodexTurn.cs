@@ -51,60 +51,62 @@ public sealed class CodexTurn
     /// <summary>Whether the consumer stopped before the turn ended, so the turn is (being) interrupted.</summary>
     public bool IsStopRequested => _stopper.IsRequested;
 
+    /// <summary>The handler that answers this turn's server requests: the turn's own, else its conversation's; null: none (declined).</summary>
+    public ICodexServerRequestHandler? RequestHandler => _options.RequestHandler ?? Conversation.RequestHandler;
+
     /// <summary>
-    /// The turn's events in order, ending with TurnCompleted. An approval request yielded here is answered by
-    /// the turn's or conversation's handler before it is yielded; one the consumer leaves unanswered is
-    /// declined when the consumer asks for the next event or stops reading.
+    /// The turn's events in order, ending with TurnCompleted. A server request yielded here has been answered by
+    /// <see cref="RequestHandler"/> before it is yielded (declined when nobody decided). Stopping the enumeration
+    /// before the end interrupts the turn (see <see cref="StopReading"/>).
     /// </summary>
-    public async IAsyncEnumerable<CodexEvent> ReadEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<CodexEvent> ReadEventsAsync(CancellationToken cancellationToken = default)
+    {
+        return ReadEventsAsync(RequestHandler, answered: null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Like <see cref="ReadEventsAsync(CancellationToken)"/>, answering server requests with
+    /// <paramref name="handler"/>; <paramref name="answered"/> sees each answer sent (with any problem to report).
+    /// </summary>
+    public async IAsyncEnumerable<CodexEvent> ReadEventsAsync(ICodexServerRequestHandler? handler, Action<CodexApprovalRequest, CodexServerRequestAnswer>? answered, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         if (Interlocked.CompareExchange(ref _reading, 2, 0) != 0)
         {
             throw new InvalidOperationException("A turn's events can be read only once.");
         }
 
-        var handler = _options.ApprovalHandler ?? Conversation.ApprovalHandler;
-        ApprovalRequestedEvent? lastApproval = null;
+        ApprovalRequestedEvent? pending = null;
         try
         {
             while (await _queue.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 while (_queue.TryRead(out var next))
                 {
-                    if (lastApproval is not null)
+                    var approval = next as ApprovalRequestedEvent;
+                    if (approval is not null && handler is not null
+                        && await CodexServerRequestHandlers.AnswerAsync(approval.Request, handler, cancellationToken).ConfigureAwait(false) is { } answer)
                     {
-                        await DeclineUnanswered(lastApproval.Request).ConfigureAwait(false);
-                        lastApproval = null;
+                        answered?.Invoke(approval.Request, answer);
                     }
 
-                    if (next is ApprovalRequestedEvent approval)
-                    {
-                        if (handler is not null)
-                        {
-                            var decision = await handler(approval.Request, cancellationToken).ConfigureAwait(false);
-                            await approval.Request.RespondAsync(decision, "handler").ConfigureAwait(false);
-                        }
-
-                        lastApproval = approval;
-                    }
-
+                    pending = approval;
                     yield return next;
 
-                    // The consumer asked for the next event: the runtime waits for this answer before it sends
-                    // any, so decline now rather than when the next event arrives (it never would).
-                    if (lastApproval is not null)
+                    // Without a handler the consumer may answer while it holds the event. It has asked for the next one
+                    // now, and the runtime sends nothing more until this is answered: decline it rather than wait.
+                    if (pending is not null)
                     {
-                        await DeclineUnanswered(lastApproval.Request).ConfigureAwait(false);
-                        lastApproval = null;
+                        await DeclineUnanswered(pending.Request).ConfigureAwait(false);
+                        pending = null;
                     }
                 }
             }
         }
         finally
         {
-            if (lastApproval is not null)
+            if (pending is not null)
             {
-                await DeclineUnanswered(lastApproval.Request).ConfigureAwait(false);
+                await DeclineUnanswered(pending.Request).ConfigureAwait(false);
             }
 
             StopReading();
