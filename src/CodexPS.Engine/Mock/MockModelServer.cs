@@ -407,7 +407,7 @@ public sealed class MockModelServer : IAsyncDisposable
             case MockResponseKind.CloseStream:
                 if (response.Text is not null)
                 {
-                    WriteMessageStart(sse, $"msg_mock_{n}");
+                    WriteMessageStart(sse, $"msg_mock_{n}", response.Phase);
                     foreach (var piece in Pieces(response))
                     {
                         WriteDelta(sse, $"msg_mock_{n}", piece);
@@ -471,7 +471,7 @@ public sealed class MockModelServer : IAsyncDisposable
         });
     }
 
-    private static void WriteMessageStart(SseWriter sse, string itemId)
+    private static void WriteMessageStart(SseWriter sse, string itemId, string? phase)
     {
         sse.Write("response.output_item.added", w =>
         {
@@ -481,6 +481,7 @@ public sealed class MockModelServer : IAsyncDisposable
             w.WriteString("type", "message");
             w.WriteString("id", itemId);
             w.WriteString("role", "assistant");
+            WritePhase(w, phase);
             w.WriteStartArray("content");
             w.WriteEndArray();
             w.WriteEndObject();
@@ -538,7 +539,7 @@ public sealed class MockModelServer : IAsyncDisposable
 
     private async Task<long> StreamMessageAsync(SseWriter sse, Stream output, MockResponse response, string itemId)
     {
-        WriteMessageStart(sse, itemId);
+        WriteMessageStart(sse, itemId, response.Phase);
 
         var full = new StringBuilder();
         foreach (var piece in Pieces(response))
@@ -564,6 +565,7 @@ public sealed class MockModelServer : IAsyncDisposable
             w.WriteString("type", "message");
             w.WriteString("id", itemId);
             w.WriteString("role", "assistant");
+            WritePhase(w, response.Phase);
             w.WriteStartArray("content");
             w.WriteStartObject();
             w.WriteString("type", "output_text");
@@ -574,6 +576,15 @@ public sealed class MockModelServer : IAsyncDisposable
             w.WriteEndArray();
         });
         return response.Deltas;
+    }
+
+    /// <summary>The Responses API's message phase (commentary, final_answer), which the runtime passes on as the agent message's phase.</summary>
+    private static void WritePhase(Utf8JsonWriter w, string? phase)
+    {
+        if (phase is not null)
+        {
+            w.WriteString("phase", phase);
+        }
     }
 
     private static IEnumerable<string> Pieces(MockResponse response)
