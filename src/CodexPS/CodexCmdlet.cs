@@ -101,6 +101,20 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>Whether this command shows raw protocol lines (-Debug) and request summaries (-Verbose).</summary>
+    protected (bool Debug, bool Verbose) ProtocolLinesWanted => (Wants("Debug", "DebugPreference"), Wants("Verbose", "VerbosePreference"));
+
+    /// <summary>
+    /// While a turn is read, its own queue carries the protocol lines in order with its events: the command's
+    /// listener on the shared queue pauses (after writing what it holds), so no line comes twice.
+    /// </summary>
+    protected void PauseProtocolListener()
+    {
+        WriteProtocolLines();
+        _protocolListener?.Dispose();
+        _protocolListener = null;
+    }
+
     /// <summary>
     /// Verbose messages only when verbose output is asked for: PowerShell turns -Debug into "Inquire" for verbose
     /// messages of compiled cmdlets, which would stop a turn at every message.

@@ -72,10 +72,17 @@ public sealed class CodexTurnJob : Job
         using var scripts = new JobScriptHost(_modulePath);
         JobScriptHost.Current = scripts;
         var handler = CodexServerRequestHandlers.Chain(_turn.RequestHandler, DeclineInJob.Instance);
+        using var notices = _turn.ReceiveNotices(warnings: true, verbose: false, debug: false);
         try
         {
             await foreach (var evt in _turn.ReadEventsAsync(handler, Report, _stop.Token).ConfigureAwait(false))
             {
+                if (evt is CodexNoticeEvent notice)
+                {
+                    Warning.Add(new WarningRecord(notice.Message));
+                    continue;
+                }
+
                 if (evt is TurnCompletedEvent completed)
                 {
                     if (_turn.Result.OutputError is { } invalid)

@@ -51,6 +51,52 @@ public sealed class CodexTurn
     /// <summary>Whether the consumer stopped before the turn ended, so the turn is (being) interrupted.</summary>
     public bool IsStopRequested => _stopper.IsRequested;
 
+    /// <summary>
+    /// Asks for notices in the turn's queue, in order with its events, until the result is disposed: warnings
+    /// the client raises and, when asked, the protocol's verbose and debug lines (<see cref="CodexNoticeEvent"/>).
+    /// </summary>
+    public IDisposable ReceiveNotices(bool warnings, bool verbose, bool debug)
+    {
+        var levels = (warnings ? 1 << (int)CodexNoticeLevel.Warning : 0)
+            | (verbose ? 1 << (int)CodexNoticeLevel.Verbose : 0)
+            | (debug ? 1 << (int)CodexNoticeLevel.Debug : 0);
+        Volatile.Write(ref _noticeLevels, levels);
+        IDisposable? protocol = verbose || debug
+            ? Conversation.Client.ProtocolLog.ListenWith(debug, verbose, (isDebug, line) => PostNotice(isDebug ? CodexNoticeLevel.Debug : CodexNoticeLevel.Verbose, line))
+            : null;
+        return new NoticeSubscription(this, protocol);
+    }
+
+    /// <summary>Queues a notice for a consumer that asked for its level; false when nobody takes it.</summary>
+    internal bool PostNotice(CodexNoticeLevel level, string message)
+    {
+        return (Volatile.Read(ref _noticeLevels) & (1 << (int)level)) != 0 && !_abandoned
+            && _queue.WriteWithoutWaiting(new CodexNoticeEvent(level, message, Conversation.Id, Id));
+    }
+
+    private int _noticeLevels;
+
+    private sealed class NoticeSubscription : IDisposable
+    {
+        private CodexTurn? _turn;
+        private readonly IDisposable? _protocol;
+
+        public NoticeSubscription(CodexTurn turn, IDisposable? protocol)
+        {
+            _turn = turn;
+            _protocol = protocol;
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _turn, null) is { } turn)
+            {
+                _protocol?.Dispose();
+                Volatile.Write(ref turn._noticeLevels, 0);
+            }
+        }
+    }
+
     /// <summary>The handler that answers this turn's server requests: the turn's own, else its conversation's; null: none (declined).</summary>
     public ICodexServerRequestHandler? RequestHandler => _options.RequestHandler ?? Conversation.RequestHandler;
 

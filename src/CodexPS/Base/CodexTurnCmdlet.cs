@@ -142,6 +142,9 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
         TurnCompletedEvent? last = null;
         var feedback = LiveFeedback ? new TurnFeedback(this, conversation.Id, streamText: !IncludeDelta) : null;
         var batch = new List<CodexEvent>(256);
+        var (debug, verbose) = ProtocolLinesWanted;
+        PauseProtocolListener();
+        var notices = turn.ReceiveNotices(warnings: true, verbose, debug);
         try
         {
             // Everything buffered is taken at once: a fast stream costs one wake-up per batch, not per event.
@@ -150,6 +153,12 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
                 PluginSupport.RunScriptPlugins(this, conversation.Client, batch); // script-block plugins (Register-CodexPlugin)
                 foreach (var evt in batch)
                 {
+                    if (evt is CodexNoticeEvent notice)
+                    {
+                        WriteNotice(notice);
+                        continue;
+                    }
+
                     if (feedback is not null)
                     {
                         feedback.OnEvent(evt);
@@ -175,11 +184,6 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
 
                     onEvent(evt);
                 }
-
-                if (conversation.Client.HasWarnings || conversation.Client.ProtocolLog.HasLines)
-                {
-                    WriteClientWarnings(conversation.Client);
-                }
             }
         }
         catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
@@ -193,11 +197,32 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
         finally
         {
             // Also when a downstream command stopped the pipeline (Select-Object -First) or anything else escaped.
+            notices.Dispose();
             StopTurn(turn);
             feedback?.Complete();
+            ListenToProtocol(conversation.Client);
         }
 
+        // What was raised while no turn of this command was read (metrics, other conversations' quiet moments).
+        WriteClientWarnings(conversation.Client);
         return last;
+    }
+
+    /// <summary>A warning or protocol line from the turn's queue, written where it arose among the events.</summary>
+    private void WriteNotice(CodexNoticeEvent notice)
+    {
+        switch (notice.Level)
+        {
+            case CodexNoticeLevel.Warning:
+                WriteWarning(notice.Message);
+                break;
+            case CodexNoticeLevel.Verbose:
+                WriteVerbose("codex: " + notice.Message);
+                break;
+            default:
+                WriteDebug("codex " + notice.Message);
+                break;
+        }
     }
 
     /// <summary>The person at the host, asked last; one per command, so Yes to All lasts as long as the command.</summary>
