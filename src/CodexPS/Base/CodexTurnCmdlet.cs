@@ -143,8 +143,9 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
         var feedback = LiveFeedback ? new TurnFeedback(this, conversation.Id, streamText: !IncludeDelta) : null;
         var batch = new List<CodexEvent>(256);
         var (debug, verbose) = ProtocolLinesWanted;
-        PauseProtocolListener();
+        // Subscribed before the shared listener pauses, so no line falls between the two.
         var notices = turn.ReceiveNotices(warnings: true, verbose, debug);
+        PauseProtocolListener();
         try
         {
             // Everything buffered is taken at once: a fast stream costs one wake-up per batch, not per event.
