@@ -26,6 +26,7 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
     {
         MockResponse.Unwrap = v => v is PSObject pso ? pso.BaseObject : v;
         CodexPS.Engine.Runtime.CodexConfigOverrides.Unwrap = MockResponse.Unwrap;
+        CodexTurnResult.ConvertOutput = PowerShellJson.ToPowerShell;
     }
 
     protected CancellationToken CancellationToken => _cancellation.Token;
@@ -108,6 +109,20 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
             _protocolLog = client.ProtocolLog;
             _protocolListener = _protocolLog.Listen(debug, verbose);
         }
+    }
+
+    /// <summary>Whether this command shows raw protocol lines (-Debug) and request summaries (-Verbose).</summary>
+    protected (bool Debug, bool Verbose) ProtocolLinesWanted => (Wants("Debug", "DebugPreference"), Wants("Verbose", "VerbosePreference"));
+
+    /// <summary>
+    /// While a turn is read, its own queue carries the protocol lines in order with its events: the command's
+    /// listener on the shared queue pauses (after writing what it holds), so no line comes twice.
+    /// </summary>
+    protected void PauseProtocolListener()
+    {
+        WriteProtocolLines();
+        _protocolListener?.Dispose();
+        _protocolListener = null;
     }
 
     /// <summary>

@@ -1,32 +1,42 @@
 using System.Management.Automation;
 using CodexPS.Engine.Conversations;
 using CodexPS.Engine.Protocol;
+using CodexPS.Hosting;
 
 namespace CodexPS;
 
 /// <summary>
 /// A turn running in the background (Send-CodexTurn -AsJob): its events are the job's output, read by
-/// Receive-Job; Stop-Job interrupts the turn. Nobody can be asked in a job, so approval requests are declined.
+/// Receive-Job; Stop-Job interrupts the turn. Requests are answered by the turn's or conversation's handler
+/// (script blocks run in the job's own runspace); nobody can be asked in a job, so the rest is declined.
 /// </summary>
 public sealed class CodexTurnJob : Job
 {
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(2);
     private readonly CodexTurn _turn;
+    private readonly string? _modulePath;
     private readonly CancellationTokenSource _stop = new();
     private string _status = "Running";
 
-    internal CodexTurnJob(string command, CodexConversation conversation, CodexTurn turn)
+    internal CodexTurnJob(string command, CodexConversation conversation, CodexTurn turn, string? modulePath)
         : base(command, $"CodexTurn {turn.Id}")
     {
         _turn = turn;
+        _modulePath = modulePath;
         ConversationId = conversation.Id;
         PSJobTypeName = "CodexTurnJob";
         SetJobState(JobState.Running);
         _ = Task.Run(ReadAsync);
     }
 
+    /// <summary>The conversation the turn runs in.</summary>
     public string ConversationId { get; }
 
+    /// <summary>The turn's id.</summary>
     public string? TurnId => _turn.Id;
+
+    /// <summary>What the turn produced, built by the engine: the final answer and, with -OutputSchema, its Output.</summary>
+    public CodexTurnResult Result => _turn.Result;
 
     public override bool HasMoreData => Output.Count > 0 || Error.Count > 0 || Warning.Count > 0;
 
@@ -34,6 +44,7 @@ public sealed class CodexTurnJob : Job
 
     public override string StatusMessage => _status;
 
+    /// <summary>Interrupts the turn (even one the runtime has not named yet) and waits briefly for its end.</summary>
     public override void StopJob()
     {
         if (IsFinished(JobStateInfo.State))
@@ -43,15 +54,14 @@ public sealed class CodexTurnJob : Job
 
         SetJobState(JobState.Stopping);
         _stop.Cancel();
+        _turn.StopReading();
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            _turn.InterruptAsync(timeout.Token).Wait(timeout.Token);
-            _turn.Completion.Wait(timeout.Token);
+            _turn.Completion.Wait(StopWait);
         }
-        catch (Exception)
+        catch (AggregateException)
         {
-            // The runtime may be gone already; the job stops either way.
+            // It ended by failing (the runtime may be gone); the job stops either way.
         }
 
         Finish(JobState.Stopped, "Stopped");
@@ -59,19 +69,28 @@ public sealed class CodexTurnJob : Job
 
     private async Task ReadAsync()
     {
+        using var scripts = new JobScriptHost(_modulePath);
+        JobScriptHost.Current = scripts;
+        var handler = CodexServerRequestHandlers.Chain(_turn.RequestHandler, DeclineInJob.Instance);
+        using var notices = _turn.ReceiveNotices(warnings: true, verbose: false, debug: false);
         try
         {
-            await foreach (var evt in _turn.ReadEventsAsync(_stop.Token).ConfigureAwait(false))
+            await foreach (var evt in _turn.ReadEventsAsync(handler, Report, _stop.Token).ConfigureAwait(false))
             {
-                if (evt is ApprovalRequestedEvent approval && !approval.Request.IsAnswered)
+                if (evt is CodexNoticeEvent notice)
                 {
-                    await approval.Request.RespondAsync(CodexApprovalDecision.Decline, "Job").ConfigureAwait(false);
-                    Warning.Add(new WarningRecord($"Declined in a background job: {approval.Request}. Run the turn in the foreground with -ApprovalHandler to decide."));
+                    Warning.Add(new WarningRecord(notice.Message));
+                    continue;
                 }
 
-                Output.Add(PSObject.AsPSObject(evt));
                 if (evt is TurnCompletedEvent completed)
                 {
+                    if (_turn.Result.OutputError is { } invalid)
+                    {
+                        Error.Add(new ErrorRecord(invalid, invalid.ErrorId, ErrorCategory.InvalidResult, _turn.Result.FinalResponse));
+                    }
+
+                    Output.Add(PSObject.AsPSObject(evt));
                     if (completed.Status == CodexTurnStatus.Failed)
                     {
                         var id = completed.Error?.ErrorId ?? "CodexTurnFailed";
@@ -81,6 +100,8 @@ public sealed class CodexTurnJob : Job
                     Finish(completed.Status == CodexTurnStatus.Failed ? JobState.Failed : JobState.Completed, completed.Status.ToString());
                     return;
                 }
+
+                Output.Add(PSObject.AsPSObject(evt));
             }
 
             Finish(JobState.Stopped, "Stopped");
@@ -97,6 +118,19 @@ public sealed class CodexTurnJob : Job
         finally
         {
             _turn.StopReading();
+        }
+    }
+
+    private void Report(CodexApprovalRequest request, CodexServerRequestAnswer answer)
+    {
+        if (answer.Warning is { } warning)
+        {
+            Warning.Add(new WarningRecord(warning));
+        }
+
+        if (answer.Problem is { } problem)
+        {
+            Error.Add(new ErrorRecord(problem, problem.ErrorId, ErrorCategory.InvalidResult, answer.ProblemTarget ?? request));
         }
     }
 
@@ -126,4 +160,18 @@ public sealed class CodexTurnJob : Job
     }
 
     private static bool IsFinished(JobState state) => state is JobState.Completed or JobState.Failed or JobState.Stopped;
+
+    /// <summary>Last in a job's chain: nobody can be asked here, so what no handler decided is declined, with a warning.</summary>
+    private sealed class DeclineInJob : ICodexServerRequestHandler
+    {
+        public static readonly DeclineInJob Instance = new();
+
+        public ValueTask<CodexServerRequestAnswer?> HandleAsync(CodexApprovalRequest request, CancellationToken cancellationToken)
+        {
+            return new ValueTask<CodexServerRequestAnswer?>(CodexServerRequestAnswer.Decline("Job") with
+            {
+                Warning = $"Declined in a background job: {request}. Give the turn or its conversation an -ApprovalHandler to decide.",
+            });
+        }
+    }
 }

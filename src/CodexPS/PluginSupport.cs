@@ -92,6 +92,12 @@ internal static class PluginSupport
         var output = new List<CodexEvent>(batch.Count);
         foreach (var evt in batch)
         {
+            if (evt is CodexNoticeEvent)
+            {
+                output.Add(evt); // a warning or log line of CodexPS's own, not the runtime's: plugins never see it
+                continue;
+            }
+
             plugins.Process(evt, output, pipelineThread: true, warn: cmdlet.WriteWarning);
         }
 

@@ -62,6 +62,79 @@ Describe 'Fan-out' {
         }
     }
 
+    Context 'Send-CodexTurn -AsJob with an output schema and handlers' {
+        BeforeAll {
+            $schema = @{ type = 'object'; properties = @{ answer = @{ type = 'integer' } }; required = @('answer') }
+        }
+
+        It 'fills Output of TurnCompleted as the engine checked it' {
+            $mock = Connect-TestMock -Response @(@{ Text = '{"answer":42}'; Phase = 'final_answer' })
+            $conversation = New-CodexConversation -WorkingDirectory (New-TestDirectory)
+            $job = Send-CodexTurn -Conversation $conversation -Prompt 'answer as JSON' -OutputSchema $schema -AsJob
+            $null = Wait-Job $job -Timeout 30
+            $job.State | Should -Be 'Completed'
+            $done = @(Receive-Job $job -WarningAction SilentlyContinue)[-1]
+            $done.Kind | Should -Be 'TurnCompleted'
+            $done.Output.answer | Should -Be 42
+            $job.Result.Output.answer | Should -Be 42
+            Remove-Job $job
+        }
+
+        It 'reports an answer that breaks the schema with CodexOutputSchemaMismatch' {
+            $mock = Connect-TestMock -Response @(@{ Text = '{"answer":"many"}' })
+            $conversation = New-CodexConversation -WorkingDirectory (New-TestDirectory)
+            $job = Send-CodexTurn -Conversation $conversation -Prompt 'answer as JSON' -OutputSchema $schema -AsJob
+            $null = Wait-Job $job -Timeout 30
+            $events = @(Receive-Job $job -ErrorVariable errs -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
+            $events[-1].Output | Should -BeNullOrEmpty
+            $errs[0].FullyQualifiedErrorId | Should -BeLike 'CodexOutputSchemaMismatch*'
+            Remove-Job $job
+        }
+
+        It 'asks the turn''s -ApprovalHandler script block, in the job''s own runspace' {
+            $ws = New-TestDirectory
+            $mock = Connect-TestMock -Response @(@{ Command = 'echo from-job > job.txt' }, @{ Text = 'done' })
+            $conversation = New-CodexConversation -WorkingDirectory $ws -Sandbox WorkspaceWrite -ApprovalPolicy Untrusted
+            $job = Send-CodexTurn -Conversation $conversation -Prompt 'write job.txt' -AsJob -ApprovalHandler {
+                if ($_.Kind -eq 'CommandExecution' -and $_.Command -match 'from-job') { 'Accept' } else { 'Decline' }
+            }
+            $null = Wait-Job $job -Timeout 60
+            $job.State | Should -Be 'Completed'
+            $approval = @(Receive-Job $job) | Where-Object Kind -EQ 'ApprovalRequested'
+            $approval.Request.Decision | Should -Be 'Accept'
+            $approval.Request.DecidedBy | Should -Be 'ApprovalHandler'
+            Join-Path $ws 'job.txt' | Should -Exist
+            Remove-Job $job
+        }
+
+        It 'asks the conversation''s handler (New-CodexConversation -ApprovalHandler), and a failing handler declines with an error' {
+            $ws = New-TestDirectory
+            $mock = Connect-TestMock -Response @(@{ Command = 'echo nope > nope.txt' }, @{ Text = 'declined' })
+            $conversation = New-CodexConversation -WorkingDirectory $ws -Sandbox WorkspaceWrite -ApprovalPolicy Untrusted -ApprovalHandler { throw 'handler broke' }
+            $job = Send-CodexTurn -Conversation $conversation -Prompt 'write nope.txt' -AsJob
+            $null = Wait-Job $job -Timeout 60
+            $events = @(Receive-Job $job -ErrorVariable errs -ErrorAction SilentlyContinue)
+            ($events | Where-Object Kind -EQ 'ApprovalRequested').Request.Decision | Should -Be 'Decline'
+            $errs[0].FullyQualifiedErrorId | Should -BeLike 'CodexApprovalHandlerFailed*'
+            $errs[0].Exception.Message | Should -Match 'handler broke'
+            Join-Path $ws 'nope.txt' | Should -Not -Exist
+            Remove-Job $job
+        }
+
+        It 'declines with a warning when no handler decides' {
+            $ws = New-TestDirectory
+            $mock = Connect-TestMock -Response @(@{ Command = 'echo nobody > nobody.txt' }, @{ Text = 'declined' })
+            $conversation = New-CodexConversation -WorkingDirectory $ws -Sandbox WorkspaceWrite -ApprovalPolicy Untrusted
+            $job = Send-CodexTurn -Conversation $conversation -Prompt 'write nobody.txt' -AsJob
+            $null = Wait-Job $job -Timeout 60
+            $events = @(Receive-Job $job -WarningVariable warns -WarningAction SilentlyContinue)
+            ($events | Where-Object Kind -EQ 'ApprovalRequested').Request.DecidedBy | Should -Be 'Job'
+            ($warns -join "`n") | Should -Match 'Declined in a background job'
+            Join-Path $ws 'nobody.txt' | Should -Not -Exist
+            Remove-Job $job
+        }
+    }
+
     Context 'PowerShell serialization' {
         BeforeAll {
             $null = Connect-TestMock -Response @(@{ Command = 'echo serialized' }, @{ Text = 'serialized answer' }, @{ Text = 'one-shot answer' })

@@ -47,6 +47,53 @@ Describe 'Invoke-Codex' {
         $errs[-1].CategoryInfo.Category | Should -Be 'QuotaExceeded'
     }
 
+    Context 'the final answer' {
+        It 'is the message the runtime marks as the final answer (phase final_answer)' {
+            $mock = Connect-TestMock -Response @(@{ Text = 'The final answer.'; Phase = 'final_answer' })
+            $result = Invoke-Codex 'answer' -WorkingDirectory (New-TestDirectory) -WarningAction SilentlyContinue
+            ($result.Items | Where-Object Type -EQ 'AgentMessage').Phase | Should -Be 'FinalAnswer'
+            $result.FinalResponse | Should -Be 'The final answer.'
+        }
+
+        It 'is the last message when the runtime marks no phase' {
+            $mock = Connect-TestMock -Response @(@{ Text = 'No phase here.' })
+            $result = Invoke-Codex 'answer' -WorkingDirectory (New-TestDirectory) -WarningAction SilentlyContinue
+            ($result.Items | Where-Object Type -EQ 'AgentMessage').Phase | Should -BeNullOrEmpty
+            $result.FinalResponse | Should -Be 'No phase here.'
+        }
+
+        It 'is null when the only message is commentary' {
+            $mock = Connect-TestMock -Response @(@{ Text = 'Let me look around first.'; Phase = 'commentary' })
+            $result = Invoke-Codex 'answer' -WorkingDirectory (New-TestDirectory) -WarningAction SilentlyContinue
+            $result.Status | Should -Be 'Completed'
+            ($result.Items | Where-Object Type -EQ 'AgentMessage').Phase | Should -Be 'Commentary'
+            ($result.Items | Where-Object Type -EQ 'AgentMessage').Text | Should -Be 'Let me look around first.'
+            $result.FinalResponse | Should -BeNullOrEmpty
+        }
+
+        It 'reports a commentary-only turn under an output schema as CodexOutputInvalidJson, with no Output' {
+            $mock = Connect-TestMock -Response @(@{ Text = '{"answer":1}'; Phase = 'commentary' })
+            $schema = @{ type = 'object'; properties = @{ answer = @{ type = 'integer' } }; required = @('answer') }
+            $result = Invoke-Codex 'answer' -WorkingDirectory (New-TestDirectory) -OutputSchema $schema -WarningAction SilentlyContinue -ErrorVariable errs -ErrorAction SilentlyContinue
+            $result.Output | Should -BeNullOrEmpty
+            $errs[0].FullyQualifiedErrorId | Should -BeLike 'CodexOutputInvalidJson,*'
+            $errs[0].Exception.Message | Should -Match 'no final answer'
+        }
+
+        It 'gives the same Output as Send-CodexTurn and the engine''s result' {
+            $mock = Connect-TestMock -Response @(@{ Text = '{"answer":5}'; Phase = 'final_answer' }, @{ Text = '{"answer":5}'; Phase = 'final_answer' })
+            $schema = @{ type = 'object'; properties = @{ answer = @{ type = 'integer' } }; required = @('answer') }
+            $result = Invoke-Codex 'five' -WorkingDirectory (New-TestDirectory) -OutputSchema $schema -WarningAction SilentlyContinue
+            $c = New-CodexConversation -WorkingDirectory (New-TestDirectory)
+            $done = Send-CodexTurn 'five' -Conversation $c -OutputSchema $schema -WarningAction SilentlyContinue | Select-Object -Last 1
+            $result.Output.answer | Should -Be 5
+            $done.Output.answer | Should -Be 5
+            $c.LastTurn.Result.Output.answer | Should -Be 5
+            $c.LastTurn.Result.FinalResponse | Should -Be '{"answer":5}'
+            $result.Output.GetType() | Should -Be $done.Output.GetType()
+        }
+    }
+
     It 'refuses an empty prompt' {
         $mock = Connect-TestMock
         Invoke-Codex ' ' -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty

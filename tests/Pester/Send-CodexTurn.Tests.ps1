@@ -146,6 +146,27 @@ Describe 'Send-CodexTurn' {
         }
     }
 
+    Context 'warnings and protocol lines' {
+        It 'come in order with the events: each -Debug line right before the event it carried' {
+            $mock = Connect-TestMock -Response @(@{ Text = 'ordered'; Deltas = 3 })
+            $c = New-CodexConversation -WorkingDirectory (New-TestDirectory)
+            $all = @(Send-CodexTurn 'in order' -Conversation $c -Debug -WarningAction SilentlyContinue 5>&1)
+            $index = { param($test) for ($i = 0; $i -lt $all.Count; $i++) { if (& $test $all[$i]) { return $i } }; -1 }
+            $startedLine = & $index { param($o) $o -is [System.Management.Automation.DebugRecord] -and $o.Message -match '"method":"turn/started"' }
+            $startedEvent = & $index { param($o) $o -is [CodexPS.Engine.Protocol.CodexEvent] -and $o.Kind -eq 'TurnStarted' }
+            $completedLine = & $index { param($o) $o -is [System.Management.Automation.DebugRecord] -and $o.Message -match '"method":"turn/completed"' }
+            $completedEvent = & $index { param($o) $o -is [CodexPS.Engine.Protocol.CodexEvent] -and $o.Kind -eq 'TurnCompleted' }
+            $startedLine | Should -BeGreaterOrEqual 0
+            $completedLine | Should -BeGreaterOrEqual 0
+            $startedLine | Should -BeLessThan $startedEvent
+            $completedLine | Should -BeLessThan $completedEvent
+            # Nothing of the turn's end is held back for a batch boundary: the line comes after the events before it.
+            $messageEvent = & $index { param($o) $o -is [CodexPS.Engine.Protocol.CodexEvent] -and $o.Kind -eq 'ItemCompleted' -and $o.Item.Type -eq 'AgentMessage' }
+            $completedLine | Should -BeGreaterThan $messageEvent
+            @($all | Where-Object { $_ -is [System.Management.Automation.DebugRecord] -and $_.Message -match '"method":"turn/completed"' }).Count | Should -Be 1
+        }
+    }
+
     Context 'interrupts' {
         It 'Ctrl+C (StopProcessing) interrupts the turn within a second and the conversation stays usable' {
             $mock = Connect-TestMock -Response @(@{ Stall = $true }, @{ Text = 'after the interrupt' })

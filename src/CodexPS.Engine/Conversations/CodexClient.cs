@@ -350,6 +350,12 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
 
     internal void AddWarning(string message)
     {
+        if (DeliverToReadingTurns(message))
+        {
+            Warning?.Invoke(this, message);
+            return;
+        }
+
         _warnings.Enqueue(message);
         while (_warnings.Count > 200 && _warnings.TryDequeue(out _))
         {

@@ -30,7 +30,8 @@ public sealed class CodexConversation
         Ephemeral = thread.Bool("ephemeral") ?? options.Ephemeral;
         NetworkAccess = options.NetworkAccess;
         CreatedAt = Json.UnixSeconds(thread.Long("createdAt")) ?? DateTimeOffset.Now;
-        ApprovalHandler = options.ApprovalHandler;
+        _approvalHandler = options.ApprovalHandler;
+        RequestHandler = options.RequestHandler;
         Pipeline = new EventPipeline(this);
     }
 
@@ -67,8 +68,21 @@ public sealed class CodexConversation
 
     public DateTimeOffset CreatedAt { get; }
 
-    /// <summary>Answers approvals for turns that bring no handler of their own; with none, requests are declined.</summary>
-    public CodexApprovalHandler? ApprovalHandler { get; set; }
+    /// <summary>A delegate that answers approvals for turns that bring no handler of their own: a shorthand that sets <see cref="RequestHandler"/>.</summary>
+    public CodexApprovalHandler? ApprovalHandler
+    {
+        get => _approvalHandler;
+        set
+        {
+            _approvalHandler = value;
+            RequestHandler = value is null ? null : CodexServerRequestHandlers.FromDelegate(value);
+        }
+    }
+
+    private CodexApprovalHandler? _approvalHandler;
+
+    /// <summary>Answers the server requests of turns that bring no handler of their own; with none, requests are declined.</summary>
+    public ICodexServerRequestHandler? RequestHandler { get; set; }
 
     public CodexTurn? ActiveTurn => Volatile.Read(ref _activeTurn);
 
@@ -162,8 +176,13 @@ public sealed class CodexConversation
 
         try
         {
-            var answer = await Client.Rpc.RequestAsync("turn/start", parameters, cancellationToken).ConfigureAwait(false);
-            turn.SetId(answer.Prop("turn").Str("id"));
+            await turn.StartAsync("turn/start", parameters, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TurnStartStoppedException)
+        {
+            // The runtime may run the turn: it stays active until the runtime has interrupted it.
+            Update(pending);
+            throw;
         }
         catch
         {
@@ -208,8 +227,11 @@ public sealed class CodexConversation
         var parameters = new JsonObject { ["threadId"] = Id, ["delivery"] = "inline", ["target"] = target.ToJson() };
         try
         {
-            var answer = await Client.Rpc.RequestAsync("review/start", parameters, cancellationToken).ConfigureAwait(false);
-            turn.SetId(answer.Prop("turn").Str("id"));
+            await turn.StartAsync("review/start", parameters, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TurnStartStoppedException)
+        {
+            throw;
         }
         catch
         {

@@ -17,6 +17,8 @@ public sealed class CodexTurn
     private readonly TaskCompletionSource<TurnCompletedEvent> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _abandoned;
     private readonly Metrics.TurnMeter? _meter;
+    private readonly TurnResultBuilder _result;
+    private readonly TurnStopper _stopper;
     private int _reading;
 
     internal CodexTurn(CodexConversation conversation, CodexTurnOptions options, int capacity)
@@ -25,6 +27,8 @@ public sealed class CodexTurn
         _options = options;
         _queue = new TurnEventQueue(capacity);
         _meter = conversation.Client.Metrics?.StartTurn(conversation.Id);
+        _result = new TurnResultBuilder(options.OutputSchema);
+        _stopper = new TurnStopper(this);
         Pipeline = new EventPipeline(this, _queue, _meter, options.IncludeDeltas);
     }
 
@@ -41,65 +45,119 @@ public sealed class CodexTurn
     public bool IsCompleted => _completion.Task.IsCompleted;
 
     /// <summary>
-    /// The turn's events in order, ending with TurnCompleted. An approval request yielded here is answered by
-    /// the turn's or conversation's handler before it is yielded; one the consumer leaves unanswered is
-    /// declined when the consumer asks for the next event or stops reading.
+    /// What the turn produced so far, built in the engine from the events its consumer sees: the final answer and,
+    /// with an output schema, the parsed Output (or OutputError). Complete once TurnCompleted has been read.
     /// </summary>
-    public async IAsyncEnumerable<CodexEvent> ReadEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public CodexTurnResult Result => _result.Result;
+
+    /// <summary>Whether the consumer stopped before the turn ended, so the turn is (being) interrupted.</summary>
+    public bool IsStopRequested => _stopper.IsRequested;
+
+    /// <summary>
+    /// Asks for notices in the turn's queue, in order with its events, until the result is disposed: warnings
+    /// the client raises and, when asked, the protocol's verbose and debug lines (<see cref="CodexNoticeEvent"/>).
+    /// </summary>
+    public IDisposable ReceiveNotices(bool warnings, bool verbose, bool debug)
+    {
+        var levels = (warnings ? 1 << (int)CodexNoticeLevel.Warning : 0)
+            | (verbose ? 1 << (int)CodexNoticeLevel.Verbose : 0)
+            | (debug ? 1 << (int)CodexNoticeLevel.Debug : 0);
+        Volatile.Write(ref _noticeLevels, levels);
+        IDisposable? protocol = verbose || debug
+            ? Conversation.Client.ProtocolLog.ListenWith(debug, verbose, (isDebug, line) => PostNotice(isDebug ? CodexNoticeLevel.Debug : CodexNoticeLevel.Verbose, line))
+            : null;
+        return new NoticeSubscription(this, protocol);
+    }
+
+    /// <summary>Queues a notice for a consumer that asked for its level; false when nobody takes it.</summary>
+    internal bool PostNotice(CodexNoticeLevel level, string message)
+    {
+        return (Volatile.Read(ref _noticeLevels) & (1 << (int)level)) != 0 && !_abandoned
+            && _queue.WriteWithoutWaiting(new CodexNoticeEvent(level, message, Conversation.Id, Id));
+    }
+
+    private int _noticeLevels;
+
+    private sealed class NoticeSubscription : IDisposable
+    {
+        private CodexTurn? _turn;
+        private readonly IDisposable? _protocol;
+
+        public NoticeSubscription(CodexTurn turn, IDisposable? protocol)
+        {
+            _turn = turn;
+            _protocol = protocol;
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _turn, null) is { } turn)
+            {
+                _protocol?.Dispose();
+                Volatile.Write(ref turn._noticeLevels, 0);
+            }
+        }
+    }
+
+    /// <summary>The handler that answers this turn's server requests: the turn's own, else its conversation's; null: none (declined).</summary>
+    public ICodexServerRequestHandler? RequestHandler => _options.RequestHandler ?? Conversation.RequestHandler;
+
+    /// <summary>
+    /// The turn's events in order, ending with TurnCompleted. A server request yielded here has been answered by
+    /// <see cref="RequestHandler"/> before it is yielded (declined when nobody decided). Stopping the enumeration
+    /// before the end interrupts the turn (see <see cref="StopReading"/>).
+    /// </summary>
+    public IAsyncEnumerable<CodexEvent> ReadEventsAsync(CancellationToken cancellationToken = default)
+    {
+        return ReadEventsAsync(RequestHandler, answered: null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Like <see cref="ReadEventsAsync(CancellationToken)"/>, answering server requests with
+    /// <paramref name="handler"/>; <paramref name="answered"/> sees each answer sent (with any problem to report).
+    /// </summary>
+    public async IAsyncEnumerable<CodexEvent> ReadEventsAsync(ICodexServerRequestHandler? handler, Action<CodexApprovalRequest, CodexServerRequestAnswer>? answered, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         if (Interlocked.CompareExchange(ref _reading, 2, 0) != 0)
         {
             throw new InvalidOperationException("A turn's events can be read only once.");
         }
 
-        var handler = _options.ApprovalHandler ?? Conversation.ApprovalHandler;
-        ApprovalRequestedEvent? lastApproval = null;
+        ApprovalRequestedEvent? pending = null;
         try
         {
             while (await _queue.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 while (_queue.TryRead(out var next))
                 {
-                    if (lastApproval is not null)
+                    var approval = next as ApprovalRequestedEvent;
+                    if (approval is not null && handler is not null
+                        && await CodexServerRequestHandlers.AnswerAsync(approval.Request, handler, cancellationToken).ConfigureAwait(false) is { } answer)
                     {
-                        await DeclineUnanswered(lastApproval.Request).ConfigureAwait(false);
-                        lastApproval = null;
+                        answered?.Invoke(approval.Request, answer);
                     }
 
-                    if (next is ApprovalRequestedEvent approval)
-                    {
-                        if (handler is not null)
-                        {
-                            var decision = await handler(approval.Request, cancellationToken).ConfigureAwait(false);
-                            await approval.Request.RespondAsync(decision, "handler").ConfigureAwait(false);
-                        }
-
-                        lastApproval = approval;
-                    }
-
+                    pending = approval;
                     yield return next;
 
-                    // The consumer asked for the next event: the runtime waits for this answer before it sends
-                    // any, so decline now rather than when the next event arrives (it never would).
-                    if (lastApproval is not null)
+                    // Without a handler the consumer may answer while it holds the event. It has asked for the next one
+                    // now, and the runtime sends nothing more until this is answered: decline it rather than wait.
+                    if (pending is not null)
                     {
-                        await DeclineUnanswered(lastApproval.Request).ConfigureAwait(false);
-                        lastApproval = null;
+                        await DeclineUnanswered(pending.Request).ConfigureAwait(false);
+                        pending = null;
                     }
                 }
             }
         }
         finally
         {
-            if (lastApproval is not null)
+            if (pending is not null)
             {
-                await DeclineUnanswered(lastApproval.Request).ConfigureAwait(false);
+                await DeclineUnanswered(pending.Request).ConfigureAwait(false);
             }
 
-            if (!_queue.IsCompleted)
-            {
-                Abandon();
-            }
+            StopReading();
         }
     }
 
@@ -128,30 +186,86 @@ public sealed class CodexTurn
         return _queue.ReadBatch(batch, cancellationToken);
     }
 
-    /// <summary>The consumer stops reading: the rest of the turn is dropped and its approvals declined.</summary>
+    /// <summary>
+    /// The consumer stops reading, however it stopped (the end of a loop, Select-Object -First, Ctrl+C, Stop-Job):
+    /// a turn still running is interrupted (turn/interrupt, sent as soon as its id is known), the rest of its
+    /// events is dropped and its approvals declined, so the conversation is free again once the runtime has
+    /// stopped it. Nothing happens when the consumer read the turn to its end.
+    /// </summary>
     public void StopReading()
     {
-        if (!_queue.IsCompleted)
-        {
-            Abandon();
-        }
-    }
-
-    /// <summary>Asks the runtime to stop this turn (turn/interrupt); the turn then ends with Status Interrupted.</summary>
-    public async Task InterruptAsync(CancellationToken cancellationToken)
-    {
-        if (IsCompleted || Id is null)
+        if (_queue.IsCompleted)
         {
             return;
         }
 
-        var parameters = new JsonObject { ["threadId"] = Conversation.Id, ["turnId"] = Id };
-        await Conversation.Client.Rpc.RequestAsync("turn/interrupt", parameters, cancellationToken).ConfigureAwait(false);
+        if (!IsCompleted)
+        {
+            _stopper.Request();
+        }
+
+        Abandon();
+    }
+
+    /// <summary>Asks the runtime to stop this turn (turn/interrupt); the turn then ends with Status Interrupted.</summary>
+    /// <remarks>
+    /// Before the runtime has named the turn there is nothing to interrupt yet: the stop is remembered and sent
+    /// once the id is known, and sent again when the runtime reports the turn started (it ignores an interrupt
+    /// that arrives before the turn is running).
+    /// </remarks>
+    public Task InterruptAsync(CancellationToken cancellationToken)
+    {
+        return _stopper.InterruptAsync(cancellationToken);
     }
 
     internal void SetId(string? id)
     {
         Id ??= id;
+        _stopper.OnIdKnown();
+    }
+
+    /// <summary>The runtime reports the turn running (turn/started): an interrupt asked for earlier is sent again now.</summary>
+    internal void MarkStarted()
+    {
+        _stopper.OnStarted();
+    }
+
+    /// <summary>
+    /// Sends the request that starts this turn (turn/start, review/start). Once it is written the runtime may
+    /// start the turn whatever happens here, so cancelling the token does not forget it: the turn is stopped as
+    /// soon as the runtime names it, and OperationCanceledException is thrown at once.
+    /// </summary>
+    internal async Task StartAsync(string method, JsonObject parameters, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var request = Conversation.Client.Rpc.RequestAsync(method, parameters, CancellationToken.None);
+        JsonElement answer;
+        try
+        {
+            answer = await request.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            StopReading();
+            _ = request.ContinueWith(
+                started =>
+                {
+                    if (started.IsCompletedSuccessfully)
+                    {
+                        SetId(started.Result.Prop("turn").Str("id"));
+                    }
+                    else
+                    {
+                        Fail(started.Exception?.InnerException ?? new OperationCanceledException("The turn did not start."));
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+            throw new TurnStartStoppedException(cancellationToken);
+        }
+
+        SetId(answer.Prop("turn").Str("id"));
     }
 
     /// <summary>Ends the turn with an error (the runtime died or was stopped); events already queued are still read first.</summary>
@@ -172,6 +286,9 @@ public sealed class CodexTurn
         _queue.Complete();
         _completion.TrySetResult(completed);
     }
+
+    /// <summary>The result builder sees every event the consumer is given (on the reader thread, before it is queued).</summary>
+    internal void ObserveResult(CodexEvent evt) => _result.Observe(evt);
 
     /// <summary>The consumer has stopped reading: the pipeline queues nothing more.</summary>
     internal bool IsAbandoned => _abandoned;

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using CodexPS.Engine.Protocol;
 
 namespace CodexPS.Engine.Conversations;
@@ -6,39 +7,64 @@ namespace CodexPS.Engine.Conversations;
 public sealed class CodexTurnResult
 {
     private readonly List<CodexItem> _items = new();
+    private string? _finalAnswer;
+    private string? _lastUnphased;
 
+    /// <summary>
+    /// How a parsed -OutputSchema answer becomes <see cref="Output"/>. The engine keeps the JSON; PowerShell sets
+    /// this once so that every consumer (a pipeline, a job, engine code in the session) gets the same objects.
+    /// </summary>
+    public static Func<JsonElement, object?> ConvertOutput { get; set; } = value => value;
+
+    /// <summary>The conversation the turn ran in.</summary>
     public string? ConversationId { get; private set; }
 
+    /// <summary>The turn's id, as the runtime named it.</summary>
     public string? TurnId { get; private set; }
 
+    /// <summary>InProgress until the turn's end has been seen, then how it ended.</summary>
     public CodexTurnStatus Status { get; private set; } = CodexTurnStatus.InProgress;
 
-    /// <summary>The last agent message (the final answer when the runtime marks one).</summary>
-    public string? FinalResponse { get; private set; }
+    /// <summary>
+    /// The agent message marked as the final answer (phase final_answer), or the last message when the runtime
+    /// marks none. A turn whose messages are all commentary has no final answer: null.
+    /// </summary>
+    public string? FinalResponse => _finalAnswer ?? _lastUnphased;
 
+    /// <summary>Every item the turn completed, in order.</summary>
     public IReadOnlyList<CodexItem> Items => _items;
 
     /// <summary>Tokens this turn used (the runtime's "last" breakdown); null when it reported none.</summary>
     public CodexTokenUsage? Usage { get; private set; }
 
+    /// <summary>How long the runtime says the turn took; null when it did not say.</summary>
     public TimeSpan? Duration { get; private set; }
 
+    /// <summary>Why the turn failed; null unless it did.</summary>
     public CodexTurnError? Error { get; private set; }
 
-    /// <summary>The final answer parsed against an output schema, when one was given.</summary>
+    /// <summary>The final answer parsed against an output schema, when one was given and the answer follows it.</summary>
     public object? Output { get; set; }
 
+    /// <summary>
+    /// Why the final answer does not give an <see cref="Output"/> (ErrorId CodexOutputInvalidJson or
+    /// CodexOutputSchemaMismatch); null when no schema was given or the answer follows it.
+    /// </summary>
+    public CodexException? OutputError { get; private set; }
+
+    /// <summary>Takes one event of the turn into the result.</summary>
     public void Add(CodexEvent evt)
     {
+        ArgumentNullException.ThrowIfNull(evt);
         ConversationId ??= evt.ConversationId;
         TurnId ??= evt.TurnId;
         switch (evt)
         {
             case ItemEvent { Kind: CodexEventKind.ItemCompleted } item:
                 _items.Add(item.Item);
-                if (item.Item is AgentMessageItem message && (FinalResponse is null || message.Phase != "Commentary"))
+                if (item.Item is AgentMessageItem message)
                 {
-                    FinalResponse = message.Text;
+                    TakeMessage(message);
                 }
 
                 break;
@@ -49,8 +75,51 @@ public sealed class CodexTurnResult
                 Status = completed.Status;
                 Duration = completed.Duration;
                 Error = completed.Error;
+                Output ??= completed.Output;
                 break;
         }
+    }
+
+    private void TakeMessage(AgentMessageItem message)
+    {
+        switch (message.Phase)
+        {
+            case "FinalAnswer":
+                _finalAnswer = message.Text;
+                break;
+            case null:
+                _lastUnphased = message.Text;
+                break;
+            default:
+                // Commentary (and any phase the runtime adds later) is what the agent says on the way, never the answer.
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Parses and checks the final answer against the turn's output schema: sets <see cref="Output"/> (and the
+    /// event's) or <see cref="OutputError"/>. Only a completed turn is checked: an interrupted or failed one
+    /// has no answer to hold to the schema.
+    /// </summary>
+    internal void ApplyOutputSchema(TurnCompletedEvent completed, JsonElement schema)
+    {
+        if (completed.Status != CodexTurnStatus.Completed)
+        {
+            return;
+        }
+
+        var answer = FinalResponse;
+        var (value, problems) = CodexOutputSchema.Check(answer, schema);
+        if (problems.Count == 0 && value is { } parsed)
+        {
+            Output = ConvertOutput(parsed);
+            completed.Output = Output;
+            return;
+        }
+
+        var errorId = value is null ? "CodexOutputInvalidJson" : "CodexOutputSchemaMismatch";
+        OutputError = new CodexException(errorId,
+            $"The final answer of the turn in conversation {ConversationId} does not follow the output schema: {string.Join(" ", problems)}");
     }
 
     public override string ToString() => FinalResponse ?? Status.ToString();

@@ -66,9 +66,12 @@ internal sealed class EventPipeline
         }
 
         var evt = _factory.Create(method, parameters, timestamp, _turn?.Id);
-        if (evt is TurnStartedEvent)
+        if (evt is TurnStartedEvent && _turn is not null)
         {
-            _turn?.SetId(evt.TurnId);
+            _turn.SetId(evt.TurnId);
+
+            // An interrupt asked for before the runtime ran the turn is sent again now (it ignores an early one).
+            _turn.MarkStarted();
         }
 
         OnReaderThreadPass(evt);
@@ -157,7 +160,8 @@ internal sealed class EventPipeline
             return true;
         }
 
-        return !_turn!.IsAbandoned && _queue.Write(evt);
+        _turn!.ObserveResult(evt);
+        return !_turn.IsAbandoned && _queue.Write(evt);
     }
 
     /// <summary>The turn's end: recorded while the turn is still the conversation's, then the conversation is freed, then the end is queued last.</summary>

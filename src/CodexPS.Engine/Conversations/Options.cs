@@ -116,7 +116,21 @@ public sealed class CodexConversationOptions
     /// <summary>Lets commands in a WorkspaceWrite sandbox reach the network (sandbox_workspace_write.network_access).</summary>
     public bool NetworkAccess { get; set; }
 
-    public CodexApprovalHandler? ApprovalHandler { get; set; }
+    /// <summary>A delegate that decides approvals for every turn: a shorthand that sets <see cref="RequestHandler"/>.</summary>
+    public CodexApprovalHandler? ApprovalHandler
+    {
+        get => _approvalHandler;
+        set
+        {
+            _approvalHandler = value;
+            RequestHandler = value is null ? null : CodexServerRequestHandlers.FromDelegate(value);
+        }
+    }
+
+    private CodexApprovalHandler? _approvalHandler;
+
+    /// <summary>Answers the requests of every turn that brings no handler of their own; with none, requests are declined.</summary>
+    public ICodexServerRequestHandler? RequestHandler { get; set; }
 
     /// <summary>The parameters thread/start and thread/fork share; the folder is made absolute when given.</summary>
     internal System.Text.Json.Nodes.JsonObject ToThreadParameters(string? model, string? workingDirectory)
@@ -161,8 +175,21 @@ public sealed class CodexTurnOptions
     /// <summary>Whether text deltas are delivered; without them only whole items arrive.</summary>
     public bool IncludeDeltas { get; set; } = true;
 
-    /// <summary>Overrides the conversation's handler for this turn.</summary>
-    public CodexApprovalHandler? ApprovalHandler { get; set; }
+    /// <summary>A delegate that decides this turn's approvals: a shorthand that sets <see cref="RequestHandler"/>.</summary>
+    public CodexApprovalHandler? ApprovalHandler
+    {
+        get => _approvalHandler;
+        set
+        {
+            _approvalHandler = value;
+            RequestHandler = value is null ? null : CodexServerRequestHandlers.FromDelegate(value);
+        }
+    }
+
+    private CodexApprovalHandler? _approvalHandler;
+
+    /// <summary>Answers this turn's server requests instead of the conversation's handler.</summary>
+    public ICodexServerRequestHandler? RequestHandler { get; set; }
 
     public string? Model { get; set; }
 

@@ -92,6 +92,35 @@ internal sealed class TurnEventQueue
         return true;
     }
 
+    /// <summary>
+    /// Adds an entry without waiting for room: for notices, which may come from the consumer's own thread (the log
+    /// line of its own answer), where waiting for the consumer to make room would never end.
+    /// </summary>
+    public bool WriteWithoutWaiting(CodexEvent item)
+    {
+        TaskCompletionSource? wake;
+        lock (_gate)
+        {
+            if (_closed || _completed)
+            {
+                return false;
+            }
+
+            _items.Enqueue(item);
+            _urgent = true;
+            if (_blockedReaders > 0 || _gatheringReaders > 0)
+            {
+                Monitor.PulseAll(_gate);
+            }
+
+            wake = _asyncReader;
+            _asyncReader = null;
+        }
+
+        wake?.TrySetResult();
+        return true;
+    }
+
     /// <summary>No more events will come; the consumer reads what is buffered, then sees the end (or the error).</summary>
     public void Complete(Exception? error = null)
     {

@@ -109,7 +109,7 @@ public sealed partial class MockModelServer
             case MockResponseKind.CloseStream:
                 if (response.Text is not null)
                 {
-                    sse.WriteMessageStart($"msg_mock_{n}");
+                    sse.WriteMessageStart($"msg_mock_{n}", response.Phase);
                     foreach (var piece in Pieces(response))
                     {
                         sse.WriteDelta($"msg_mock_{n}", piece);
@@ -152,7 +152,7 @@ public sealed partial class MockModelServer
 
     private async Task<long> StreamMessageAsync(MockSseWriter sse, Stream output, MockResponse response, string itemId)
     {
-        sse.WriteMessageStart(itemId);
+        sse.WriteMessageStart(itemId, response.Phase);
 
         var full = new StringBuilder();
         foreach (var piece in Pieces(response))
@@ -178,6 +178,7 @@ public sealed partial class MockModelServer
             w.WriteString("type", "message");
             w.WriteString("id", itemId);
             w.WriteString("role", "assistant");
+            MockSseWriter.WritePhase(w, response.Phase);
             w.WriteStartArray("content");
             w.WriteStartObject();
             w.WriteString("type", "output_text");

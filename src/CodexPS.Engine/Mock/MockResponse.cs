@@ -12,6 +12,9 @@ public sealed class MockResponse
     /// <summary>The message text (Text, and the partial text of CloseStream).</summary>
     public string? Text { get; init; }
 
+    /// <summary>The message's phase as the Responses API names it (commentary, final_answer); null sends none.</summary>
+    public string? Phase { get; init; }
+
     /// <summary>How many deltas Text is streamed in.</summary>
     public int Deltas { get; init; } = 1;
 
@@ -102,7 +105,7 @@ public sealed class MockResponse
 
         var known = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
-            "Text", "Deltas", "Delta", "Command", "Escalate", "Justification", "Patch", "Tool", "Namespace", "Arguments", "Status", "StatusCode", "Body",
+            "Text", "Deltas", "Delta", "Phase", "Command", "Escalate", "Justification", "Patch", "Tool", "Namespace", "Arguments", "Status", "StatusCode", "Body",
             "Stall", "Disconnect", "DelayMs", "DeltaDelayMs", "DripMs", "Raw", "RateLimits", "Headers",
         };
         foreach (var key in values.Keys)
@@ -154,6 +157,7 @@ public sealed class MockResponse
             Kind = kind,
             Text = S("Text"),
             RepeatDelta = S("Delta"),
+            Phase = S("Phase"),
             Deltas = Math.Max(1, I("Deltas") ?? 1),
             Command = S("Command"),
             Escalate = B("Escalate"),

@@ -66,7 +66,7 @@ internal sealed class MockSseWriter : IDisposable
         });
     }
 
-    public void WriteMessageStart(string itemId)
+    public void WriteMessageStart(string itemId, string? phase)
     {
         Write("response.output_item.added", w =>
         {
@@ -76,10 +76,20 @@ internal sealed class MockSseWriter : IDisposable
             w.WriteString("type", "message");
             w.WriteString("id", itemId);
             w.WriteString("role", "assistant");
+            WritePhase(w, phase);
             w.WriteStartArray("content");
             w.WriteEndArray();
             w.WriteEndObject();
         });
+    }
+
+    /// <summary>The Responses API's message phase (commentary, final_answer), which the runtime passes on as the agent message's phase.</summary>
+    public static void WritePhase(Utf8JsonWriter w, string? phase)
+    {
+        if (phase is not null)
+        {
+            w.WriteString("phase", phase);
+        }
     }
 
     public void WriteDelta(string itemId, string delta)

@@ -63,20 +63,23 @@ public sealed partial class CodexProtocolLog : IDisposable
     {
         var debug = Volatile.Read(ref _debugListeners) > 0;
         var verbose = Volatile.Read(ref _verboseListeners) > 0;
-        if (_file is null && !debug && !verbose)
+        var sinks = Volatile.Read(ref _sinks);
+        if (_file is null && !debug && !verbose && sinks.Length == 0)
         {
             return;
         }
 
         var redacted = Redact(line);
         var direction = outgoing ? ">>" : "<<";
-        if (_file is not null || debug)
+        if (_file is not null || debug || Wants(sinks, debug: true))
         {
             var text = $"{DateTimeOffset.Now.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture)} {direction} {redacted}";
             if (debug && _debug.Count < MaxQueued)
             {
                 _debug.Enqueue(text);
             }
+
+            Write(sinks, debug: true, text);
 
             lock (_fileGate)
             {
@@ -88,9 +91,14 @@ public sealed partial class CodexProtocolLog : IDisposable
             }
         }
 
-        if (verbose && Summarize(outgoing, line) is { } summary && _verbose.Count < MaxQueued)
+        if ((verbose || Wants(sinks, debug: false)) && Summarize(outgoing, line) is { } summary)
         {
-            _verbose.Enqueue(summary);
+            if (verbose && _verbose.Count < MaxQueued)
+            {
+                _verbose.Enqueue(summary);
+            }
+
+            Write(sinks, debug: false, summary);
         }
     }
 

@@ -69,7 +69,6 @@ public sealed class InvokeCodexCommand : CodexTurnCmdlet
         });
         if (completed is not null)
         {
-            result.Output = completed.Output;
             WriteObject(result);
         }
     }

@@ -89,9 +89,9 @@ public sealed class NewCodexConversationCommand : CodexCmdlet
                     ApprovalPolicy = ApprovalPolicy,
                     Ephemeral = Ephemeral,
                     NetworkAccess = NetworkAccess,
+                    RequestHandler = ApprovalHandler is null ? null : new Hosting.ScriptBlockRequestHandler(ApprovalHandler),
                 },
                 CancellationToken));
-            ApprovalHandlers.Set(conversation, ApprovalHandler);
             if (RecordTo is not null)
             {
                 try

@@ -40,7 +40,8 @@ public sealed class SendCodexTurnCommand : ConversationTurnCmdlet
 
     /// <summary>
     /// Runs the turn as a background job: returns the job at once; Receive-Job gives its events, Wait-Job waits,
-    /// Stop-Job interrupts the turn. Approval requests are declined in a job (nobody can be asked).
+    /// Stop-Job interrupts the turn. Requests are answered by -ApprovalHandler (or the conversation's handler), run
+    /// in the job's own runspace; the rest is declined (nobody can be asked in a job).
     /// </summary>
     [Parameter]
     public SwitchParameter AsJob { get; set; }
@@ -135,9 +136,16 @@ public sealed class SendCodexTurnCommand : ConversationTurnCmdlet
         }
 
         CodexTurn turn;
+        var starting = conversation.StartTurnAsync(Prompt, options, CancellationToken);
         try
         {
-            turn = Await(conversation.StartTurnAsync(Prompt, options, CancellationToken));
+            turn = Await(starting);
+        }
+        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+        {
+            _ = recording?.StopAsync();
+            StopWhenStarted(starting);
+            throw;
         }
         catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
         {
@@ -146,7 +154,7 @@ public sealed class SendCodexTurnCommand : ConversationTurnCmdlet
             return;
         }
 
-        var job = new CodexTurnJob(MyInvocation.Line, conversation, turn);
+        var job = new CodexTurnJob(MyInvocation.Line, conversation, turn, MyInvocation.MyCommand.Module?.Path);
         if (recording is not null)
         {
             job.StateChanged += (_, e) =>

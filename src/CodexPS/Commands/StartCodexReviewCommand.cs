@@ -153,8 +153,8 @@ public sealed class StartCodexReviewCommand : ConversationTurnCmdlet
                 WorkingDirectory = options.WorkingDirectory ?? source.WorkingDirectory,
                 Sandbox = options.Sandbox ?? source.Sandbox,
                 ApprovalPolicy = options.ApprovalPolicy ?? source.ApprovalPolicy,
+                RequestHandler = source.RequestHandler,
             }, CancellationToken));
-            ApprovalHandlers.Set(detached, ApprovalHandlers.Get(source));
             WriteVerbose($"Reviewing in the new conversation {detached.Id} (detached from {source.Id}).");
             return detached;
         }

@@ -1,0 +1,365 @@
+using System.Management.Automation;
+using CodexPS.Engine;
+using CodexPS.Engine.Conversations;
+using CodexPS.Engine.Protocol;
+
+namespace CodexPS;
+
+/// <summary>
+/// Runs one turn on the pipeline thread: reads its events in order and answers the runtime's requests through
+/// one handler chain (-WhatIf, the turn's or conversation's handler, then the person at the host, else decline).
+/// However the command stops (the turn's end, Ctrl+C, Select-Object -First, an error), a turn still running is
+/// interrupted, so the conversation stays usable.
+/// </summary>
+public abstract class CodexTurnCmdlet : CodexCmdlet
+{
+    private Hosting.ApprovalPrompter? _prompter;
+
+    /// <summary>
+    /// Decides approval requests, permission requests, the model's questions and MCP elicitations. Receives the
+    /// request as $_ (and as its argument) and returns Accept, AcceptForSession, Decline or Cancel ($true means
+    /// Accept, $false Decline); for questions and elicitations also a hashtable of answers or form values.
+    /// </summary>
+    [Parameter]
+    public ScriptBlock? ApprovalHandler { get; set; }
+
+    /// <summary>Writes the streamed text pieces (AgentMessageDelta, CommandOutputDelta, ReasoningDelta) too.</summary>
+    [Parameter]
+    public SwitchParameter IncludeDelta { get; set; }
+
+    /// <summary>The folder the agent works in; for Send-CodexTurn it stays the conversation's folder for later turns.</summary>
+    [Parameter]
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>What commands may touch: ReadOnly, WorkspaceWrite or DangerFullAccess (kept for later turns).</summary>
+    [Parameter]
+    public CodexSandbox? Sandbox { get; set; }
+
+    /// <summary>When the runtime asks before acting: Untrusted, OnRequest or Never (kept for later turns).</summary>
+    [Parameter]
+    public CodexApprovalPolicy? ApprovalPolicy { get; set; }
+
+    /// <summary>Local image files sent with the prompt.</summary>
+    [Parameter]
+    public string[]? Image { get; set; }
+
+    /// <summary>
+    /// A JSON Schema the final answer must follow: a hashtable, JSON text, or the path of a JSON file. The
+    /// answer is parsed and checked, and the resulting object is the Output of TurnCompleted (and of the result).
+    /// </summary>
+    [Parameter]
+    public object? OutputSchema { get; set; }
+
+    private bool? _liveFeedback;
+
+    /// <summary>Whether this command may show live progress and text: false for background turns (-AsJob).</summary>
+    protected virtual bool WantsLiveFeedback => true;
+
+    /// <summary>
+    /// Progress and the streamed answer text are shown only to a person: an interactive host whose output is not
+    /// redirected. A non-interactive host, a script's runspace or a redirected console gets none of it.
+    /// </summary>
+    protected bool LiveFeedback => _liveFeedback ??= WantsLiveFeedback && HostIsInteractive()
+        && !(CurrentHost?.Name == "ConsoleHost" && Console.IsOutputRedirected);
+
+    /// <summary>The turn options from the common parameters; bad images or schemas end the command with an ErrorRecord.</summary>
+    protected CodexTurnOptions BuildTurnOptions(string? model, string? effort)
+    {
+        var options = new CodexTurnOptions
+        {
+            // An interactive host streams the answer's text live, so the runtime's deltas are read even without -IncludeDelta.
+            IncludeDeltas = IncludeDelta || LiveFeedback,
+            Model = model,
+            Effort = effort,
+            WorkingDirectory = WorkingDirectory is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(WorkingDirectory),
+            Sandbox = Sandbox,
+            ApprovalPolicy = ApprovalPolicy,
+            OutputSchema = OutputSchema is null ? null : ParseSchema(OutputSchema),
+            RequestHandler = ApprovalHandler is null ? null : new Hosting.ScriptBlockRequestHandler(ApprovalHandler),
+        };
+        if (options.WorkingDirectory is { } cwd && !Directory.Exists(cwd))
+        {
+            ThrowTerminatingError(NewError("CodexWorkingDirectoryNotFound", ErrorCategory.ObjectNotFound, WorkingDirectory, $"The working directory '{cwd}' does not exist."));
+        }
+
+        foreach (var image in Image ?? Array.Empty<string>())
+        {
+            var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(image);
+            if (!File.Exists(path))
+            {
+                ThrowTerminatingError(NewError("CodexImageNotFound", ErrorCategory.ObjectNotFound, image, $"The image '{path}' does not exist; nothing was sent."));
+            }
+
+            options.Images.Add(path);
+        }
+
+        return options;
+    }
+
+    private System.Text.Json.Nodes.JsonNode ParseSchema(object schema)
+    {
+        var value = schema is PSObject { BaseObject: string text } ? text : schema;
+        try
+        {
+            if (value is string json)
+            {
+                if (!json.TrimStart().StartsWith('{'))
+                {
+                    var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(json);
+                    json = File.ReadAllText(path);
+                }
+
+                return System.Text.Json.Nodes.JsonNode.Parse(json) ?? throw new System.Text.Json.JsonException("The schema is null.");
+            }
+
+            return PowerShellJson.ToNode(value) is System.Text.Json.Nodes.JsonObject node ? node : throw new System.Text.Json.JsonException("The schema must be a JSON object.");
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or IOException or UnauthorizedAccessException or ItemNotFoundException)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "CodexOutputSchemaInvalid", ErrorCategory.InvalidArgument, schema));
+            throw; // not reached: ThrowTerminatingError always throws
+        }
+    }
+
+    /// <summary>Runs a turn; onEvent sees every event in order (approvals already answered). Returns the final event, or null.</summary>
+    protected TurnCompletedEvent? RunTurn(CodexConversation conversation, string prompt, CodexTurnOptions options, Action<CodexEvent> onEvent)
+    {
+        return RunTurn(conversation, token => conversation.StartTurnAsync(prompt, options, token), options, onEvent);
+    }
+
+    /// <summary>Like the prompt overload, for anything that starts a turn-shaped run (a review, ...).</summary>
+    protected TurnCompletedEvent? RunTurn(CodexConversation conversation, Func<CancellationToken, Task<CodexTurn>> start, CodexTurnOptions options, Action<CodexEvent> onEvent)
+    {
+        ListenToProtocol(conversation.Client);
+        var turn = StartTurn(conversation, start);
+        if (turn is null)
+        {
+            return null;
+        }
+
+        WriteVerbose($"Turn {turn.Id} started in conversation {conversation.Id}.");
+        var handler = CodexServerRequestHandlers.Chain(IsWhatIf() ? new Hosting.WhatIfRequestHandler(this) : null, turn.RequestHandler, Prompter);
+        TurnCompletedEvent? last = null;
+        var feedback = LiveFeedback ? new TurnFeedback(this, conversation.Id, streamText: !IncludeDelta) : null;
+        var batch = new List<CodexEvent>(256);
+        var (debug, verbose) = ProtocolLinesWanted;
+        // Subscribed before the shared listener pauses, so no line falls between the two.
+        var notices = turn.ReceiveNotices(warnings: true, verbose, debug);
+        PauseProtocolListener();
+        try
+        {
+            // Everything buffered is taken at once: a fast stream costs one wake-up per batch, not per event.
+            while (turn.ReadBatch(batch, CancellationToken))
+            {
+                PluginSupport.RunScriptPlugins(this, conversation.Client, batch); // script-block plugins (Register-CodexPlugin)
+                foreach (var evt in batch)
+                {
+                    if (evt is CodexNoticeEvent notice)
+                    {
+                        WriteNotice(notice);
+                        continue;
+                    }
+
+                    if (feedback is not null)
+                    {
+                        feedback.OnEvent(evt);
+                        if (evt is DeltaEvent && !IncludeDelta)
+                        {
+                            continue; // read only for the live text, not asked for in the output
+                        }
+                    }
+
+                    if (evt is ApprovalRequestedEvent approval)
+                    {
+                        Answer(approval.Request, handler);
+                    }
+                    else if (evt is TurnCompletedEvent completed)
+                    {
+                        last = completed;
+                        ReportFailure(conversation, completed);
+                        if (turn.Result.OutputError is { } invalid)
+                        {
+                            WriteError(new ErrorRecord(invalid, invalid.ErrorId, ErrorCategory.InvalidResult, turn.Result.FinalResponse));
+                        }
+                    }
+
+                    onEvent(evt);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C: the turn is interrupted below, and the command ends quietly.
+        }
+        catch (Exception ex) when (ex is CodexException or ObjectDisposedException)
+        {
+            WriteError(ToErrorRecord(ex, conversation));
+        }
+        finally
+        {
+            // Also when a downstream command stopped the pipeline (Select-Object -First) or anything else escaped.
+            notices.Dispose();
+            StopTurn(turn);
+            feedback?.Complete();
+            ListenToProtocol(conversation.Client);
+        }
+
+        // What was raised while no turn of this command was read (metrics, other conversations' quiet moments).
+        WriteClientWarnings(conversation.Client);
+        return last;
+    }
+
+    /// <summary>A warning or protocol line from the turn's queue, written where it arose among the events.</summary>
+    private void WriteNotice(CodexNoticeEvent notice)
+    {
+        switch (notice.Level)
+        {
+            case CodexNoticeLevel.Warning:
+                WriteWarning(notice.Message);
+                break;
+            case CodexNoticeLevel.Verbose:
+                WriteVerbose("codex: " + notice.Message);
+                break;
+            default:
+                WriteDebug("codex " + notice.Message);
+                break;
+        }
+    }
+
+    /// <summary>The person at the host, asked last; one per command, so Yes to All lasts as long as the command.</summary>
+    private Hosting.ApprovalPrompter Prompter => _prompter ??= new Hosting.ApprovalPrompter(this, HostIsInteractive());
+
+    /// <summary>Starts the turn; null after writing the error. A stop while it starts still ends the turn once it has.</summary>
+    private CodexTurn? StartTurn(CodexConversation conversation, Func<CancellationToken, Task<CodexTurn>> start)
+    {
+        var starting = start(CancellationToken);
+        try
+        {
+            return Await(starting);
+        }
+        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+        {
+            StopWhenStarted(starting);
+            throw;
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
+        {
+            WriteError(ToErrorRecord(ex, conversation));
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Ctrl+C can end the wait for a start that then succeeds: the engine stops a turn whose start it saw
+    /// cancelled, and this stops one whose start completed just as the wait gave up.
+    /// </summary>
+    internal static void StopWhenStarted(Task<CodexTurn> starting)
+    {
+        starting.ContinueWith(
+            static started =>
+            {
+                if (started.IsCompletedSuccessfully)
+                {
+                    started.Result.StopReading();
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// The command stops reading: a turn still running is interrupted. It waits up to a second for the runtime to
+    /// end it, so the next command in the script finds the conversation free.
+    /// </summary>
+    private static void StopTurn(CodexTurn turn)
+    {
+        if (turn.IsCompleted)
+        {
+            turn.StopReading();
+            return;
+        }
+
+        turn.StopReading();
+        try
+        {
+            turn.Completion.Wait(StopWait);
+        }
+        catch (AggregateException)
+        {
+            // It ended by failing: whoever reads its events reports that; the conversation is free either way.
+        }
+    }
+
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>Decides one request through the handler chain and says what was decided; the runtime never hears silence.</summary>
+    private void Answer(CodexApprovalRequest request, ICodexServerRequestHandler? handler)
+    {
+        try
+        {
+            if (Await(CodexServerRequestHandlers.AnswerAsync(request, handler, CancellationToken)) is { } answer)
+            {
+                if (answer.Warning is { } warning)
+                {
+                    WriteWarning(warning);
+                }
+
+                if (answer.Problem is { } problem)
+                {
+                    WriteError(new ErrorRecord(problem, problem.ErrorId, ErrorCategory.InvalidResult, answer.ProblemTarget));
+                }
+
+                WriteVerbose($"{request.Kind} request {request}: {answer.Decision} ({answer.DecidedBy}).");
+            }
+        }
+        catch (CodexException ex)
+        {
+            WriteError(ToErrorRecord(ex, request));
+        }
+        finally
+        {
+            // Ctrl+C at a prompt, or anything else that escaped: the runtime hears a decline, never silence.
+            if (!request.IsAnswered)
+            {
+                DeclineQuietly(request);
+            }
+        }
+    }
+
+    private static void DeclineQuietly(CodexApprovalRequest request)
+    {
+        try
+        {
+            request.RespondAsync(CodexApprovalDecision.Decline, "CodexPS (no answer)").Wait(TimeSpan.FromSeconds(2));
+        }
+        catch (Exception)
+        {
+            // The runtime is gone; there is nobody left to answer.
+        }
+    }
+
+    private void ReportFailure(CodexConversation conversation, TurnCompletedEvent completed)
+    {
+        if (completed.Status != CodexTurnStatus.Failed)
+        {
+            return;
+        }
+
+        var error = completed.Error;
+        var id = error?.ErrorId ?? "CodexTurnFailed";
+        WriteError(NewError(id, Category(id), conversation,
+            $"The turn failed: {error?.Message ?? "the runtime gave no reason"}" + (error?.AdditionalDetails is { } details ? $" ({details})" : string.Empty)));
+    }
+
+    /// <summary>-WhatIf given, or $WhatIfPreference set by the caller.</summary>
+    private bool IsWhatIf()
+    {
+        if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound))
+        {
+            return bound is SwitchParameter { IsPresent: true };
+        }
+
+        return LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference"));
+    }
+}
