@@ -40,7 +40,7 @@ public abstract class ConversationTurnCmdlet : CodexTurnCmdlet
             // A conversation whose runtime died is resumed in a new runtime before it is used.
             return ModuleState.Recover(found, CancellationToken.None);
         }
-        catch (Exception ex) when (ex is CodexException or AggregateException or IOException)
+        catch (Exception ex) when (ex is not PipelineStoppedException)
         {
             cmdlet.WriteError(ToErrorRecord(ex, found));
             return null;
