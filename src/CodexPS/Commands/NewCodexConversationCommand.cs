@@ -78,9 +78,10 @@ public sealed class NewCodexConversationCommand : CodexCmdlet
             return;
         }
 
+        // A runtime that cannot start ends the command with the runtime's name as the target.
+        var client = GetClient();
         try
         {
-            var client = GetClient();
             var conversation = Await(client.StartConversationAsync(
                 new CodexConversationOptions
                 {
