@@ -400,6 +400,21 @@ Describe 'Error kinds' {
 }
 
 Describe 'A disposed client never escapes as a .NET exception' {
+    It 'translates <Type> into <ErrorId> (<Category>) with the item as target' -TestCases @(
+        @{ Type = 'ObjectDisposedException'; Exception = { [ObjectDisposedException]::new('JsonRpcConnection', 'The connection to the codex runtime was closed.') }; ErrorId = 'CodexRuntimeStopped'; Category = 'ResourceUnavailable' }
+        @{ Type = 'InvalidOperationException'; Exception = { [InvalidOperationException]::new('The client is not started.') }; ErrorId = 'CodexInvalidOperation'; Category = 'InvalidOperation' }
+        @{ Type = 'IOException'; Exception = { [IO.IOException]::new('Broken pipe') }; ErrorId = 'CodexIOError'; Category = 'ResourceUnavailable' }
+        @{ Type = 'UnauthorizedAccessException'; Exception = { [UnauthorizedAccessException]::new('denied') }; ErrorId = 'CodexAccessDenied'; Category = 'PermissionDenied' }
+        @{ Type = 'AggregateException of CodexException'; Exception = { [AggregateException]::new([CodexPS.Engine.CodexException]::new('CodexTurnInProgress', 'busy')) }; ErrorId = 'CodexTurnInProgress'; Category = 'ResourceBusy' }
+        @{ Type = 'CodexException of a recording'; Exception = { [CodexPS.Engine.CodexException]::new('CodexRecordingPathExists', 'exists') }; ErrorId = 'CodexRecordingPathExists'; Category = 'ResourceExists' }
+    ) {
+        $translate = [CodexPS.CodexCmdlet].GetMethod('ToErrorRecord', [Reflection.BindingFlags] 'NonPublic, Public, Static')
+        $record = $translate.Invoke($null, @((& $Exception), 'the item'))
+        $record.FullyQualifiedErrorId | Should -Be $ErrorId
+        "$($record.CategoryInfo.Category)" | Should -Be $Category
+        $record.TargetObject | Should -Be 'the item'
+    }
+
     It 'a conversation of a replaced runtime gives CodexRuntimeStopped, per item' {
         $old = New-CodexConversation -WorkingDirectory $ws
         $script:mock = Connect-TestMock
