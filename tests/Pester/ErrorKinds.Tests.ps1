@@ -415,7 +415,7 @@ Describe 'A disposed client never escapes as a .NET exception' {
         $record.TargetObject | Should -Be 'the item'
     }
 
-    It 'a conversation of a replaced runtime gives CodexRuntimeStopped, per item' {
+    It 'a conversation of a replaced runtime gives a Codex ErrorId, per item, and the next conversation still runs' {
         $old = New-CodexConversation -WorkingDirectory $ws
         $script:mock = Connect-TestMock
         $fresh = New-CodexConversation -WorkingDirectory $ws
@@ -428,7 +428,7 @@ Describe 'A disposed client never escapes as a .NET exception' {
     }
 }
 
-Describe 'Error kinds when the runtime cannot start' {
+Describe 'Error kinds when the runtime cannot start' -Skip:$IsWindows {
     Context 'a runtime that cannot start' {
         BeforeAll {
             # A runtime that works until a flag file exists: then every start fails, as a broken install would.
@@ -451,14 +451,14 @@ Describe 'Error kinds when the runtime cannot start' {
             Disconnect-Codex -All
         }
 
-        It 'Get-CodexAccount: a runtime start failure (CodexRuntimeExited) is terminating' -Skip:$IsWindows {
+        It 'Get-CodexAccount: a runtime start failure (CodexRuntimeExited) is terminating' {
             $err = Get-TerminatingError { Get-CodexAccount -ErrorAction SilentlyContinue }
             Assert-ErrorKind $err Get-CodexAccount CodexRuntimeExited ConnectionError 'default' -Terminating
             $err.Exception | Should -BeOfType ([CodexPS.Engine.CodexRuntimeExitedException])
             $err.Exception.Message | Should -Match 'broken on purpose'
         }
 
-        It 'Disconnect-CodexAccount: a runtime start failure (CodexRuntimeExited) is terminating' -Skip:$IsWindows {
+        It 'Disconnect-CodexAccount: a runtime start failure (CodexRuntimeExited) is terminating' {
             $err = Get-TerminatingError { Disconnect-CodexAccount -Confirm:$false -ErrorAction SilentlyContinue }
             Assert-ErrorKind $err Disconnect-CodexAccount CodexRuntimeExited ConnectionError 'default' -Terminating
         }
