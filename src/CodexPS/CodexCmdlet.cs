@@ -83,10 +83,10 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
         {
             client = RuntimeRegistry.GetOrStart(RuntimeName, CancellationToken);
         }
-        catch (Exception ex) when (ex is not (CodexException or PipelineStoppedException) && !(ex is OperationCanceledException && CancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
         {
-            // Whatever reaches a cmdlet from starting a runtime carries a stable id, never a raw .NET exception.
-            throw AsCodexException(ex);
+            // Uncaught, this ends the command with the engine's ErrorId; a caller's catch re-translates it with its own target.
+            throw new CodexErrorRecordException(ToErrorRecord(AsCodexException(ex), RuntimeName ?? RuntimeRegistry.DefaultRuntime));
         }
 
         ListenToProtocol(client);
@@ -201,44 +201,98 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
         };
     }
 
-    /// <summary>An ErrorRecord for an engine failure: its ErrorId, a fitting category and the item it concerns.</summary>
-    protected static ErrorRecord ToErrorRecord(Exception exception, object? target)
+    /// <summary>
+    /// An ErrorRecord for a failure that reached a cmdlet: the engine's ErrorId, a fitting category and the item it
+    /// concerns. .NET exceptions get stable ids too, so no raw exception type ever becomes an ErrorId.
+    /// </summary>
+    protected internal static ErrorRecord ToErrorRecord(Exception exception, object? target)
     {
-        var inner = exception is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerException! : exception;
+        var inner = exception;
+        while (inner is AggregateException { InnerExceptions.Count: 1 } aggregate)
+        {
+            inner = aggregate.InnerException!;
+        }
+
         return inner switch
         {
+            // GetClient's failure, caught by a command that reports it against its own item.
+            CodexErrorRecordException { InnerException: { } cause } => ToErrorRecord(cause, target),
             CodexException codex => new ErrorRecord(codex, codex.ErrorId, Category(codex.ErrorId), target),
-            ObjectDisposedException => ToErrorRecord(AsCodexException(inner), target),
-            ArgumentException argument => new ErrorRecord(argument, "CodexInvalidArgument", ErrorCategory.InvalidArgument, target),
             OperationCanceledException canceled => new ErrorRecord(canceled, "CodexOperationStopped", ErrorCategory.OperationStopped, target),
+
+            // A client used after Disconnect-Codex, Connect-Codex or its runtime's exit disposed it.
+            ObjectDisposedException disposed => new ErrorRecord(disposed, "CodexRuntimeStopped", ErrorCategory.ResourceUnavailable, target),
+            TimeoutException timeout => new ErrorRecord(timeout, "CodexRuntimeUnresponsive", ErrorCategory.OperationTimeout, target),
+            UnauthorizedAccessException denied => new ErrorRecord(denied, "CodexAccessDenied", ErrorCategory.PermissionDenied, target),
+            IOException io => new ErrorRecord(io, "CodexIOError", ErrorCategory.ResourceUnavailable, target),
+            ArgumentException argument => new ErrorRecord(argument, "CodexInvalidArgument", ErrorCategory.InvalidArgument, target),
+            InvalidOperationException invalid => new ErrorRecord(invalid, "CodexInvalidOperation", ErrorCategory.InvalidOperation, target),
             _ => new ErrorRecord(inner, "CodexUnexpectedError", ErrorCategory.NotSpecified, target),
         };
     }
 
-    protected static ErrorRecord NewError(string errorId, ErrorCategory category, object? target, string message)
+    protected static ErrorRecord NewError(string errorId, ErrorCategory category, object? target, string message, Exception? inner = null)
     {
-        return new ErrorRecord(new CodexException(errorId, message), errorId, category, target);
+        return new ErrorRecord(new CodexException(errorId, message, inner), errorId, category, target);
     }
 
+    /// <summary>The category of every ErrorId CodexPS writes or the engine raises; unknown ids (new runtime error kinds) are NotSpecified.</summary>
     internal static ErrorCategory Category(string errorId) => errorId switch
     {
-        "CodexRuntimeNotFound" => ErrorCategory.ObjectNotFound,
-        "CodexRuntimeExited" => ErrorCategory.ConnectionError,
-        "CodexRuntimeStopped" or "CodexRuntimeDisconnected" => ErrorCategory.ResourceUnavailable,
+        "CodexRuntimeNotFound" or "CodexConversationNotFound" or "CodexPluginNotFound" or "CodexRecordingNotFound"
+            or "CodexResumeFileNotFound" or "CodexWorkingDirectoryNotFound" => ErrorCategory.ObjectNotFound,
+        "CodexRuntimeExited" or "CodexRemoteUnreachable" or "CodexDeviceCodeLoginFailed" => ErrorCategory.ConnectionError,
+        "CodexRuntimeStopped" or "CodexRuntimeDisconnected" or "CodexConversationNotRecoverable" or "CodexMetricStoreUnavailable" => ErrorCategory.ResourceUnavailable,
+        "CodexRuntimeUnresponsive" or "CodexLoginTimedOut" => ErrorCategory.OperationTimeout,
         "CodexRuntimeStartFailed" => ErrorCategory.OpenError,
-        "CodexRuntimeUnresponsive" => ErrorCategory.OperationTimeout,
         "CodexRpcError" or "CodexProtocolError" => ErrorCategory.ProtocolError,
-        "CodexTurnInProgress" => ErrorCategory.ResourceBusy,
-        "CodexConversationNotFound" => ErrorCategory.ObjectNotFound,
+        "CodexTurnInProgress" or "CodexRecordingInProgress" or "CodexMetricStoreLocked" => ErrorCategory.ResourceBusy,
+        "CodexNoActiveTurn" or "CodexPluginInitializeFailed" or "CodexPluginCleanupFailed" => ErrorCategory.InvalidOperation,
         "CodexUsageLimitExceeded" or "CodexRateLimitExceeded" or "CodexSessionBudgetExceeded" => ErrorCategory.QuotaExceeded,
-        "CodexContextWindowExceeded" => ErrorCategory.LimitsExceeded,
-        "CodexUnauthorized" => ErrorCategory.AuthenticationError,
+        "CodexContextWindowExceeded" or "MaxConversationsExceeded" => ErrorCategory.LimitsExceeded,
+        "CodexUnauthorized" or "CodexRemoteAuthenticationFailed" or "CodexLoginRejected" or "CodexLoginFailed" => ErrorCategory.AuthenticationError,
         "CodexHttpConnectionFailed" or "CodexResponseStreamConnectionFailed" or "CodexResponseStreamDisconnected"
             or "CodexInternalServerError" or "CodexServerOverloaded" or "CodexResponseTooManyFailedAttempts" => ErrorCategory.ConnectionError,
-        "CodexBadRequest" or "CodexModelNotFound" => ErrorCategory.InvalidArgument,
+        "CodexBadRequest" or "CodexModelNotFound" or "CodexApiKeyEmpty" or "CodexRecordingTemplateInvalid" or "CodexReplayNeedsRecording" => ErrorCategory.InvalidArgument,
         "CodexSandboxError" => ErrorCategory.SecurityError,
+        "CodexRecordingPathExists" or "CodexPluginAlreadyRegistered" => ErrorCategory.ResourceExists,
+        "CodexRecordingFailed" => ErrorCategory.WriteError,
+        "CodexResumeFileUnreadable" => ErrorCategory.ReadError,
+        "CodexResumeFileEmpty" or "CodexResumeLineTruncated" or "CodexResumeLineInvalid" or "CodexResumeSchemaUnknown"
+            or "CodexPatchFailed" or "CodexMetricStoreCorrupt" or "CodexMetricStoreIncompatible" => ErrorCategory.InvalidData,
+        "CodexApprovalAnswerInvalid" or "CodexApprovalHandlerInvalidAnswer" or "CodexApprovalHandlerFailed" => ErrorCategory.InvalidResult,
         _ => ErrorCategory.NotSpecified,
     };
+
+    /// <summary>A path the user gave, as a file-system path; null (with the reason) when PowerShell cannot resolve it, e.g. an unknown drive.</summary>
+    protected string? ToFileSystemPath(string given, out Exception? problem)
+    {
+        try
+        {
+            problem = null;
+            return SessionState.Path.GetUnresolvedProviderPathFromPSPath(given);
+        }
+        catch (Exception ex) when (ex is SessionStateException or PSNotSupportedException or PSInvalidOperationException or NotSupportedException or ArgumentException)
+        {
+            problem = ex;
+            return null;
+        }
+    }
+
+    /// <summary>The existing folder a -WorkingDirectory names, or null with a CodexWorkingDirectoryNotFound error whose target is the path given.</summary>
+    protected string? ResolveDirectory(string given, out ErrorRecord? error)
+    {
+        var path = ToFileSystemPath(given, out var problem);
+        if (path is not null && Directory.Exists(path))
+        {
+            error = null;
+            return path;
+        }
+
+        error = NewError("CodexWorkingDirectoryNotFound", ErrorCategory.ObjectNotFound, given,
+            $"The working directory '{path ?? given}' does not exist." + (problem is null ? string.Empty : " " + problem.Message), problem);
+        return null;
+    }
 
     /// <summary>
     /// Whether a person can answer questions here: not in -NonInteractive pwsh, not with redirected input,

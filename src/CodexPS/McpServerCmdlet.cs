@@ -84,10 +84,10 @@ public abstract class McpServerCmdlet : CodexCmdlet
 
         if (WorkingDirectory is not null)
         {
-            var cwd = SessionState.Path.GetUnresolvedProviderPathFromPSPath(WorkingDirectory);
-            if (!Directory.Exists(cwd))
+            var cwd = ResolveDirectory(WorkingDirectory, out var error);
+            if (cwd is null)
             {
-                WriteError(NewError("CodexWorkingDirectoryNotFound", ErrorCategory.ObjectNotFound, WorkingDirectory, $"The working directory '{cwd}' does not exist."));
+                WriteError(error!);
                 return null;
             }
 
@@ -145,11 +145,35 @@ public abstract class McpServerCmdlet : CodexCmdlet
         }
     }
 
+    /// <summary>The configured servers' names, or null after writing the runtime's failure (the target is the server's name).</summary>
+    protected IReadOnlyCollection<string>? ReadConfiguredNames(CodexClient client, string name)
+    {
+        try
+        {
+            return Await(CodexMcpCatalog.ReadConfiguredAsync(client, CancellationToken)).Keys.ToArray();
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
+        {
+            WriteError(ToErrorRecord(ex, name));
+            return null;
+        }
+    }
+
     protected void WriteServer(CodexClient client, string name)
     {
-        if (PassThru)
+        if (!PassThru)
+        {
+            return;
+        }
+
+        try
         {
             WriteObject(Await(CodexMcpCatalog.ListAsync(client, null, CancellationToken)).FirstOrDefault(s => s.Name == name));
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
+        {
+            // The change was made; only reading it back failed.
+            WriteError(ToErrorRecord(ex, name));
         }
     }
 }

@@ -33,20 +33,21 @@ internal static class RecordingSupport
         }
 
         started = true;
-        return CodexRecording.Start(conversation, path, format ?? CodexRecordingTemplate.FormatFor(path));
+        return Start(conversation, path, format ?? CodexRecordingTemplate.FormatFor(path));
     }
 
-    public static ErrorRecord ToErrorRecord(CodexException exception, object? target) => new(exception, exception.ErrorId, Category(exception.ErrorId), target);
-
-    public static ErrorCategory Category(string errorId) => errorId switch
+    /// <summary>CodexRecording.Start, with a folder that cannot be created reported as CodexRecordingFailed like a file that cannot be written.</summary>
+    public static CodexRecording Start(CodexConversation conversation, string path, CodexRecordingFormat format)
     {
-        "CodexRecordingTemplateInvalid" or "CodexReplayNeedsRecording" => ErrorCategory.InvalidArgument,
-        "CodexRecordingPathExists" => ErrorCategory.ResourceExists,
-        "CodexRecordingInProgress" => ErrorCategory.ResourceBusy,
-        "CodexRecordingFailed" => ErrorCategory.WriteError,
-        "CodexRecordingNotFound" or "CodexResumeFileNotFound" or "CodexConversationNotFound" => ErrorCategory.ObjectNotFound,
-        "CodexResumeFileUnreadable" => ErrorCategory.ReadError,
-        "CodexResumeFileEmpty" or "CodexResumeLineTruncated" or "CodexResumeLineInvalid" or "CodexResumeSchemaUnknown" => ErrorCategory.InvalidData,
-        _ => CodexCmdlet.Category(errorId),
-    };
+        try
+        {
+            return CodexRecording.Start(conversation, path, format);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CodexException("CodexRecordingFailed", $"Cannot write the recording '{path}': {ex.Message}", ex);
+        }
+    }
+
+    public static ErrorRecord ToErrorRecord(CodexException exception, object? target) => CodexCmdlet.ToErrorRecord(exception, target);
 }

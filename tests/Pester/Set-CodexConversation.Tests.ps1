@@ -46,7 +46,8 @@ Describe 'Send-CodexTurn turn context' {
         $mock = Connect-TestMock -Response @(@{ Text = 'never' })
         $c = New-CodexConversation -WorkingDirectory (New-TestDirectory)
         $missing = Join-Path (New-TestDirectory) 'none.png'
-        { Send-CodexTurn 'look' -Conversation $c -Image $missing } | Should -Throw -ErrorId 'CodexImageNotFound,CodexPS.Commands.SendCodexTurnCommand'
+        # Non-terminating (one bad image is about one input item); -ErrorAction Stop turns it into a throw.
+        { Send-CodexTurn 'look' -Conversation $c -Image $missing -ErrorAction Stop } | Should -Throw -ErrorId 'CodexImageNotFound,CodexPS.Commands.SendCodexTurnCommand'
         $mock.Requests.Count | Should -Be 0
     }
 
@@ -92,7 +93,7 @@ Describe 'Send-CodexTurn turn context' {
     It 'refuses a schema that is not JSON' {
         $mock = Connect-TestMock
         $c = New-CodexConversation -WorkingDirectory (New-TestDirectory)
-        { Send-CodexTurn 'x' -Conversation $c -OutputSchema '{ not json' } | Should -Throw -ErrorId 'CodexOutputSchemaInvalid,CodexPS.Commands.SendCodexTurnCommand'
+        { Send-CodexTurn 'x' -Conversation $c -OutputSchema '{ not json' -ErrorAction Stop } | Should -Throw -ErrorId 'CodexOutputSchemaInvalid,CodexPS.Commands.SendCodexTurnCommand'
         $mock.Requests.Count | Should -Be 0
     }
 

@@ -99,7 +99,7 @@ public sealed class CodexConversation
     /// <summary>Read on the reader thread for every event; replaced whole (never changed in place) by CodexRecording.</summary>
     internal Persistence.CodexRecording[] RecordingTargets = Array.Empty<Persistence.CodexRecording>();
 
-    /// <summary>Starts a turn; its events are read with <see cref="CodexTurn.ReadEventsAsync"/>.</summary>
+    /// <summary>Starts a turn; its events are read with <see cref="CodexTurn.ReadEventsAsync(CancellationToken)"/>.</summary>
     public async Task<CodexTurn> StartTurnAsync(string prompt, CodexTurnOptions? options, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(prompt))

@@ -62,32 +62,47 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
     protected bool LiveFeedback => _liveFeedback ??= WantsLiveFeedback && HostIsInteractive()
         && !(CurrentHost?.Name == "ConsoleHost" && Console.IsOutputRedirected);
 
-    /// <summary>The turn options from the common parameters; bad images or schemas end the command with an ErrorRecord.</summary>
-    protected CodexTurnOptions BuildTurnOptions(string? model, string? effort)
+    /// <summary>
+    /// The turn options from the common parameters, or null after writing a non-terminating error for a missing
+    /// folder or image or an unusable schema: that input item gets no turn, and the next one is still served.
+    /// </summary>
+    protected CodexTurnOptions? BuildTurnOptions(string? model, string? effort)
     {
+        string? cwd = null;
+        if (WorkingDirectory is not null)
+        {
+            cwd = ResolveDirectory(WorkingDirectory, out var cwdError);
+            if (cwd is null)
+            {
+                WriteError(cwdError!);
+                return null;
+            }
+        }
+
+        System.Text.Json.Nodes.JsonNode? schema = null;
+        if (OutputSchema is not null && (schema = ParseSchema(OutputSchema)) is null)
+        {
+            return null;
+        }
+
         var options = new CodexTurnOptions
         {
             // An interactive host streams the answer's text live, so the runtime's deltas are read even without -IncludeDelta.
             IncludeDeltas = IncludeDelta || LiveFeedback,
             Model = model,
             Effort = effort,
-            WorkingDirectory = WorkingDirectory is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(WorkingDirectory),
+            WorkingDirectory = cwd,
             Sandbox = Sandbox,
             ApprovalPolicy = ApprovalPolicy,
-            OutputSchema = OutputSchema is null ? null : ParseSchema(OutputSchema),
-            RequestHandler = ApprovalHandler is null ? null : new Hosting.ScriptBlockRequestHandler(ApprovalHandler),
+            OutputSchema = schema,
         };
-        if (options.WorkingDirectory is { } cwd && !Directory.Exists(cwd))
-        {
-            ThrowTerminatingError(NewError("CodexWorkingDirectoryNotFound", ErrorCategory.ObjectNotFound, WorkingDirectory, $"The working directory '{cwd}' does not exist."));
-        }
-
         foreach (var image in Image ?? Array.Empty<string>())
         {
-            var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(image);
-            if (!File.Exists(path))
+            var path = ToFileSystemPath(image, out _);
+            if (path is null || !File.Exists(path))
             {
-                ThrowTerminatingError(NewError("CodexImageNotFound", ErrorCategory.ObjectNotFound, image, $"The image '{path}' does not exist; nothing was sent."));
+                WriteError(NewError("CodexImageNotFound", ErrorCategory.ObjectNotFound, image, $"The image '{path ?? image}' does not exist; nothing was sent."));
+                return null;
             }
 
             options.Images.Add(path);
@@ -96,7 +111,8 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
         return options;
     }
 
-    private System.Text.Json.Nodes.JsonNode ParseSchema(object schema)
+    /// <summary>The schema as a JSON object, or null after writing CodexOutputSchemaInvalid (the target is the schema given).</summary>
+    private System.Text.Json.Nodes.JsonNode? ParseSchema(object schema)
     {
         var value = schema is PSObject { BaseObject: string text } ? text : schema;
         try
@@ -109,15 +125,17 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
                     json = File.ReadAllText(path);
                 }
 
-                return System.Text.Json.Nodes.JsonNode.Parse(json) ?? throw new System.Text.Json.JsonException("The schema is null.");
+                return System.Text.Json.Nodes.JsonNode.Parse(json) as System.Text.Json.Nodes.JsonObject ?? throw new System.Text.Json.JsonException("The schema must be a JSON object.");
             }
 
             return PowerShellJson.ToNode(value) is System.Text.Json.Nodes.JsonObject node ? node : throw new System.Text.Json.JsonException("The schema must be a JSON object.");
         }
-        catch (Exception ex) when (ex is System.Text.Json.JsonException or IOException or UnauthorizedAccessException or ItemNotFoundException)
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException
+            or SessionStateException or PSNotSupportedException or PSInvalidOperationException or InvalidOperationException)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "CodexOutputSchemaInvalid", ErrorCategory.InvalidArgument, schema));
-            throw; // not reached: ThrowTerminatingError always throws
+            WriteError(new ErrorRecord(new CodexException("CodexOutputSchemaInvalid", $"The output schema is not a usable JSON Schema object: {ex.Message}", ex),
+                "CodexOutputSchemaInvalid", ErrorCategory.InvalidArgument, schema));
+            return null;
         }
     }
 

@@ -51,7 +51,12 @@ public sealed class AddCodexMcpServerCommand : McpServerCmdlet
         }
 
         var client = GetClient();
-        var exists = Await(CodexMcpCatalog.ReadConfiguredAsync(client, CancellationToken)).ContainsKey(Name);
+        if (ReadConfiguredNames(client, Name) is not { } configured)
+        {
+            return;
+        }
+
+        var exists = configured.Contains(Name);
         if (exists && !Force)
         {
             WriteError(NewError("CodexMcpServerExists", ErrorCategory.ResourceExists, Name,

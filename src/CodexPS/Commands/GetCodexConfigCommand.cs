@@ -34,10 +34,11 @@ public sealed class GetCodexConfigCommand : CodexCmdlet
             string? cwd = null;
             if (WorkingDirectory is not null)
             {
-                cwd = SessionState.Path.GetUnresolvedProviderPathFromPSPath(WorkingDirectory);
-                if (!Directory.Exists(cwd))
+                // One snapshot serves every key piped in, so a folder that is not there ends the command.
+                cwd = ResolveDirectory(WorkingDirectory, out var error);
+                if (cwd is null)
                 {
-                    ThrowTerminatingError(NewError("CodexWorkingDirectoryNotFound", ErrorCategory.ObjectNotFound, WorkingDirectory, $"The working directory '{cwd}' does not exist."));
+                    ThrowTerminatingError(error!);
                 }
             }
 

@@ -25,12 +25,20 @@ public sealed class GetCodexSkillCommand : CodexCmdlet
 
     protected override void ProcessRecord()
     {
-        var folders = WorkingDirectory?.Select(SessionState.Path.GetUnresolvedProviderPathFromPSPath).ToArray();
-        foreach (var folder in folders ?? Array.Empty<string>())
+        string[]? folders = null;
+        if (WorkingDirectory is not null)
         {
-            if (!Directory.Exists(folder))
+            folders = new string[WorkingDirectory.Length];
+            for (var i = 0; i < folders.Length; i++)
             {
-                ThrowTerminatingError(NewError("CodexWorkingDirectoryNotFound", ErrorCategory.ObjectNotFound, folder, $"The working directory '{folder}' does not exist."));
+                var folder = ResolveDirectory(WorkingDirectory[i], out var error);
+                if (folder is null)
+                {
+                    ThrowTerminatingError(error!);
+                    return;
+                }
+
+                folders[i] = folder;
             }
         }
 

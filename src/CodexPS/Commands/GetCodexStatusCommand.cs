@@ -18,7 +18,7 @@ public sealed class GetCodexStatusCommand : CodexCmdlet
         WriteClientWarnings(RuntimeRegistry.ClientFor(null));
         if (Runtime is null)
         {
-            WriteObject(CodexStatus.Capture(CancellationToken));
+            WriteStatus(null);
             return;
         }
 
@@ -33,8 +33,25 @@ public sealed class GetCodexStatusCommand : CodexCmdlet
 
             foreach (var match in names)
             {
-                WriteObject(CodexStatus.Capture(match, CancellationToken));
+                WriteStatus(match);
             }
         }
+    }
+
+    /// <summary>One runtime's status; a runtime disposed while it is asked is an error about that runtime, not a raw exception.</summary>
+    private void WriteStatus(string? name)
+    {
+        CodexStatus status;
+        try
+        {
+            status = CodexStatus.Capture(name, CancellationToken);
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
+        {
+            WriteError(ToErrorRecord(ex, name ?? ModuleState.DefaultRuntime));
+            return;
+        }
+
+        WriteObject(status);
     }
 }

@@ -38,7 +38,13 @@ public sealed class InvokeCodexCommand : CodexTurnCmdlet
             return;
         }
 
-        var cwd = SessionState.Path.GetUnresolvedProviderPathFromPSPath(WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+        var options = BuildTurnOptions(Model, Effort);
+        if (options is null)
+        {
+            return;
+        }
+
+        var cwd = options.WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath;
         CodexConversation conversation;
         try
         {
@@ -54,7 +60,6 @@ public sealed class InvokeCodexCommand : CodexTurnCmdlet
         }
 
         var result = new CodexTurnResult();
-        var options = BuildTurnOptions(Model, Effort);
         var completed = RunTurn(conversation, Prompt, options, evt =>
         {
             result.Add(evt);

@@ -27,25 +27,34 @@ public sealed class InvokeCodexPatchCommand : CodexCmdlet
 
     protected override void ProcessRecord()
     {
-        var cwd = SessionState.Path.GetUnresolvedProviderPathFromPSPath(WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath);
-        if (!Directory.Exists(cwd))
+        var cwd = ResolveDirectory(WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath, out var cwdError);
+        if (cwd is null)
         {
-            ThrowTerminatingError(NewError("CodexWorkingDirectoryNotFound", ErrorCategory.ObjectNotFound, WorkingDirectory, $"The working directory '{cwd}' does not exist."));
+            ThrowTerminatingError(cwdError!);
+            return;
         }
 
         var patch = Patch;
         object target = Patch;
         if (ParameterSetName == PathSet)
         {
-            var file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+            var file = ToFileSystemPath(Path, out _);
             target = Path;
-            if (!File.Exists(file))
+            if (file is null || !File.Exists(file))
             {
-                WriteError(NewError("CodexPatchFileNotFound", ErrorCategory.ObjectNotFound, Path, $"The patch file '{file}' does not exist."));
+                WriteError(NewError("CodexPatchFileNotFound", ErrorCategory.ObjectNotFound, Path, $"The patch file '{file ?? Path}' does not exist."));
                 return;
             }
 
-            patch = File.ReadAllText(file);
+            try
+            {
+                patch = File.ReadAllText(file);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                WriteError(NewError("CodexPatchFileUnreadable", ErrorCategory.ReadError, Path, $"The patch file '{file}' cannot be read: {ex.Message}", ex));
+                return;
+            }
         }
 
         var changes = CodexPatch.ParseChanges(patch, cwd);
@@ -64,13 +73,14 @@ public sealed class InvokeCodexPatchCommand : CodexCmdlet
         }
 
         CodexLocation location;
+        var codexPath = RuntimeRegistry.ClientFor(null)?.Location.Path ?? RuntimeRegistry.SettingsFor(null)?.CodexPath;
         try
         {
-            location = CodexRuntimeLocator.Locate(RuntimeRegistry.ClientFor(null)?.Location.Path ?? RuntimeRegistry.SettingsFor(null)?.CodexPath, new[] { RuntimeRegistry.ModuleDirectory });
+            location = CodexRuntimeLocator.Locate(codexPath, new[] { RuntimeRegistry.ModuleDirectory });
         }
         catch (CodexException ex)
         {
-            ThrowTerminatingError(ToErrorRecord(ex, null));
+            ThrowTerminatingError(ToErrorRecord(ex, codexPath ?? "codex"));
             return;
         }
 

@@ -54,10 +54,11 @@ public sealed class NewCodexConversationCommand : CodexCmdlet
 
     protected override void EndProcessing()
     {
-        var cwd = SessionState.Path.GetUnresolvedProviderPathFromPSPath(WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath);
-        if (!Directory.Exists(cwd))
+        var cwd = ResolveDirectory(WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath, out var cwdError);
+        if (cwd is null)
         {
-            ThrowTerminatingError(NewError("CodexWorkingDirectoryNotFound", ErrorCategory.ObjectNotFound, WorkingDirectory, $"The working directory '{cwd}' does not exist."));
+            ThrowTerminatingError(cwdError!);
+            return;
         }
 
         if (RecordTo is not null)
@@ -77,9 +78,10 @@ public sealed class NewCodexConversationCommand : CodexCmdlet
             return;
         }
 
+        // A runtime that cannot start ends the command with the runtime's name as the target.
+        var client = GetClient();
         try
         {
-            var client = GetClient();
             var conversation = Await(client.StartConversationAsync(
                 new CodexConversationOptions
                 {

@@ -82,10 +82,21 @@ public sealed class RegisterCodexPluginCommand : CodexCmdlet
             return;
         }
 
+        CodexPS.Engine.Conversations.CodexClient client;
+        try
+        {
+            client = GetClient();
+        }
+        catch (CodexErrorRecordException ex)
+        {
+            // -Runtime names no connected runtime, or the runtime cannot start: the runtime is what is wrong.
+            WriteError(ToErrorRecord(ex, Runtime ?? ModuleState.DefaultRuntime));
+            return;
+        }
+
         CodexPluginRegistration registration;
         try
         {
-            var client = GetClient();
             var set = client.Plugins;
             if (set.Find(name) is not null)
             {
@@ -106,7 +117,7 @@ public sealed class RegisterCodexPluginCommand : CodexCmdlet
             WriteError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidOperation, target));
             return;
         }
-        catch (Exception ex) when (ex is CodexException or ArgumentException)
+        catch (Exception ex) when (ex is not PipelineStoppedException)
         {
             WriteError(ToErrorRecord(ex, target));
             return;

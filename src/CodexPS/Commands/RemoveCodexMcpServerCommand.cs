@@ -18,7 +18,17 @@ public sealed class RemoveCodexMcpServerCommand : CodexCmdlet
     protected override void ProcessRecord()
     {
         var client = GetClient();
-        var configured = Await(CodexMcpCatalog.ReadConfiguredAsync(client, CancellationToken)).Keys.ToArray();
+        string[] configured;
+        try
+        {
+            configured = Await(CodexMcpCatalog.ReadConfiguredAsync(client, CancellationToken)).Keys.ToArray();
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
+        {
+            WriteError(ToErrorRecord(ex, Name));
+            return;
+        }
+
         foreach (var name in Name)
         {
             var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);

@@ -53,7 +53,13 @@ public sealed class ResumeCodexConversationCommand : CodexCmdlet
             return;
         }
 
-        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path!);
+        var path = ToFileSystemPath(Path!, out var pathProblem);
+        if (path is null)
+        {
+            WriteError(NewError("CodexResumeFileNotFound", ErrorCategory.ObjectNotFound, Path, $"The session file '{Path}' does not exist: {pathProblem!.Message}", pathProblem));
+            return;
+        }
+
         CodexSessionFile file;
         try
         {

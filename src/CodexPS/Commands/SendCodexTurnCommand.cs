@@ -79,6 +79,11 @@ public sealed class SendCodexTurnCommand : ConversationTurnCmdlet
         }
 
         var options = BuildTurnOptions(Model, Effort);
+        if (options is null)
+        {
+            return;
+        }
+
         if (Steer)
         {
             try

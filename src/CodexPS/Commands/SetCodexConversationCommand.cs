@@ -44,10 +44,10 @@ public sealed class SetCodexConversationCommand : LoadedConversationCmdlet
         string? cwd = null;
         if (WorkingDirectory is not null)
         {
-            cwd = SessionState.Path.GetUnresolvedProviderPathFromPSPath(WorkingDirectory);
-            if (!Directory.Exists(cwd))
+            cwd = ResolveDirectory(WorkingDirectory, out var error);
+            if (cwd is null)
             {
-                WriteError(NewError("CodexWorkingDirectoryNotFound", ErrorCategory.ObjectNotFound, WorkingDirectory, $"The working directory '{cwd}' does not exist."));
+                WriteError(error!);
                 return;
             }
         }

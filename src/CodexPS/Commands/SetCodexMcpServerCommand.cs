@@ -49,7 +49,12 @@ public sealed class SetCodexMcpServerCommand : McpServerCmdlet
         }
 
         var client = GetClient();
-        if (!Await(CodexMcpCatalog.ReadConfiguredAsync(client, CancellationToken)).ContainsKey(Name))
+        if (ReadConfiguredNames(client, Name) is not { } configured)
+        {
+            return;
+        }
+
+        if (!configured.Contains(Name))
         {
             WriteError(NewError("CodexMcpServerNotFound", ErrorCategory.ObjectNotFound, Name, $"No MCP server named '{Name}' is configured; add it with Add-CodexMcpServer."));
             return;

@@ -39,7 +39,18 @@ public sealed class StartCodexMockProviderCommand : CodexCmdlet
             return;
         }
 
-        var server = MockModelServer.Start(script);
+        MockModelServer server;
+        try
+        {
+            server = MockModelServer.Start(script);
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException or InvalidOperationException)
+        {
+            ThrowTerminatingError(NewError("CodexMockProviderStartFailed", ErrorCategory.ResourceUnavailable, "127.0.0.1",
+                $"The mock model endpoint could not listen on 127.0.0.1: {ex.Message}", ex));
+            return;
+        }
+
         server.Scenario = Scenario;
         MockRegistry.Add(server);
         WriteVerbose($"Mock model endpoint listening at {server.BaseUrl} with {script.Count} scripted responses" + (Scenario is { } scenario ? $", then the {scenario} scenario." : "."));

@@ -50,7 +50,7 @@ public sealed class StartCodexRecordingCommand : LoadedConversationCmdlet
 
         try
         {
-            var recording = CodexRecording.Start(conversation, path, Format ?? CodexRecordingTemplate.FormatFor(path));
+            var recording = RecordingSupport.Start(conversation, path, Format ?? CodexRecordingTemplate.FormatFor(path));
             WriteVerbose($"Recording conversation {conversation.Id} to '{recording.Path}' ({recording.Format}).");
             if (PassThru)
             {

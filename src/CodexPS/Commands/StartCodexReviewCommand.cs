@@ -65,6 +65,11 @@ public sealed class StartCodexReviewCommand : ConversationTurnCmdlet
         }
 
         var options = BuildTurnOptions(model: null, effort: null);
+        if (options is null)
+        {
+            return;
+        }
+
         if (Detached)
         {
             conversation = StartDetached(conversation, options);

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using CodexPS.Engine;
 using CodexPS.Engine.Persistence;
 
 namespace CodexPS.Commands;
@@ -24,7 +25,17 @@ public sealed class StopCodexRecordingCommand : LoadedConversationCmdlet
         var recordings = conversation.Recordings.ToList();
         if (Path is not null)
         {
-            var path = RecordingSupport.Resolve(this, conversation, Path);
+            string path;
+            try
+            {
+                path = RecordingSupport.Resolve(this, conversation, Path);
+            }
+            catch (CodexException ex)
+            {
+                WriteError(RecordingSupport.ToErrorRecord(ex, Path));
+                return;
+            }
+
             recordings = CodexRecording.Find(conversation, path) is { } one ? new List<CodexRecording> { one } : new List<CodexRecording>();
             if (recordings.Count == 0)
             {
@@ -40,7 +51,16 @@ public sealed class StopCodexRecordingCommand : LoadedConversationCmdlet
 
         foreach (var recording in recordings)
         {
-            Await(recording.StopAsync());
+            try
+            {
+                Await(recording.StopAsync());
+            }
+            catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
+            {
+                WriteError(ToErrorRecord(ex, recording.Path));
+                continue;
+            }
+
             if (recording.Error is { } error)
             {
                 WriteError(NewError("CodexRecordingFailed", ErrorCategory.WriteError, recording.Path, $"The recording '{recording.Path}' failed: {error}"));
