@@ -86,7 +86,7 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
         catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
         {
             // Uncaught, this ends the command with the engine's ErrorId; a caller's catch re-translates it with its own target.
-            throw new CodexErrorRecordException(ToErrorRecord(AsCodexException(ex), RuntimeName ?? RuntimeRegistry.DefaultRuntime));
+            throw new CodexErrorRecordException(ToErrorRecord(AsCodexException(ex), RuntimeName ?? RuntimeRegistry.DefaultName));
         }
 
         ListenToProtocol(client);

@@ -23,6 +23,27 @@ internal static class PipelineWait
         task.WaitAsync(cancellationToken).GetAwaiter().GetResult();
 
     /// <summary>
+    /// Waits at most <paramref name="limit"/> for work that must not hold up what called it (a stop, a clean-up at
+    /// module removal or host exit); true when it ended in time. A failure of the work is thrown.
+    /// </summary>
+    public static bool WaitAtMost(Task task, TimeSpan limit)
+    {
+        try
+        {
+            task.WaitAsync(limit).GetAwaiter().GetResult();
+            return true;
+        }
+        catch (TimeoutException) when (!task.IsCompleted)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The result of a task that has already completed successfully (checked by the caller); never blocks.</summary>
+    public static T CompletedResult<T>(Task<T> task) =>
+        task.IsCompletedSuccessfully ? task.GetAwaiter().GetResult() : throw new InvalidOperationException("The task has not completed successfully.");
+
+    /// <summary>
     /// Runs engine work for a completer within <paramref name="limit"/>: completion runs while the user types and
     /// must never hang the editor, so the work's token and the wait both end at the limit.
     /// </summary>

@@ -72,7 +72,7 @@ Describe 'Protocol logging' {
             $records = @(Send-CodexTurn -Conversation $conversation -Prompt 'quiet' 4>&1 5>&1 |
                 Where-Object { $_ -is [System.Management.Automation.DebugRecord] -or $_ -is [System.Management.Automation.VerboseRecord] })
             $records.Count | Should -Be 0
-            $client = (Get-Module CodexPS).ImplementingAssembly.GetType('CodexPS.ModuleState').GetProperty('Client').GetValue($null)
+            $client = (Get-Module CodexPS).ImplementingAssembly.GetType('CodexPS.RuntimeRegistry').GetMethod('ClientFor').Invoke($null, @($null))
             $client.ProtocolLog.HasLines | Should -BeFalse
         }
     }

@@ -109,7 +109,7 @@ $module = Get-Module CodexPS
 $atImport = [ordered]@{
     Assemblies          = Get-LoadedAssembly
     ChildProcesses      = Get-ChildProcess
-    # Set by the first use of the session state (ModuleState); nothing should have used it yet.
+    # Set by the first use of the session state (the runtime registry and its peers in State/); nothing should have used it yet.
     SessionStateTouched = [CodexPS.ModuleCleanup].GetField('_used', [Reflection.BindingFlags]'NonPublic, Static').GetValue($null)
 }
 $mock = Start-CodexMockProvider -Response @(@{ Text = 'Hello from the installed module'; Deltas = 3 })

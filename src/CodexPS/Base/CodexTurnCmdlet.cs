@@ -273,7 +273,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
     /// </summary>
     internal static void StopWhenStarted(Task<CodexTurn> starting)
     {
-        starting.ContinueWith(
+        _ = starting.ContinueWith(
             static started =>
             {
                 if (started.IsCompletedSuccessfully)
@@ -301,9 +301,9 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
         turn.StopReading();
         try
         {
-            turn.Completion.Wait(StopWait);
+            PipelineWait.WaitAtMost(turn.Completion, StopWait);
         }
-        catch (AggregateException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // It ended by failing: whoever reads its events reports that; the conversation is free either way.
         }
@@ -349,7 +349,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
     {
         try
         {
-            request.RespondAsync(CodexApprovalDecision.Decline, "CodexPS (no answer)").Wait(TimeSpan.FromSeconds(2));
+            PipelineWait.WaitAtMost(request.RespondAsync(CodexApprovalDecision.Decline, "CodexPS (no answer)"), TimeSpan.FromSeconds(2));
         }
         catch (Exception)
         {

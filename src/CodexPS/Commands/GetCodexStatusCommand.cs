@@ -48,7 +48,7 @@ public sealed class GetCodexStatusCommand : CodexCmdlet
         }
         catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
         {
-            WriteError(ToErrorRecord(ex, name ?? ModuleState.DefaultRuntime));
+            WriteError(ToErrorRecord(ex, name ?? RuntimeRegistry.DefaultName));
             return;
         }
 

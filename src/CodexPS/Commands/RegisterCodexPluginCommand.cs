@@ -90,7 +90,7 @@ public sealed class RegisterCodexPluginCommand : CodexCmdlet
         catch (CodexErrorRecordException ex)
         {
             // -Runtime names no connected runtime, or the runtime cannot start: the runtime is what is wrong.
-            WriteError(ToErrorRecord(ex, Runtime ?? ModuleState.DefaultRuntime));
+            WriteError(ToErrorRecord(ex, Runtime ?? RuntimeRegistry.DefaultName));
             return;
         }
 

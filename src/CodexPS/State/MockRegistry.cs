@@ -19,7 +19,7 @@ internal static class MockRegistry
         Mocks.TryRemove(mock, out _);
 
         // Bounded: a stop that hangs must not hang the command (or the host's exit) with it.
-        mock.DisposeAsync().AsTask().Wait(3000, CancellationToken.None);
+        PipelineWait.WaitAtMost(mock.DisposeAsync().AsTask(), TimeSpan.FromSeconds(3));
     }
 
     public static void StopAll()

@@ -245,7 +245,7 @@ internal static class RuntimeRegistry
                 $"Conversation {conversation.Id} cannot be resumed: its runtime '{conversation.Client.Name}' was disconnected (Disconnect-Codex) while it was being recovered.", ex);
         }
 
-        client.AdoptAsync(conversation, cancellationToken).WaitAsync(cancellationToken).GetAwaiter().GetResult();
+        PipelineWait.Wait(client.AdoptAsync(conversation, cancellationToken), cancellationToken);
         return conversation;
     }
 
@@ -263,7 +263,7 @@ internal static class RuntimeRegistry
 
         foreach (var runtime in live)
         {
-            runtime.ReleaseAndStopAsync(Guid.Empty, waitForOthersTurns: false, out _).Wait(5000, CancellationToken.None);
+            PipelineWait.WaitAtMost(runtime.ReleaseAndStopAsync(Guid.Empty, waitForOthersTurns: false, out _), TimeSpan.FromSeconds(5));
         }
 
         foreach (var set in PluginRegistry.All)
@@ -375,7 +375,7 @@ internal static class RuntimeRegistry
         if (!deferred)
         {
             // Disconnect-Codex returns once the runtime has stopped; a stop that waits for another runspace's turn goes on alone.
-            stop.Wait(5000, CancellationToken.None);
+            PipelineWait.WaitAtMost(stop, TimeSpan.FromSeconds(5));
         }
 
         return true;

@@ -83,6 +83,9 @@ internal static class SessionMetrics
             _metrics = null;
         }
 
-        metrics?.DisposeAsync().AsTask().Wait(5000, CancellationToken.None);
+        if (metrics is not null)
+        {
+            PipelineWait.WaitAtMost(metrics.DisposeAsync().AsTask(), TimeSpan.FromSeconds(5));
+        }
     }
 }

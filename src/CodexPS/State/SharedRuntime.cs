@@ -39,7 +39,7 @@ internal sealed class SharedRuntime
         {
             lock (_gate)
             {
-                return _start is { IsCompletedSuccessfully: true } done ? done.Result : null;
+                return _start is { IsCompletedSuccessfully: true } done ? PipelineWait.CompletedResult(done) : null;
             }
         }
     }
@@ -52,7 +52,7 @@ internal sealed class SharedRuntime
         {
             // A dead client is remembered only while conversations of it wait to be resumed.
             _died.RemoveAll(c => !c.Conversations.Any(x => x.State == CodexConversationState.Detached && ReferenceEquals(x.Client, c)));
-            var current = _start is { IsCompletedSuccessfully: true } done ? done.Result : null;
+            var current = _start is { IsCompletedSuccessfully: true } done ? PipelineWait.CompletedResult(done) : null;
             clients = current is null ? _died.ToArray() : _died.Prepend(current).ToArray();
         }
 
@@ -133,7 +133,7 @@ internal sealed class SharedRuntime
 
             if (_start is null || _start.IsFaulted || _start.IsCanceled || _start is { IsCompletedSuccessfully: true, Result.State: not CodexRuntimeState.Running })
             {
-                var previous = _start is { IsCompletedSuccessfully: true } done ? done.Result : null;
+                var previous = _start is { IsCompletedSuccessfully: true } done ? PipelineWait.CompletedResult(done) : null;
                 if (previous is not null)
                 {
                     _died.Add(previous);
@@ -145,7 +145,7 @@ internal sealed class SharedRuntime
             start = _start;
         }
 
-        return start.WaitAsync(cancellationToken).GetAwaiter().GetResult();
+        return PipelineWait.Wait(start, cancellationToken);
     }
 
     /// <summary>
@@ -165,9 +165,9 @@ internal sealed class SharedRuntime
         }
 
         var turns = Array.Empty<Task>();
-        if (othersUsedIt && start is { IsCompletedSuccessfully: true } started && started.Result.State == CodexRuntimeState.Running)
+        if (othersUsedIt && start is { IsCompletedSuccessfully: true } started && PipelineWait.CompletedResult(started) is { State: CodexRuntimeState.Running } running)
         {
-            turns = started.Result.Conversations.Select(c => c.ActiveTurn).OfType<CodexTurn>().Select(t => (Task)t.Completion).ToArray();
+            turns = running.Conversations.Select(c => c.ActiveTurn).OfType<CodexTurn>().Select(t => (Task)t.Completion).ToArray();
         }
 
         deferred = turns.Length > 0;
