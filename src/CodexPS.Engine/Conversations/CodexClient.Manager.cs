@@ -117,7 +117,7 @@ public sealed partial class CodexClient
             var now = DateTimeOffset.Now;
             foreach (var conversation in _conversations.Values)
             {
-                if (conversation.State == CodexConversationState.Active && conversation.ActiveTurn is null && now - conversation.LastActivity >= timeout)
+                if (conversation.State == CodexConversationState.Active && conversation.ActiveTurn is null && !conversation.AwaitsFirstTurn && now - conversation.LastActivity >= timeout)
                 {
                     try
                     {
@@ -209,6 +209,7 @@ public sealed partial class CodexClient
 
     private void Registered(CodexConversation conversation, CodexConversationEventKind kind, string message)
     {
+        conversation.AwaitsFirstTurn = kind == CodexConversationEventKind.ConversationCreated;
         conversation.Touch();
         RaiseConversationEvent(kind, conversation.Id, conversation, message);
     }

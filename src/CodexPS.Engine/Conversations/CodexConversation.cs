@@ -88,6 +88,12 @@ public sealed class CodexConversation
 
     public int TurnCount { get; private set; }
 
+    /// <summary>
+    /// A thread just started has no rollout until its first turn, so the runtime could not load it again: it is not
+    /// unloaded as idle before then.
+    /// </summary>
+    internal bool AwaitsFirstTurn { get; set; }
+
     public CodexTurn? LastTurn { get; private set; }
 
     /// <summary>The recordings running for this conversation (Start-CodexRecording, -RecordTo).</summary>
@@ -198,6 +204,7 @@ public sealed class CodexConversation
         Sandbox = sandbox ?? Sandbox;
         ApprovalPolicy = approval ?? ApprovalPolicy;
         TurnCount++;
+        AwaitsFirstTurn = false;
         LastTurn = turn;
         return turn;
     }
@@ -241,6 +248,7 @@ public sealed class CodexConversation
         }
 
         TurnCount++;
+        AwaitsFirstTurn = false;
         LastTurn = turn;
         return turn;
     }

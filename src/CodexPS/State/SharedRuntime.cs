@@ -16,6 +16,7 @@ internal sealed class SharedRuntime
     private readonly HashSet<Guid> _users = new();
     private readonly List<CodexClient> _died = new();
     private Task<CodexClient>? _start;
+    private CodexClient? _client;
     private bool _released;
 
     public SharedRuntime(CodexRuntimeSettings settings)
@@ -32,14 +33,14 @@ internal sealed class SharedRuntime
 
     public string Name => Settings.Name;
 
-    /// <summary>The client of the latest start, running or not; null before the first start has finished.</summary>
+    /// <summary>The client of the latest start that succeeded, running or not (a dead one until its restart is done); null before the first.</summary>
     public CodexClient? Client
     {
         get
         {
             lock (_gate)
             {
-                return _start is { IsCompletedSuccessfully: true } done ? PipelineWait.CompletedResult(done) : null;
+                return _client;
             }
         }
     }
@@ -52,8 +53,7 @@ internal sealed class SharedRuntime
         {
             // A dead client is remembered only while conversations of it wait to be resumed.
             _died.RemoveAll(c => !c.Conversations.Any(x => x.State == CodexConversationState.Detached && ReferenceEquals(x.Client, c)));
-            var current = _start is { IsCompletedSuccessfully: true } done ? PipelineWait.CompletedResult(done) : null;
-            clients = current is null ? _died.ToArray() : _died.Prepend(current).ToArray();
+            clients = _client is null ? _died.ToArray() : _died.Prepend(_client).ToArray();
         }
 
         foreach (var client in clients)
@@ -218,6 +218,11 @@ internal sealed class SharedRuntime
         client.ConversationEvent += RuntimeRegistry.Events.Forward;
         options.Plugins.Bind(client);
         RuntimeRegistry.Own(client, this);
+        lock (_gate)
+        {
+            _client = client;
+        }
+
         if (previous is not null)
         {
             // The dead runtime's client is let go; its conversations move over as they are used.
