@@ -71,6 +71,12 @@ internal sealed class UnixSessionChild : RuntimeChild
         IReadOnlyDictionary<string, string> environment)
     {
         path = Path.GetFullPath(path);
+        if (!Directory.Exists(workingDirectory))
+        {
+            // What Process.Start reports, rather than a spawn failure that would seem to blame the runtime's path.
+            throw new DirectoryNotFoundException($"The working directory '{workingDirectory}' does not exist.");
+        }
+
         var stdin = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.None);
         var stdout = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
         var stderr = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
