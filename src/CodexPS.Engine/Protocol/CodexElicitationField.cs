@@ -126,7 +126,7 @@ public sealed class CodexElicitationField
 
     private CodexException NotA(string what) => CodexApprovalContent.Invalid($"The value of field '{Name}' must be {what}.");
 
-    private static IReadOnlyList<CodexElicitationChoice> ReadChoices(JsonElement schema)
+    private static CodexElicitationChoice[] ReadChoices(JsonElement schema)
     {
         var values = schema.Array("enum").Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!).ToArray();
         if (values.Length > 0)
