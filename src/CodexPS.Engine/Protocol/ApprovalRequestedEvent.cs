@@ -17,6 +17,7 @@ public sealed class ApprovalRequestedEvent : CodexEvent
     /// <summary>The request itself (what is answered, and what a prompt shows) stays the same object.</summary>
     internal override CodexEvent Rebuild(JsonElement parameters) => new ApprovalRequestedEvent(Method, ConversationId, TurnId, Timestamp, parameters, Request);
 
+    /// <inheritdoc/>
     public override string Summary => Label(Request.Kind) + ItemEvent.OneLine(Request.ToString()) + (Request.Decision is { } d ? $" → {d}" : string.Empty);
 
     private static string Label(CodexApprovalKind kind) => kind switch

@@ -61,6 +61,7 @@ public sealed class CodexElicitationField
 
     internal JsonNode? DefaultNode => _default?.DeepClone();
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Title ?? Name} ({Type ?? "any"}{(IsRequired ? ", required" : string.Empty)})";
 
     /// <summary>The value as the schema wants it: numbers and booleans parsed from text, enum titles mapped to their values.</summary>

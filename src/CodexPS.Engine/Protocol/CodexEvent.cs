@@ -36,6 +36,7 @@ public class CodexEvent
     /// <summary>A one-line description for tables.</summary>
     public virtual string Summary => DisplayText.Sanitize(Method, 120);
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Kind}: {Summary}";
 
     /// <summary>

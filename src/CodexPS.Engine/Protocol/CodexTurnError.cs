@@ -29,6 +29,7 @@ public sealed class CodexTurnError
 
     public string? AdditionalDetails { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => $"{ErrorId}: {Message}";
 
     internal static CodexTurnError? From(JsonElement json)

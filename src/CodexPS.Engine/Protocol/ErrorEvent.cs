@@ -15,6 +15,7 @@ public sealed class ErrorEvent : CodexEvent
 
     public bool WillRetry { get; }
 
+    /// <inheritdoc/>
     public override string Summary => (WillRetry ? "retrying: " : "error: ") + DisplayText.Sanitize(Error?.Message, 120);
 
     internal override CodexEvent Rebuild(JsonElement parameters) => new ErrorEvent(Method, ConversationId, TurnId, Timestamp, parameters);

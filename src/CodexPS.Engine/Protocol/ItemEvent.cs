@@ -14,6 +14,7 @@ public sealed class ItemEvent : CodexEvent
 
     internal override CodexEvent Rebuild(JsonElement parameters) => new ItemEvent(Kind, Method, ConversationId, TurnId, Timestamp, parameters);
 
+    /// <inheritdoc/>
     public override string Summary => Item switch
     {
         AgentMessageItem m => "message: " + OneLine(m.Text),

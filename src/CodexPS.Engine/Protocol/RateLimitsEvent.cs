@@ -16,6 +16,7 @@ public sealed class RateLimitsEvent : CodexEvent
 
     public CodexRateLimitWindow? Secondary => RateLimits.Secondary;
 
+    /// <inheritdoc/>
     public override string Summary => "rate limits: " + RateLimits;
 
     internal override CodexEvent Rebuild(JsonElement parameters) => new RateLimitsEvent(Method, ConversationId, TurnId, Timestamp, parameters);

@@ -21,5 +21,6 @@ public sealed class TokenUsageEvent : CodexEvent
 
     internal override CodexEvent Rebuild(JsonElement parameters) => new TokenUsageEvent(Method, ConversationId, TurnId, Timestamp, parameters);
 
+    /// <inheritdoc/>
     public override string Summary => $"tokens: {Last?.InputTokens} in, {Last?.OutputTokens} out (total {Total?.TotalTokens})";
 }

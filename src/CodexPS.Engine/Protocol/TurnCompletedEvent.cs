@@ -22,6 +22,7 @@ public sealed class TurnCompletedEvent : CodexEvent
     /// <summary>The final answer parsed against the turn's output schema, when one was given (set by the caller).</summary>
     public object? Output { get; set; }
 
+    /// <inheritdoc/>
     public override string Summary => Error is null ? Status.ToString() : $"{Status}: {Error.ErrorId}: {ItemEvent.OneLine(Error.Message)}";
 
     internal override CodexEvent Rebuild(JsonElement parameters) => new TurnCompletedEvent(Method, ConversationId, TurnId, Timestamp, parameters) { Output = Output };

@@ -12,6 +12,7 @@ public sealed class TurnDiffEvent : CodexEvent
 
     public string Diff { get; }
 
+    /// <inheritdoc/>
     public override string Summary => $"diff: {Diff.Split('\n').Length} lines";
 
     internal override CodexEvent Rebuild(JsonElement parameters) => new TurnDiffEvent(Method, ConversationId, TurnId, Timestamp, parameters);

@@ -25,6 +25,7 @@ public sealed class InvokeCodexPatchCommand : CodexCmdlet
     [Parameter]
     public string? WorkingDirectory { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         var cwd = SessionState.Path.GetUnresolvedProviderPathFromPSPath(WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath);
