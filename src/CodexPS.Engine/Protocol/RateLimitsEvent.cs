@@ -2,6 +2,7 @@ using System.Text.Json;
 
 namespace CodexPS.Engine.Protocol;
 
+/// <summary>The account's rate-limit windows changed, as the runtime reported them.</summary>
 public sealed class RateLimitsEvent : CodexEvent
 {
     internal RateLimitsEvent(string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters)
@@ -10,10 +11,13 @@ public sealed class RateLimitsEvent : CodexEvent
         RateLimits = new CodexRateLimits(parameters.Prop("rateLimits"), timestamp);
     }
 
+    /// <summary>The whole report.</summary>
     public CodexRateLimits RateLimits { get; }
 
+    /// <summary>The short window (the one that resets first); null when not reported.</summary>
     public CodexRateLimitWindow? Primary => RateLimits.Primary;
 
+    /// <summary>The long window; null when not reported.</summary>
     public CodexRateLimitWindow? Secondary => RateLimits.Secondary;
 
     /// <inheritdoc/>

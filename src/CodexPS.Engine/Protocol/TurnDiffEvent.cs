@@ -2,6 +2,7 @@ using System.Text.Json;
 
 namespace CodexPS.Engine.Protocol;
 
+/// <summary>The turn's changes to files so far, as one unified diff (sent again whenever it changes).</summary>
 public sealed class TurnDiffEvent : CodexEvent
 {
     internal TurnDiffEvent(string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters)
@@ -10,6 +11,7 @@ public sealed class TurnDiffEvent : CodexEvent
         Diff = parameters.Str("diff") ?? string.Empty;
     }
 
+    /// <summary>The unified diff of every file the turn changed so far.</summary>
     public string Diff { get; }
 
     /// <inheritdoc/>
