@@ -3,6 +3,7 @@ namespace CodexPS.Engine;
 /// <summary>The runtime did not answer a request within the configured time.</summary>
 public sealed class CodexRuntimeUnresponsiveException : CodexException
 {
+    /// <summary>Creates the error for a request that got no answer within <paramref name="timeout"/>.</summary>
     public CodexRuntimeUnresponsiveException(string method, TimeSpan timeout)
         : this(method, timeout, $"The codex runtime did not answer '{method}' within {timeout.TotalSeconds:0.#} s.")
     {
@@ -19,5 +20,6 @@ public sealed class CodexRuntimeUnresponsiveException : CodexException
     /// <summary>How long the runtime was given.</summary>
     public TimeSpan Timeout { get; }
 
+    /// <summary>The request that got no answer.</summary>
     public string Method { get; }
 }

@@ -10,7 +10,9 @@ namespace CodexPS;
 /// <summary>Shared parts of the MCP server cmdlets: the name check, the definition fields and the config target.</summary>
 public abstract class McpServerCmdlet : CodexCmdlet
 {
+    /// <summary>Parameter set of a server the runtime starts as a local process (stdio transport).</summary>
     protected const string StdioSet = "Stdio";
+    /// <summary>Parameter set of a server the runtime reaches at a URL (streamable HTTP).</summary>
     protected const string HttpSet = "Http";
 
     /// <summary>The arguments passed to the command.</summary>
@@ -122,6 +124,7 @@ public abstract class McpServerCmdlet : CodexCmdlet
         return definition;
     }
 
+    /// <summary>What ShouldProcess names: the server and the config.toml it is written to.</summary>
     protected static string ConfigTarget(CodexClient client, string name) => $"MCP server '{name}' in {Path.Combine(client.CodexHome, "config.toml")}";
 
     /// <summary>Runs a config change; a refusal by the runtime becomes CodexMcpServerConfigRejected with its message.</summary>
@@ -159,6 +162,7 @@ public abstract class McpServerCmdlet : CodexCmdlet
         }
     }
 
+    /// <summary>Writes the server as the runtime now sees it, so the caller sees what it changed.</summary>
     protected void WriteServer(CodexClient client, string name)
     {
         if (!PassThru)

@@ -14,8 +14,10 @@ public abstract class MetricCmdlet : CodexCmdlet
     [Parameter]
     public DateTime? Until { get; set; }
 
+    /// <summary>-Since as an instant, or null when not given.</summary>
     protected DateTimeOffset? SinceOffset => ToOffset(Since);
 
+    /// <summary>-Until as an instant, or null when not given.</summary>
     protected DateTimeOffset? UntilOffset => ToOffset(Until);
 
     /// <summary>Stops the command when -Since is later than -Until.</summary>

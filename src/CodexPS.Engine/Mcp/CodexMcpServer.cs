@@ -43,20 +43,25 @@ public sealed class CodexMcpServer
         StartupError = startup?.Error;
     }
 
+    /// <summary>The server's key under [mcp_servers] in config.toml.</summary>
     public string Name { get; }
 
     /// <summary>Stdio (a command the runtime starts) or Http (a streamable HTTP url).</summary>
     public string? Transport { get; }
 
+    /// <summary>The program a stdio server is started with; null for a URL server.</summary>
     public string? Command { get; }
 
+    /// <summary>The stdio server's arguments, in order; empty when none.</summary>
     public IReadOnlyList<string> Arguments { get; }
 
     /// <summary>The names of the environment variables the config sets for the server (their values are not shown).</summary>
     public IReadOnlyList<string> EnvironmentVariableNames { get; }
 
+    /// <summary>Where a stdio server starts; null: the runtime's default.</summary>
     public string? WorkingDirectory { get; }
 
+    /// <summary>A streamable-HTTP server's address; null for a stdio server.</summary>
     public string? Url { get; }
 
     /// <summary>The environment variable the runtime reads a bearer token from (Http).</summary>
@@ -65,8 +70,10 @@ public sealed class CodexMcpServer
     /// <summary>False when the config disables the server; null when the config does not say (enabled).</summary>
     public bool? Enabled { get; }
 
+    /// <summary>How long the runtime waits for the server to start; null: its default.</summary>
     public double? StartupTimeoutSec { get; }
 
+    /// <summary>How long one tool call may run; null: the runtime's default.</summary>
     public double? ToolTimeoutSec { get; }
 
     /// <summary>The conversation whose connection the status describes, when one was given.</summary>
@@ -78,6 +85,7 @@ public sealed class CodexMcpServer
     /// <summary>The last startup state the runtime announced for the conversation: Starting, Ready, Failed or Cancelled.</summary>
     public string? StartupStatus { get; }
 
+    /// <summary>Why the server failed to start, as the runtime reported it; null when it started or was not tried.</summary>
     public string? StartupError { get; }
 
     /// <summary>Unknown, Unsupported, NotLoggedIn, BearerToken or OAuth.</summary>
@@ -86,15 +94,19 @@ public sealed class CodexMcpServer
     /// <summary>The name the server itself reports (serverInfo), when it could be started.</summary>
     public string? ServerName { get; }
 
+    /// <summary>The version the server reported when it started; null when unknown.</summary>
     public string? ServerVersion { get; }
 
+    /// <summary>The display name the server reported; null when unknown.</summary>
     public string? ServerTitle { get; }
 
+    /// <summary>The tools the server offers the model.</summary>
     public IReadOnlyList<CodexMcpTool> Tools { get; }
 
     /// <summary>Why the runtime could not list the server's tools (start-up or handshake failure).</summary>
     public string? ToolsError { get; }
 
+    /// <summary>How many resources the server lists.</summary>
     public int ResourceCount { get; }
 
     /// <summary>The server is defined in the config the runtime reads.</summary>
@@ -103,5 +115,6 @@ public sealed class CodexMcpServer
     /// <summary>The runtime reported the server (mcpServerStatus/list).</summary>
     public bool IsReported { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => Name;
 }

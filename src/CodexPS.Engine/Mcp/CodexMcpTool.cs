@@ -31,5 +31,6 @@ public sealed class CodexMcpTool
     /// <summary>The server's readOnlyHint annotation; null when it gives none.</summary>
     public bool? ReadOnly { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Server}.{Name}";
 }

@@ -3,55 +3,101 @@ namespace CodexPS.Engine.Metrics;
 /// <summary>The 42 data points of the seed's DataStorage, plus the details the dashboard draws, each tied to a real signal.</summary>
 public static class CodexMetricCatalog
 {
+    /// <summary>Metric "tokens_total" (tokens): tokenUsage.total.totalTokens: the thread's running total as the runtime counts it, per conversation, at each report.</summary>
     public const string TokensTotal = "tokens_total";
+    /// <summary>Metric "tokens_input" (tokens): tokenUsage.total.inputTokens: the thread's running input total, per conversation.</summary>
     public const string TokensInput = "tokens_input";
+    /// <summary>Metric "tokens_output" (tokens): tokenUsage.total.outputTokens: the thread's running output total, per conversation.</summary>
     public const string TokensOutput = "tokens_output";
+    /// <summary>Metric "tokens_remaining" (tokens): modelContextWindow − tokenUsage.last.totalTokens: the room left in the model's context window after the last model request.</summary>
     public const string TokensRemaining = "tokens_remaining";
+    /// <summary>Metric "tokens_limit" (tokens): tokenUsage.modelContextWindow: the token limit the runtime reports for the model (its context window).</summary>
     public const string TokensLimit = "tokens_limit";
+    /// <summary>Metric "tokens_reset_time" (s): rateLimits.primary.resetsAt − the report's emittedAtMs: seconds until the primary window resets.</summary>
     public const string TokensResetTime = "tokens_reset_time";
+    /// <summary>Metric "requests_total" (requests): Count of turns started since the collector started (this PowerShell session, or the engine's collector).</summary>
     public const string RequestsTotal = "requests_total";
+    /// <summary>Metric "requests_remaining" (requests): Always null.</summary>
     public const string RequestsRemaining = "requests_remaining";
+    /// <summary>Metric "requests_limit" (requests): Always null.</summary>
     public const string RequestsLimit = "requests_limit";
+    /// <summary>Metric "requests_reset_time" (s): No request quota is reported, so no request window resets; the windows the runtime does report reset at tokens_reset_time (primary) and rate_limit_secondary_reset_time.</summary>
     public const string RequestsResetTime = "requests_reset_time";
+    /// <summary>Metric "quota_usage_percent" (%): rateLimits.primary.usedPercent: how much of the primary (short) window is used.</summary>
     public const string QuotaUsagePercent = "quota_usage_percent";
+    /// <summary>Metric "rate_limit_status" (state): 0 = every reported window below 80 %; 1 = a window at 80 % or more; 2 = a window at 100 %, or a turn failed with usageLimitExceeded.</summary>
     public const string RateLimitStatus = "rate_limit_status";
 
+    /// <summary>Metric "input_tokens_current" (tokens): Sum of tokenUsage.last.inputTokens over the model requests of one turn (one point per turn).</summary>
     public const string InputTokensCurrent = "input_tokens_current";
+    /// <summary>Metric "output_tokens_current" (tokens): Sum of tokenUsage.last.outputTokens over the model requests of one turn.</summary>
     public const string OutputTokensCurrent = "output_tokens_current";
+    /// <summary>Metric "total_tokens_current" (tokens): Sum of tokenUsage.last.totalTokens over the model requests of one turn.</summary>
     public const string TotalTokensCurrent = "total_tokens_current";
+    /// <summary>Metric "input_tokens_cumulative" (tokens): Sum of input_tokens_current over every turn since the collector started, across conversations.</summary>
     public const string InputTokensCumulative = "input_tokens_cumulative";
+    /// <summary>Metric "output_tokens_cumulative" (tokens): Sum of output_tokens_current over every turn since the collector started.</summary>
     public const string OutputTokensCumulative = "output_tokens_cumulative";
+    /// <summary>Metric "total_tokens_cumulative" (tokens): Sum of total_tokens_current over every turn since the collector started.</summary>
     public const string TotalTokensCumulative = "total_tokens_cumulative";
+    /// <summary>Metric "tokens_per_request_avg" (tokens): total_tokens_cumulative ÷ the number of turns that reported token usage.</summary>
     public const string TokensPerRequestAvg = "tokens_per_request_avg";
+    /// <summary>Metric "token_efficiency_ratio" (ratio): output_tokens_current ÷ input_tokens_current of the turn (output produced per token of input sent).</summary>
     public const string TokenEfficiencyRatio = "token_efficiency_ratio";
+    /// <summary>Metric "model_token_cost" (USD): The runtime reports token counts, never prices, and CodexPS ships no price list that could go stale; a cost would be invented.</summary>
     public const string ModelTokenCost = "model_token_cost";
+    /// <summary>Metric "token_usage_trend" (tokens/turn): Least-squares slope of total_tokens_current over the last 10 turns (needs two turns).</summary>
     public const string TokenUsageTrend = "token_usage_trend";
 
+    /// <summary>Metric "api_request_duration" (ms): The turn's duration as the runtime measured it: its model requests plus any tools they called.</summary>
     public const string ApiRequestDuration = "api_request_duration";
+    /// <summary>Metric "response_time_p50" (ms): Median of processing_time over the last 100 turns.</summary>
     public const string ResponseTimeP50 = "response_time_p50";
+    /// <summary>Metric "response_time_p95" (ms): 95th percentile (nearest rank) of processing_time over the last 100 turns.</summary>
     public const string ResponseTimeP95 = "response_time_p95";
+    /// <summary>Metric "request_queue_size" (requests): Requests sent to the runtime and not yet answered, sampled at each turn's start and end and every sample interval.</summary>
     public const string RequestQueueSize = "request_queue_size";
+    /// <summary>Metric "throughput_requests_per_sec" (turns/s): Turns completed in the last 60 s ÷ the seconds of that window observed (at least 1 s).</summary>
     public const string ThroughputRequestsPerSec = "throughput_requests_per_sec";
+    /// <summary>Metric "connection_latency" (ms): Client clock: from sending turn/start to receiving the runtime's turn/started.</summary>
     public const string ConnectionLatency = "connection_latency";
+    /// <summary>Metric "processing_time" (ms): Client clock: from sending turn/start to receiving turn/completed (what a caller waits).</summary>
     public const string ProcessingTime = "processing_time";
+    /// <summary>Metric "time_to_first_token" (ms): emittedAtMs of the first agent-message or reasoning delta − emittedAtMs of turn/started.</summary>
     public const string TimeToFirstToken = "time_to_first_token";
+    /// <summary>Metric "tokens_per_second" (tokens/s): output_tokens_current ÷ the seconds from the first delta to turn/completed (emittedAtMs); the runtime's durationMs when no delta came.</summary>
     public const string TokensPerSecond = "tokens_per_second";
+    /// <summary>Metric "error_recovery_time" (ms): From the end of the first failed turn of a run of failures to the end of the next completed turn.</summary>
     public const string ErrorRecoveryTime = "error_recovery_time";
 
+    /// <summary>Metric "memory_usage" (bytes): The runtime process's working set, sampled at each turn's end and every sample interval.</summary>
     public const string MemoryUsage = "memory_usage";
+    /// <summary>Metric "cpu_usage" (%): Δ processor time of the runtime process ÷ (Δ wall time × processor count) × 100 between two samples.</summary>
     public const string CpuUsage = "cpu_usage";
+    /// <summary>Metric "connection_status" (state): 1 while a runtime connection is running, 0 after it exited or was stopped.</summary>
     public const string ConnectionStatus = "connection_status";
+    /// <summary>Metric "error_rate" (%): .</summary>
     public const string ErrorRate = "error_rate";
+    /// <summary>Metric "uptime" (s): Seconds since the running runtime process was started.</summary>
     public const string Uptime = "uptime";
+    /// <summary>Metric "active_connections" (connections): Runtime connections (codex app-server processes) attached to the collector and running.</summary>
     public const string ActiveConnections = "active_connections";
+    /// <summary>Metric "system_health_score" (score): 0 when no runtime is running; otherwise the mean of the components known: service_availability, 100 − error_rate, network_stability, 100 − quota_usage_percent.</summary>
     public const string SystemHealthScore = "system_health_score";
+    /// <summary>Metric "resource_utilization" (%): memory_usage ÷ the machine's available memory (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes) × 100.</summary>
     public const string ResourceUtilization = "resource_utilization";
+    /// <summary>Metric "network_stability" (%): .</summary>
     public const string NetworkStability = "network_stability";
+    /// <summary>Metric "service_availability" (%): Time a runtime was running ÷ time observed since the first runtime attached × 100; a runtime that exits on its own is down until the next one starts.</summary>
     public const string ServiceAvailability = "service_availability";
 
+    /// <summary>Metric "rate_limit_secondary_used_percent" (%): rateLimits.secondary.usedPercent: how much of the secondary (long) window is used.</summary>
     public const string SecondaryUsedPercent = "rate_limit_secondary_used_percent";
+    /// <summary>Metric "rate_limit_secondary_reset_time" (s): rateLimits.secondary.resetsAt − the report's emittedAtMs.</summary>
     public const string SecondaryResetTime = "rate_limit_secondary_reset_time";
+    /// <summary>Metric "errors_total" (errors): Count of failed turns since the collector started, per error category (the label: the codexErrorInfo name such as internalServerError or usageLimitExceeded; turnFailed when the runtime gave none; runtimeExited, runtimeStopped or notStarted when the turn ended without a turn/completed).</summary>
     public const string ErrorsTotal = "errors_total";
+    /// <summary>Metric "item_duration" (ms): How long each item took, labelled with its type (AgentMessage, CommandExecution, FileChange, ...).</summary>
     public const string ItemDuration = "item_duration";
 
     private const string TokenUsageSignal = "thread/tokenUsage/updated";

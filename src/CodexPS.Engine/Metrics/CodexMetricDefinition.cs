@@ -35,5 +35,6 @@ public sealed class CodexMetricDefinition
     /// <summary>One of the seed's 42 data points (false for the few window and error details CodexPS adds).</summary>
     public bool IsSeedPoint { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => Name;
 }

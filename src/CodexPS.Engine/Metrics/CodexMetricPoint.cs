@@ -36,5 +36,6 @@ public sealed class CodexMetricPoint
 
     public CodexMetricDefinition Definition { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Name} = {(Value is { } v ? v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture) : "null")} {Unit}";
 }

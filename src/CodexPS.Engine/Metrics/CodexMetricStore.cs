@@ -188,6 +188,7 @@ internal sealed class CodexMetricStore : IDisposable
         return result;
     }
 
+    /// <inheritdoc/>
     public void Dispose() => _connection.Dispose();
 
     private static CodexMetricStoreException Describe(Exception ex, string path)

@@ -171,6 +171,7 @@ public sealed partial class CodexMetricsCollector : IAsyncDisposable
         return list;
     }
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         if (_stop.IsCancellationRequested)

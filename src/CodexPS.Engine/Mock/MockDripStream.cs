@@ -16,18 +16,25 @@ internal sealed class MockDripStream : Stream
         _stop = stop;
     }
 
+    /// <inheritdoc/>
     public override bool CanRead => false;
 
+    /// <inheritdoc/>
     public override bool CanSeek => false;
 
+    /// <inheritdoc/>
     public override bool CanWrite => true;
 
+    /// <inheritdoc/>
     public override long Length => throw new NotSupportedException();
 
+    /// <inheritdoc/>
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
+    /// <inheritdoc/>
     public override void Flush() => SyncWait.Wait(FlushAsync(_stop), _stop);
 
+    /// <inheritdoc/>
     public override async Task FlushAsync(CancellationToken cancellationToken)
     {
         var bytes = _pending.ToArray();
@@ -40,11 +47,15 @@ internal sealed class MockDripStream : Stream
         }
     }
 
+    /// <inheritdoc/>
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
+    /// <inheritdoc/>
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
+    /// <inheritdoc/>
     public override void SetLength(long value) => throw new NotSupportedException();
 
+    /// <inheritdoc/>
     public override void Write(byte[] buffer, int offset, int count) => _pending.Write(buffer, offset, count);
 }

@@ -36,8 +36,10 @@ public sealed partial class MockModelServer : IAsyncDisposable
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
+    /// <summary>The loopback port the server listens on, chosen by the OS so parallel tests never collide.</summary>
     public int Port { get; }
 
+    /// <summary>The base URL a provider points at (ends in /v1, as the Responses API expects).</summary>
     public string BaseUrl => $"http://127.0.0.1:{Port}/v1";
 
     /// <summary>Every request received so far, oldest first.</summary>
@@ -58,10 +60,13 @@ public sealed partial class MockModelServer : IAsyncDisposable
     /// <summary>The provider that points a runtime at this server.</summary>
     public CodexModelProvider Provider => new("codexps_mock", "CodexPS mock", BaseUrl) { DefaultModel = DefaultModel, MaxRetries = 0 };
 
+    /// <summary>False once the server is disposed; a stopped mock answers nothing.</summary>
     public bool IsRunning => !_stop.IsCancellationRequested;
 
+    /// <summary>Starts listening at once with <paramref name="script"/> as the first answers, in order.</summary>
     public static MockModelServer Start(IEnumerable<MockResponse>? script = null) => new(script);
 
+    /// <summary>Appends answers to the script; each POST takes the next one.</summary>
     public void Enqueue(params MockResponse[] responses)
     {
         foreach (var response in responses)
@@ -76,6 +81,7 @@ public sealed partial class MockModelServer : IAsyncDisposable
         Interlocked.Exchange(ref _release, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         if (_stop.IsCancellationRequested)

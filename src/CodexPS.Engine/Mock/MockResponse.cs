@@ -243,7 +243,7 @@ public sealed class MockResponse
     /// <summary>PowerShell hands in PSObject-wrapped values; the module sets this to unwrap them.</summary>
     public static Func<object?, object?> Unwrap { get; set; } = v => v;
 
-    private static IDictionary ToDictionary(JsonElement element)
+    private static Hashtable ToDictionary(JsonElement element)
     {
         var table = new Hashtable(StringComparer.OrdinalIgnoreCase);
         foreach (var property in element.EnumerateObject())

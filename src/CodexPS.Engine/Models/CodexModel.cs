@@ -45,5 +45,6 @@ public sealed class CodexModel
 
     public IReadOnlyList<string> InputModalities { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => Model;
 }

@@ -15,5 +15,6 @@ public sealed class AgentMessageItem : CodexItem
     /// <summary>Commentary, FinalAnswer or PartialAnswer; null when the runtime gives none.</summary>
     public string? Phase { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => Text;
 }

@@ -39,6 +39,7 @@ public sealed class CodexAccount
         return new CodexAccount(type, account.Str("email"), account.Str("planType"), account.Str("workspaceName"), answer.Str("userId"));
     }
 
+    /// <inheritdoc/>
     public override string ToString()
     {
         var details = string.Join(", ", new[] { Email, Plan }.Where(s => !string.IsNullOrEmpty(s)));

@@ -154,6 +154,7 @@ public sealed class CodexApprovalRequest
         return SendAsync(CodexApprovalDecision.Accept, BuildReply(CodexApprovalDecision.Accept, content), decidedBy);
     }
 
+    /// <inheritdoc/>
     public override string ToString() => Kind switch
     {
         CodexApprovalKind.CommandExecution => $"run '{Command}' in {Cwd}",

@@ -13,5 +13,6 @@ public sealed class CodexElicitationChoice
 
     public string? Title { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => Title is null || Title == Value ? Value : $"{Title} ({Value})";
 }

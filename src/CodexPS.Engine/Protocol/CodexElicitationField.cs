@@ -61,6 +61,7 @@ public sealed class CodexElicitationField
 
     internal JsonNode? DefaultNode => _default?.DeepClone();
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Title ?? Name} ({Type ?? "any"}{(IsRequired ? ", required" : string.Empty)})";
 
     /// <summary>The value as the schema wants it: numbers and booleans parsed from text, enum titles mapped to their values.</summary>
@@ -126,7 +127,7 @@ public sealed class CodexElicitationField
 
     private CodexException NotA(string what) => CodexApprovalContent.Invalid($"The value of field '{Name}' must be {what}.");
 
-    private static IReadOnlyList<CodexElicitationChoice> ReadChoices(JsonElement schema)
+    private static CodexElicitationChoice[] ReadChoices(JsonElement schema)
     {
         var values = schema.Array("enum").Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!).ToArray();
         if (values.Length > 0)

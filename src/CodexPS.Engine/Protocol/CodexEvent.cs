@@ -17,18 +17,22 @@ public class CodexEvent
         _params = parameters;
     }
 
+    /// <summary>What kind of event this is; lets a script switch without type tests.</summary>
     public CodexEventKind Kind { get; }
 
     /// <summary>The protocol method that carried the event (turn/started, item/completed, ...).</summary>
     public string Method { get; }
 
+    /// <summary>The thread the event belongs to; null for runtime-wide notifications.</summary>
     public string? ConversationId { get; }
 
+    /// <summary>The turn the event belongs to; null when the runtime did not say.</summary>
     public string? TurnId { get; internal set; }
 
     /// <summary>When the runtime emitted it (its emittedAtMs), else when CodexPS received it.</summary>
     public DateTimeOffset Timestamp { get; }
 
+    /// <summary>The notification's params as JSON text, exactly as the runtime sent them ("null" when it sent none).</summary>
     public string Raw => _params.ValueKind == JsonValueKind.Undefined ? "null" : _params.GetRawText();
 
     internal JsonElement Params => _params;
@@ -36,6 +40,7 @@ public class CodexEvent
     /// <summary>A one-line description for tables.</summary>
     public virtual string Summary => DisplayText.Sanitize(Method, 120);
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Kind}: {Summary}";
 
     /// <summary>

@@ -45,5 +45,6 @@ public class CodexItem
         };
     }
 
+    /// <inheritdoc/>
     public override string ToString() => Type;
 }

@@ -23,6 +23,7 @@ public sealed class CodexRateLimits
 
     public DateTimeOffset ReportedAt { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => string.Join(", ", new[] { Describe("primary", Primary), Describe("secondary", Secondary) }.OfType<string>());
 
     private static string? Describe(string name, CodexRateLimitWindow? window) =>

@@ -60,5 +60,6 @@ public sealed class CodexThreadInfo
     /// <summary>The thread exactly as the runtime sent it.</summary>
     public string Raw { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => Id;
 }

@@ -17,6 +17,7 @@ public sealed class CodexTurnError
             : "Codex" + (info is null ? "TurnFailed" : Json.Pascal(info));
     }
 
+    /// <summary>The runtime's own words for the failure.</summary>
     public string Message { get; }
 
     /// <summary>The runtime's codexErrorInfo name (usageLimitExceeded, httpConnectionFailed, ...), null when it gave none.</summary>
@@ -25,10 +26,13 @@ public sealed class CodexTurnError
     /// <summary>CodexUsageLimitExceeded, CodexInternalServerError, CodexHttpConnectionFailed, ... or CodexTurnFailed.</summary>
     public string ErrorId { get; }
 
+    /// <summary>The model endpoint's HTTP status, when the failure came from it; null otherwise.</summary>
     public int? HttpStatusCode { get; }
 
+    /// <summary>More detail the runtime gave (often the endpoint's body); null when none.</summary>
     public string? AdditionalDetails { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => $"{ErrorId}: {Message}";
 
     internal static CodexTurnError? From(JsonElement json)

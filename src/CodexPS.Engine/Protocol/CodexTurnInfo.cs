@@ -51,5 +51,6 @@ public sealed class CodexTurnInfo
 
     public string Raw { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => Id;
 }

@@ -15,5 +15,6 @@ public sealed class CodexUserInputOption
 
     public string? Description { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => Label;
 }

@@ -32,6 +32,7 @@ public sealed class CodexUserInputQuestion
     /// <summary>The choices, the model's recommendation first; empty for a free-text question.</summary>
     public IReadOnlyList<CodexUserInputOption> Options { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => (Question ?? Header ?? Id) + (Options.Count > 0 ? $" [{string.Join("/", Options.Select(o => o.Label))}]" : string.Empty);
 
     /// <summary>The answer list for one value: strings as given, option labels in their own spelling.</summary>

@@ -27,5 +27,6 @@ public sealed class CommandExecutionItem : CodexItem
 
     public TimeSpan? Duration { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => Command;
 }

@@ -16,6 +16,7 @@ public sealed class DeltaEvent : CodexEvent
 
     public string Delta { get; }
 
+    /// <inheritdoc/>
     public override string Summary => ItemEvent.OneLine(Delta);
 
     /// <summary>A copy carrying other text (a plugin's change of a streamed piece).</summary>

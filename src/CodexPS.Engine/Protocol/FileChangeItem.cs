@@ -19,5 +19,6 @@ public sealed class FileChangeItem : CodexItem
 
     public IReadOnlyList<CodexFileChange> Changes { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => string.Join(", ", Changes.Select(c => c.Path));
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 
 namespace CodexPS.Engine.Protocol;
 
+/// <summary>An item of the turn (message, command, file change, reasoning, tool call) started or completed.</summary>
 public sealed class ItemEvent : CodexEvent
 {
     internal ItemEvent(CodexEventKind kind, string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters)
@@ -10,10 +11,12 @@ public sealed class ItemEvent : CodexEvent
         Item = CodexItem.FromJson(parameters.Prop("item"));
     }
 
+    /// <summary>The item as the runtime described it at this point.</summary>
     public CodexItem Item { get; }
 
     internal override CodexEvent Rebuild(JsonElement parameters) => new ItemEvent(Kind, Method, ConversationId, TurnId, Timestamp, parameters);
 
+    /// <inheritdoc/>
     public override string Summary => Item switch
     {
         AgentMessageItem m => "message: " + OneLine(m.Text),

@@ -41,5 +41,6 @@ public sealed class McpToolCallItem : CodexItem
 
     public TimeSpan? Duration { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Server}.{Tool}";
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 
 namespace CodexPS.Engine.Protocol;
 
+/// <summary>The account's rate-limit windows changed, as the runtime reported them.</summary>
 public sealed class RateLimitsEvent : CodexEvent
 {
     internal RateLimitsEvent(string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters)
@@ -16,12 +17,16 @@ public sealed class RateLimitsEvent : CodexEvent
         RateLimits = limits;
     }
 
+    /// <summary>The whole report.</summary>
     public CodexRateLimits RateLimits { get; }
 
+    /// <summary>The short window (the one that resets first); null when not reported.</summary>
     public CodexRateLimitWindow? Primary => RateLimits.Primary;
 
+    /// <summary>The long window; null when not reported.</summary>
     public CodexRateLimitWindow? Secondary => RateLimits.Secondary;
 
+    /// <inheritdoc/>
     public override string Summary => "rate limits: " + RateLimits;
 
     internal override CodexEvent Rebuild(JsonElement parameters) => new RateLimitsEvent(Method, ConversationId, TurnId, Timestamp, parameters);

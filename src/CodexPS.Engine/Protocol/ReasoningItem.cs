@@ -14,5 +14,6 @@ public sealed class ReasoningItem : CodexItem
 
     public IReadOnlyList<string> Content { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => string.Join(" ", Summary);
 }

@@ -9,6 +9,7 @@ public sealed class TurnStartedEvent : CodexEvent
     {
     }
 
+    /// <inheritdoc/>
     public override string Summary => $"turn {TurnId}";
 
     internal override CodexEvent Rebuild(JsonElement parameters) => new TurnStartedEvent(Method, ConversationId, TurnId, Timestamp, parameters);

@@ -11,5 +11,6 @@ public sealed class UserMessageItem : CodexItem
 
     public string Text { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => Text;
 }

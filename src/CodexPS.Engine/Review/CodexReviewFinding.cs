@@ -44,6 +44,7 @@ public sealed class CodexReviewFinding
         : StartLine is null ? Path
         : EndLine is null || EndLine == StartLine ? $"{Path}:{StartLine}" : $"{Path}:{StartLine}-{EndLine}";
 
+    /// <inheritdoc/>
     public override string ToString() => Title;
 
     internal static double? Number(JsonElement element) => element.ValueKind == JsonValueKind.Number && element.TryGetDouble(out var d) ? d : null;

@@ -61,6 +61,7 @@ public sealed class CodexReviewResult
 
     public CodexTurnError? Error { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => OverallExplanation ?? Review ?? Status.ToString();
 
     /// <summary>The review text an enteredReviewMode (what is reviewed) or exitedReviewMode (the review) item carries; null for other items.</summary>

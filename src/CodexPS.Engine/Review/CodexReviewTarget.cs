@@ -37,6 +37,7 @@ public sealed class CodexReviewTarget
         _ => new JsonObject { ["type"] = "custom", ["instructions"] = Value },
     };
 
+    /// <inheritdoc/>
     public override string ToString() => Value is null ? Kind.ToString() : $"{Kind} {Value}";
 
     private static string Required(string value, string name)

@@ -23,6 +23,7 @@ public sealed partial class CodexProtocolLog : IDisposable
     private int _debugListeners;
     private int _verboseListeners;
 
+    /// <summary>Keeps the protocol lines of one runtime; with <paramref name="path"/> also writes them (secrets redacted) to that file.</summary>
     public CodexProtocolLog(string? path)
     {
         if (path is not null)
@@ -36,6 +37,7 @@ public sealed partial class CodexProtocolLog : IDisposable
     /// <summary>The log file, when there is one.</summary>
     public string? FilePath { get; }
 
+    /// <summary>True while lines wait for a cmdlet to write them to the debug or verbose stream.</summary>
     public bool HasLines => !_debug.IsEmpty || !_verbose.IsEmpty;
 
     /// <summary>Starts queuing raw lines (debug) and summaries (verbose) for a listener; dispose the result to stop.</summary>
@@ -54,8 +56,10 @@ public sealed partial class CodexProtocolLog : IDisposable
         return new Listener(this, debug, verbose);
     }
 
+    /// <summary>Takes the oldest raw line waiting for the debug stream.</summary>
     public bool TryDequeueDebug(out string line) => _debug.TryDequeue(out line!);
 
+    /// <summary>Takes the oldest one-line request summary waiting for the verbose stream.</summary>
     public bool TryDequeueVerbose(out string line) => _verbose.TryDequeue(out line!);
 
     /// <summary>The tap for <see cref="JsonRpcConnection.Tap"/>.</summary>
@@ -241,6 +245,7 @@ public sealed partial class CodexProtocolLog : IDisposable
         }
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         lock (_fileGate)
@@ -269,6 +274,7 @@ public sealed partial class CodexProtocolLog : IDisposable
             _verbose = verbose;
         }
 
+        /// <inheritdoc/>
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _log, null) is { } log)

@@ -36,6 +36,7 @@ public sealed class JsonRpcConnection : IAsyncDisposable
     private long _lastReceived = Environment.TickCount64;
     private volatile bool _dispatching;
 
+    /// <summary>Connects over <paramref name="input"/> and <paramref name="output"/>; <paramref name="closeReason"/> explains an input that ends (the process's exit), and nothing is read until Start.</summary>
     public JsonRpcConnection(Stream input, Stream output, IJsonRpcHandler handler, Func<Task<Exception>>? closeReason = null)
     {
         _input = input;
@@ -84,6 +85,7 @@ public sealed class JsonRpcConnection : IAsyncDisposable
     /// <summary>Completes when the reader has stopped.</summary>
     public Task Completion => _reader ?? Task.CompletedTask;
 
+    /// <summary>Starts the reader thread; calling it again does nothing.</summary>
     public void Start()
     {
         if (_reader is not null)
@@ -129,6 +131,7 @@ public sealed class JsonRpcConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends a notification: no id, no answer.</summary>
     public Task NotifyAsync(string method, JsonNode? parameters, CancellationToken cancellationToken)
     {
         return WriteMessageAsync(
@@ -163,6 +166,7 @@ public sealed class JsonRpcConnection : IAsyncDisposable
             cancellationToken);
     }
 
+    /// <summary>Answers a server request with a JSON-RPC error.</summary>
     public Task RespondErrorAsync(JsonElement id, int code, string message, CancellationToken cancellationToken)
     {
         return WriteMessageAsync(
@@ -180,6 +184,7 @@ public sealed class JsonRpcConnection : IAsyncDisposable
             cancellationToken);
     }
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

@@ -16,22 +16,29 @@ public sealed class WebSocketLineStream : Stream
     private readonly CancellationTokenSource _closing = new();
     private ReadOnlyMemory<byte> _pending = ReadOnlyMemory<byte>.Empty;
 
+    /// <summary>Wraps a connected socket; the stream owns it and closes it when disposed.</summary>
     public WebSocketLineStream(WebSocket socket) => _socket = socket;
 
+    /// <inheritdoc/>
     public override bool CanRead => true;
 
+    /// <inheritdoc/>
     public override bool CanSeek => false;
 
+    /// <inheritdoc/>
     public override bool CanWrite => true;
 
+    /// <inheritdoc/>
     public override long Length => throw new NotSupportedException();
 
+    /// <inheritdoc/>
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     /// <summary>The reader thread's call: blocks until a frame arrives, and ends when the stream is disposed.</summary>
     public override int Read(byte[] buffer, int offset, int count) =>
         SyncWait.Wait(ReadAsync(buffer.AsMemory(offset, count), _closing.Token).AsTask(), _closing.Token);
 
+    /// <inheritdoc/>
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         while (_pending.IsEmpty)
@@ -73,12 +80,14 @@ public sealed class WebSocketLineStream : Stream
         return copy;
     }
 
+    /// <inheritdoc/>
     public override void Write(byte[] buffer, int offset, int count) => _outgoing.Write(buffer, offset, count);
 
     /// <summary>Only buffers: a line goes out as one frame when it is flushed.</summary>
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
         _outgoing.WriteAsync(buffer, cancellationToken);
 
+    /// <inheritdoc/>
     public override void Flush() => SyncWait.Wait(FlushAsync(_closing.Token), _closing.Token);
 
     /// <summary>Sends every complete line written so far as its own text frame.</summary>
@@ -107,10 +116,13 @@ public sealed class WebSocketLineStream : Stream
         await _outgoing.WriteAsync(rest, CancellationToken.None).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
+    /// <inheritdoc/>
     public override void SetLength(long value) => throw new NotSupportedException();
 
+    /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
         if (disposing)

@@ -40,5 +40,6 @@ public sealed class CodexSkill
     /// <summary>The folder the runtime listed the skill for.</summary>
     public string? WorkingDirectory { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => Name;
 }

@@ -31,6 +31,7 @@ public sealed class AddCodexMcpServerCommand : McpServerCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         if (!CheckName(Name))

@@ -12,6 +12,7 @@ public sealed class CompressCodexConversationCommand : SavedConversationCmdlet
     [Parameter(ParameterSetName = DefaultSet)]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         if (!ShouldProcess($"conversation {Id}", "Compact the context"))

@@ -29,6 +29,7 @@ public sealed class ConnectCodexAccountCommand : CodexCmdlet
     [ValidateRange(1, 86400)]
     public int TimeoutSec { get; set; } = 900;
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         if (ParameterSetName == DeviceCodeSet)
@@ -124,6 +125,7 @@ public sealed class ConnectCodexAccountCommand : CodexCmdlet
         }
     }
 
+    /// <inheritdoc/>
     protected override void StopProcessing()
     {
         // Read before cancelling: the pipeline thread then unwinds and forgets the login.

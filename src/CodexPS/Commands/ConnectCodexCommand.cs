@@ -112,6 +112,7 @@ public sealed class ConnectCodexCommand : CodexCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <inheritdoc/>
     protected override void EndProcessing()
     {
         if (MockProvider is { IsRunning: false })

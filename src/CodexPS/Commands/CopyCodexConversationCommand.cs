@@ -22,6 +22,7 @@ public sealed class CopyCodexConversationCommand : SavedConversationCmdlet
     [Parameter(ParameterSetName = DefaultSet)]
     public SwitchParameter Ephemeral { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         string? cwd = null;

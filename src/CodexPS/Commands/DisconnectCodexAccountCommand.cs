@@ -7,6 +7,7 @@ namespace CodexPS.Commands;
 [OutputType(typeof(void))]
 public sealed class DisconnectCodexAccountCommand : CodexCmdlet
 {
+    /// <inheritdoc/>
     protected override void EndProcessing()
     {
         var client = GetClient();

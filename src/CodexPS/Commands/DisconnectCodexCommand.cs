@@ -18,6 +18,7 @@ public sealed class DisconnectCodexCommand : CodexCmdlet
     [Parameter(Mandatory = true, ParameterSetName = "All")]
     public SwitchParameter All { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         var targets = All ? RuntimeRegistry.AllClients : RuntimeRegistry.AllClients.Where(r => r.Name.Equals(Name, StringComparison.OrdinalIgnoreCase)).ToArray();

@@ -27,6 +27,7 @@ public sealed class ExportCodexMetricsCommand : MetricCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <inheritdoc/>
     protected override void EndProcessing()
     {
         CheckRange();

@@ -8,6 +8,7 @@ namespace CodexPS.Commands;
 [OutputType(typeof(CodexAccount))]
 public sealed class GetCodexAccountCommand : CodexCmdlet
 {
+    /// <inheritdoc/>
     protected override void EndProcessing()
     {
         var client = GetClient();

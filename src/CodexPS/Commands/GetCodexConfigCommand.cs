@@ -27,6 +27,7 @@ public sealed class GetCodexConfigCommand : CodexCmdlet
 
     private CodexConfigSnapshot? _snapshot;
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         if (_snapshot is null)

@@ -37,6 +37,7 @@ public sealed class GetCodexConversationCommand : CodexCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int? First { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         var client = GetClient();

@@ -19,6 +19,7 @@ public sealed class GetCodexDiffCommand : LoadedConversationCmdlet
     [Parameter]
     public SwitchParameter Raw { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         var conversation = ResolveConversation();

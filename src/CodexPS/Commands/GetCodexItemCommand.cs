@@ -21,6 +21,7 @@ public sealed class GetCodexItemCommand : ConversationHistoryCmdlet
     [ValidateNotNullOrEmpty]
     public string? TurnId { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         var id = Turn?.ConversationId ?? Conversation?.Id ?? ConversationId!;

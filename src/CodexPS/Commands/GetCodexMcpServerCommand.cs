@@ -27,6 +27,7 @@ public sealed class GetCodexMcpServerCommand : CodexCmdlet
     [ArgumentCompleter(typeof(Completers.ConversationIdCompleter))]
     public string? ConversationId { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         var client = GetClient();

@@ -25,6 +25,7 @@ public sealed class GetCodexMetricCommand : MetricCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Conversation { get; set; }
 
+    /// <inheritdoc/>
     protected override void BeginProcessing()
     {
         CheckRange();
@@ -38,11 +39,13 @@ public sealed class GetCodexMetricCommand : MetricCmdlet
         }
     }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         _conversations.AddRange(Conversation ?? Array.Empty<string>());
     }
 
+    /// <inheritdoc/>
     protected override void EndProcessing()
     {
         var patterns = (Name ?? Array.Empty<string>()).Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToArray();

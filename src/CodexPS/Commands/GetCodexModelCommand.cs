@@ -24,6 +24,7 @@ public sealed class GetCodexModelCommand : CodexCmdlet
 
     private IReadOnlyList<CodexModel>? _models;
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         if (_models is null)

@@ -19,6 +19,7 @@ public sealed class GetCodexPluginCommand : CodexCmdlet
     [ValidateNotNullOrEmpty]
     public string? Runtime { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         var registrations = PluginRegistry.All

@@ -23,6 +23,7 @@ public sealed class GetCodexSkillCommand : CodexCmdlet
     [Parameter(ParameterSetName = DefaultSet)]
     public SwitchParameter Refresh { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         string[]? folders = null;

@@ -13,6 +13,7 @@ public sealed class GetCodexStatusCommand : CodexCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Runtime { get; set; }
 
+    /// <inheritdoc/>
     protected override void EndProcessing()
     {
         WriteClientWarnings(RuntimeRegistry.ClientFor(null));

@@ -9,6 +9,7 @@ namespace CodexPS.Commands;
 [OutputType(typeof(CodexTurnInfo))]
 public sealed class GetCodexTurnCommand : ConversationHistoryCmdlet
 {
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         var id = Conversation?.Id ?? ConversationId!;

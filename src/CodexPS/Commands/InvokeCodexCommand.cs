@@ -19,6 +19,7 @@ public sealed class InvokeCodexCommand : CodexTurnCmdlet
     [ValidateNotNullOrEmpty]
     public string? Runtime { get; set; }
 
+    /// <inheritdoc/>
     protected override string? RuntimeName => Runtime;
 
     /// <summary>The model slug; default: the runtime's configured model.</summary>
@@ -30,6 +31,7 @@ public sealed class InvokeCodexCommand : CodexTurnCmdlet
     [Parameter]
     public string? Effort { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         if (string.IsNullOrWhiteSpace(Prompt))

@@ -25,6 +25,7 @@ public sealed class InvokeCodexPatchCommand : CodexCmdlet
     [Parameter]
     public string? WorkingDirectory { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         var cwd = ResolveDirectory(WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath, out var cwdError);

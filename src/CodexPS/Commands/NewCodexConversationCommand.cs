@@ -13,6 +13,7 @@ public sealed class NewCodexConversationCommand : CodexCmdlet
     [ValidateNotNullOrEmpty]
     public string? Runtime { get; set; }
 
+    /// <inheritdoc/>
     protected override string? RuntimeName => Runtime;
 
     /// <summary>The model slug; default: the runtime's configured model.</summary>
@@ -52,6 +53,7 @@ public sealed class NewCodexConversationCommand : CodexCmdlet
     [ValidateNotNullOrEmpty]
     public string? RecordTo { get; set; }
 
+    /// <inheritdoc/>
     protected override void EndProcessing()
     {
         var cwd = ResolveDirectory(WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath, out var cwdError);

@@ -66,8 +66,10 @@ public sealed class RegisterCodexPluginCommand : CodexCmdlet
     [ValidateNotNullOrEmpty]
     public string? Runtime { get; set; }
 
+    /// <inheritdoc/>
     protected override string? RuntimeName => Runtime;
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         var (plugin, onPipelineThread, target) = CreatePlugin();

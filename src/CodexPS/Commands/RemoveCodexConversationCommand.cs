@@ -18,6 +18,7 @@ public sealed class RemoveCodexConversationCommand : SavedConversationCmdlet
     private bool _yesToAll;
     private bool _noToAll;
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         var target = $"conversation {Id}";

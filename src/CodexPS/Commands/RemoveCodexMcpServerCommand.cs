@@ -15,6 +15,7 @@ public sealed class RemoveCodexMcpServerCommand : CodexCmdlet
     [ArgumentCompleter(typeof(Completers.McpServerNameCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         var client = GetClient();

@@ -17,6 +17,7 @@ public sealed class RenameCodexConversationCommand : SavedConversationCmdlet
     [Parameter(ParameterSetName = DefaultSet)]
     public SwitchParameter PassThru { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         if (!ShouldProcess($"conversation {Id}", $"Rename to '{NewName}'"))

@@ -12,6 +12,7 @@ public sealed class RestoreCodexConversationCommand : SavedConversationCmdlet
     [Parameter(ParameterSetName = DefaultSet)]
     public SwitchParameter PassThru { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         if (!ShouldProcess($"conversation {Id}", "Unarchive"))

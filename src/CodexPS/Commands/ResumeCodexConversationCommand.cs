@@ -45,6 +45,7 @@ public sealed class ResumeCodexConversationCommand : CodexCmdlet
     [Parameter(ParameterSetName = ReplaySet)]
     public SwitchParameter IncludeDelta { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         if (ParameterSetName == IdSet)

@@ -49,6 +49,7 @@ public sealed class SendCodexTurnCommand : ConversationTurnCmdlet
     /// <summary>A background turn (-AsJob) shows no progress and keeps its deltas as asked.</summary>
     protected override bool WantsLiveFeedback => !AsJob;
 
+    /// <inheritdoc/>
     protected override void BeginProcessing()
     {
         if (RecordTo is not null)
@@ -64,6 +65,7 @@ public sealed class SendCodexTurnCommand : ConversationTurnCmdlet
         }
     }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         var conversation = ResolveConversation();

@@ -28,6 +28,7 @@ public sealed class SetCodexConfigCommand : CodexCmdlet
     [ValidateNotNullOrEmpty]
     public Hashtable? Values { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         var client = GetClient();

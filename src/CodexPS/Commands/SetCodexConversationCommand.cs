@@ -33,6 +33,7 @@ public sealed class SetCodexConversationCommand : LoadedConversationCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         var conversation = ResolveConversation();

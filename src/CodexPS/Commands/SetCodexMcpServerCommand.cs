@@ -28,6 +28,7 @@ public sealed class SetCodexMcpServerCommand : McpServerCmdlet
     [Parameter]
     public bool? Enabled { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         if (!CheckName(Name))

@@ -24,6 +24,7 @@ public sealed class StartCodexMockProviderCommand : CodexCmdlet
     [Parameter]
     public MockScenario? Scenario { get; set; }
 
+    /// <inheritdoc/>
     protected override void EndProcessing()
     {
         IReadOnlyList<MockResponse> script;

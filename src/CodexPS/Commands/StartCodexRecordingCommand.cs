@@ -22,6 +22,7 @@ public sealed class StartCodexRecordingCommand : LoadedConversationCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <inheritdoc/>
     protected override void BeginProcessing()
     {
         try
@@ -34,6 +35,7 @@ public sealed class StartCodexRecordingCommand : LoadedConversationCmdlet
         }
     }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         var conversation = ResolveConversation();

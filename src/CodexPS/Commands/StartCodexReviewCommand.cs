@@ -35,6 +35,7 @@ public sealed class StartCodexReviewCommand : ConversationTurnCmdlet
     [Parameter]
     public SwitchParameter Detached { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         var conversation = ResolveConversation();

@@ -14,11 +14,13 @@ public sealed class StopCodexMockProviderCommand : CodexCmdlet
 
     private readonly List<MockModelServer> _targets = new();
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         _targets.AddRange(MockProvider ?? Array.Empty<MockModelServer>());
     }
 
+    /// <inheritdoc/>
     protected override void EndProcessing()
     {
         var targets = MyInvocation.BoundParameters.ContainsKey(nameof(MockProvider)) || _targets.Count > 0 ? _targets : MockRegistry.All.ToList();

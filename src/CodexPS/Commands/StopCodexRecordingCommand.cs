@@ -14,6 +14,7 @@ public sealed class StopCodexRecordingCommand : LoadedConversationCmdlet
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         var conversation = ResolveConversation();

@@ -12,6 +12,7 @@ public sealed class StopCodexTurnCommand : LoadedConversationCmdlet
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         var conversation = ResolveConversation();

@@ -19,6 +19,7 @@ public sealed class UnregisterCodexPluginCommand : CodexCmdlet
     [ValidateNotNullOrEmpty]
     public string? Runtime { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         var runtime = Runtime ?? RuntimeRegistry.DefaultName;

@@ -18,6 +18,7 @@ public sealed class ConfigKeyCompleter : IArgumentCompleter
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
     private static readonly Lazy<IReadOnlyDictionary<string, string>> SchemaKeys = new(ReadSchemaKeys);
 
+    /// <inheritdoc/>
     public IEnumerable<CompletionResult> CompleteArgument(
         string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {

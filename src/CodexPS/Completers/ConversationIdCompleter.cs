@@ -13,6 +13,7 @@ public sealed class ConversationIdCompleter : IArgumentCompleter
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
 
+    /// <inheritdoc/>
     public IEnumerable<CompletionResult> CompleteArgument(
         string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {

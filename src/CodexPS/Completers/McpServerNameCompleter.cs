@@ -11,6 +11,7 @@ public sealed class McpServerNameCompleter : IArgumentCompleter
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
 
+    /// <inheritdoc/>
     public IEnumerable<CompletionResult> CompleteArgument(
         string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {

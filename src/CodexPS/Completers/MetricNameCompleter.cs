@@ -8,6 +8,7 @@ namespace CodexPS.Completers;
 /// <summary>Completes metric names (the seed's 42 and CodexPS's details) with wildcard matching.</summary>
 public sealed class MetricNameCompleter : IArgumentCompleter
 {
+    /// <inheritdoc/>
     public IEnumerable<CompletionResult> CompleteArgument(
         string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {

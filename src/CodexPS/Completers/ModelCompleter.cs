@@ -15,6 +15,7 @@ public sealed class ModelCompleter : IArgumentCompleter
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
 
+    /// <inheritdoc/>
     public IEnumerable<CompletionResult> CompleteArgument(
         string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
