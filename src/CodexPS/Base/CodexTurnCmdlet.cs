@@ -291,7 +291,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
         }
     }
 
-    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan StopWait = TimeSpan.FromMilliseconds(900);
 
     /// <summary>Decides one request through the handler chain and says what was decided; the runtime never hears silence.</summary>
     private void Answer(CodexApprovalRequest request, ICodexServerRequestHandler? handler)
