@@ -52,7 +52,8 @@ Describe 'Fan-out' {
         It 'Stop-Job interrupts the turn and the conversation stays usable' {
             $job = Send-CodexTurn -Conversation $conversation -Prompt 'this one stalls' -AsJob
             Wait-Until { $conversation.ActiveTurn -and $conversation.ActiveTurn.Id } -TimeoutMs 10000
-            Start-Sleep -Milliseconds 300
+            # The stalled response must be the job's: on a slow machine the turn may not have asked the model yet.
+            Wait-Until { $mock.Requests.Count -ge 2 } -TimeoutMs 30000
             Stop-Job $job
             $job.State | Should -Be 'Stopped'
             Wait-Until { $null -eq $conversation.ActiveTurn } -TimeoutMs 5000

@@ -287,8 +287,9 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
     }
 
     /// <summary>
-    /// The command stops reading: a turn still running is interrupted. It waits up to a second for the runtime to
-    /// end it, so the next command in the script finds the conversation free.
+    /// The command stops reading: a turn still running is interrupted. It waits a moment for the runtime to end it
+    /// (about 12 ms normally), so the next command in the script finds the conversation free, and Ctrl+C still
+    /// gives the prompt back within a second.
     /// </summary>
     private static void StopTurn(CodexTurn turn)
     {
@@ -309,7 +310,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
         }
     }
 
-    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan StopWait = TimeSpan.FromMilliseconds(750);
 
     /// <summary>Decides one request through the handler chain and says what was decided; the runtime never hears silence.</summary>
     private void Answer(CodexApprovalRequest request, ICodexServerRequestHandler? handler)
