@@ -53,7 +53,7 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
     {
         try
         {
-            return task.WaitAsync(CancellationToken).GetAwaiter().GetResult();
+            return PipelineWait.Wait(task, CancellationToken);
         }
         finally
         {
@@ -65,7 +65,7 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
     {
         try
         {
-            task.WaitAsync(CancellationToken).GetAwaiter().GetResult();
+            PipelineWait.Wait(task, CancellationToken);
         }
         finally
         {

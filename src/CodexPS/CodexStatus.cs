@@ -11,6 +11,7 @@ public sealed class CodexStatus
 
     public string? CodexVersion { get; private init; }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "A property of the status object: PowerShell shows and serializes instance properties only.")]
     public string PinnedCodexVersion => CodexRuntimeLocator.PinnedVersion;
 
     public string? ModuleVersion { get; private init; }
@@ -50,6 +51,7 @@ public sealed class CodexStatus
     public string Name { get; private init; } = RuntimeRegistry.DefaultName;
 
     /// <summary>The session's lifecycle events, for Register-ObjectEvent -EventName ConversationEvent.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "A property of the status object: (Get-CodexStatus).Events is how a script reaches the events.")]
     public CodexLifecycleEvents Events => RuntimeRegistry.Events;
 
     internal static CodexStatus Capture(CancellationToken cancellationToken) => Capture(null, cancellationToken);
@@ -102,7 +104,7 @@ public sealed class CodexStatus
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            return request(timeout.Token).WaitAsync(timeout.Token).GetAwaiter().GetResult();
+            return PipelineWait.Wait(request(timeout.Token), timeout.Token);
         }
         catch (Exception ex) when (ex is Engine.CodexException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {

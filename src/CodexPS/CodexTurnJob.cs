@@ -57,9 +57,9 @@ public sealed class CodexTurnJob : Job
         _turn.StopReading();
         try
         {
-            _turn.Completion.Wait(StopWait);
+            PipelineWait.WaitAtMost(_turn.Completion, StopWait);
         }
-        catch (AggregateException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // It ended by failing (the runtime may be gone); the job stops either way.
         }

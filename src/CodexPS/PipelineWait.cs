@@ -1,8 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 
-[assembly: SuppressMessage("Usage", "VSTHRD002:Avoid problematic synchronous waits", Justification = "The sanctioned blocking point: a cmdlet blocks the pipeline thread on engine work, and the wait ends on the cmdlet's stop token (Ctrl+C).", Scope = "member", Target = "~M:CodexPS.CodexCmdlet.Await``1(System.Threading.Tasks.Task{``0})~``0")]
-[assembly: SuppressMessage("Usage", "VSTHRD002:Avoid problematic synchronous waits", Justification = "The sanctioned blocking point: a cmdlet blocks the pipeline thread on engine work, and the wait ends on the cmdlet's stop token (Ctrl+C).", Scope = "member", Target = "~M:CodexPS.CodexCmdlet.Await(System.Threading.Tasks.Task)")]
-
 namespace CodexPS;
 
 /// <summary>

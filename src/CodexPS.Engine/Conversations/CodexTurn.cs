@@ -144,7 +144,7 @@ public sealed class CodexTurn
                     // now, and the runtime sends nothing more until this is answered: decline it rather than wait.
                     if (pending is not null)
                     {
-                        await DeclineUnanswered(pending.Request).ConfigureAwait(false);
+                        await DeclineUnansweredAsync(pending.Request).ConfigureAwait(false);
                         pending = null;
                     }
                 }
@@ -154,7 +154,7 @@ public sealed class CodexTurn
         {
             if (pending is not null)
             {
-                await DeclineUnanswered(pending.Request).ConfigureAwait(false);
+                await DeclineUnansweredAsync(pending.Request).ConfigureAwait(false);
             }
 
             StopReading();
@@ -173,7 +173,7 @@ public sealed class CodexTurn
         {
             if (evt is ApprovalRequestedEvent approval && !approval.Request.IsAnswered)
             {
-                DeclineUnanswered(approval.Request).GetAwaiter().GetResult();
+                SyncWait.Wait(DeclineUnansweredAsync(approval.Request), cancellationToken);
             }
         }
 
@@ -301,12 +301,12 @@ public sealed class CodexTurn
         {
             if (left is ApprovalRequestedEvent approval)
             {
-                _ = DeclineUnanswered(approval.Request);
+                _ = DeclineUnansweredAsync(approval.Request);
             }
         }
     }
 
-    private static async Task DeclineUnanswered(CodexApprovalRequest request)
+    private static async Task DeclineUnansweredAsync(CodexApprovalRequest request)
     {
         if (request.IsAnswered)
         {

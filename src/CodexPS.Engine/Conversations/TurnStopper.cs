@@ -27,21 +27,21 @@ internal sealed class TurnStopper
     public void Request()
     {
         Interlocked.Exchange(ref _requested, 1);
-        _ = SendOnceAsync(CancellationToken.None, observe: false);
+        _ = SendOnceAsync(observe: false, CancellationToken.None);
     }
 
     /// <summary>An explicit interrupt (Stop-CodexTurn, Ctrl+C): like <see cref="Request"/>, and its failure is the caller's to see.</summary>
     public Task InterruptAsync(CancellationToken cancellationToken)
     {
         Interlocked.Exchange(ref _requested, 1);
-        return SendOnceAsync(cancellationToken, observe: true);
+        return SendOnceAsync(observe: true, cancellationToken);
     }
 
     public void OnIdKnown()
     {
         if (IsRequested)
         {
-            _ = SendOnceAsync(CancellationToken.None, observe: false);
+            _ = SendOnceAsync(observe: false, CancellationToken.None);
         }
     }
 
@@ -50,11 +50,11 @@ internal sealed class TurnStopper
         _started = true;
         if (IsRequested)
         {
-            _ = SendOnceAsync(CancellationToken.None, observe: false);
+            _ = SendOnceAsync(observe: false, CancellationToken.None);
         }
     }
 
-    private async Task SendOnceAsync(CancellationToken cancellationToken, bool observe)
+    private async Task SendOnceAsync(bool observe, CancellationToken cancellationToken)
     {
         if (_turn.IsCompleted || _turn.Id is not { } id)
         {

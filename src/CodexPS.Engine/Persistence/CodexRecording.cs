@@ -353,7 +353,9 @@ public sealed class CodexRecording
                     buffer.Clear();
                     json.Reset(buffer);
                     entry.WriteTo(json);
+#pragma warning disable VSTHRD103 // The writer's target is an in-memory buffer: this Flush does no I/O.
                     json.Flush();
+#pragma warning restore VSTHRD103
                     if (_stream is not null)
                     {
                         // One unbuffered write per event, newline included: each line reaches the OS whole, at once.

@@ -226,7 +226,7 @@ public sealed class CodexPluginSet
     /// <summary>The sink of the plugin running OnEvent on this thread, when it is this registration.</summary>
     internal static List<CodexEvent>? SinkFor(CodexPluginRegistration registration) => t_current == registration ? t_sink ??= new List<CodexEvent>() : null;
 
-    private void Run(CodexEvent evt, CodexPluginRegistration[] plugins, int start, List<CodexEvent> output, Action<string> warn)
+    private static void Run(CodexEvent evt, CodexPluginRegistration[] plugins, int start, List<CodexEvent> output, Action<string> warn)
     {
         var current = evt;
         for (var i = start; i < plugins.Length; i++)

@@ -175,7 +175,12 @@ public sealed partial class CodexRuntimeProcess : IAsyncDisposable
         foreach (var runtime in Live.Keys)
         {
             runtime.CloseStandardInput();
-            if (!runtime._exited.Wait(TimeSpan.FromMilliseconds(500)))
+            try
+            {
+                // Host exit: half a second to go on its own, then it is killed.
+                SyncWait.Wait(runtime._exited.WaitAsync(TimeSpan.FromMilliseconds(500)), CancellationToken.None);
+            }
+            catch (TimeoutException)
             {
                 runtime.Kill();
             }

@@ -130,7 +130,7 @@ public sealed class SendCodexTurnCommand : ConversationTurnCmdlet
         {
             if (startedRecording)
             {
-                recording!.StopAsync().Wait(TimeSpan.FromSeconds(10));
+                PipelineWait.WaitAtMost(recording!.StopAsync(), TimeSpan.FromSeconds(10));
             }
         }
     }
