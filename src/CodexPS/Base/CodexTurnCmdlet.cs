@@ -95,6 +95,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
             Sandbox = Sandbox,
             ApprovalPolicy = ApprovalPolicy,
             OutputSchema = schema,
+            RequestHandler = ApprovalHandler is null ? null : new Hosting.ScriptBlockRequestHandler(ApprovalHandler),
         };
         foreach (var image in Image ?? Array.Empty<string>())
         {
