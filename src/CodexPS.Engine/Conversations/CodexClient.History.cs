@@ -124,6 +124,7 @@ public sealed partial class CodexClient
         return new CodexPage<CodexHistoryItem>(items, answer.Str("nextCursor"));
     }
 
+    /// <summary>Renames a saved thread (thread/name/set).</summary>
     public Task SetThreadNameAsync(string threadId, string name, CancellationToken cancellationToken)
     {
         return ThreadRequestAsync("thread/name/set", threadId, new JsonObject { ["name"] = name }, cancellationToken);
@@ -136,6 +137,7 @@ public sealed partial class CodexClient
         Unregistered(threadId, "archived");
     }
 
+    /// <summary>Brings an archived thread back to the default listing and returns it as it is now.</summary>
     public async Task<CodexThreadInfo> UnarchiveThreadAsync(string threadId, CancellationToken cancellationToken)
     {
         var answer = await ThreadRequestAsync("thread/unarchive", threadId, null, cancellationToken).ConfigureAwait(false);

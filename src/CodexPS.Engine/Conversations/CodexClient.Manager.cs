@@ -7,10 +7,15 @@ namespace CodexPS.Engine.Conversations;
 /// <summary>What happened to a conversation.</summary>
 public enum CodexConversationEventKind
 {
+    /// <summary>A conversation was started or forked.</summary>
     ConversationCreated,
+    /// <summary>A conversation was archived or deleted.</summary>
     ConversationRemoved,
+    /// <summary>A conversation was loaded again: resumed, reloaded after an idle unload, or adopted by a new runtime.</summary>
     ConversationResumed,
+    /// <summary>A conversation was unloaded after the inactivity timeout.</summary>
     ConversationInactive,
+    /// <summary>A conversation's runtime exited; the next command on it resumes it in a new runtime.</summary>
     ConversationError,
 }
 
@@ -33,6 +38,7 @@ public enum CodexConversationState
 /// <summary>A conversation's lifecycle event, raised by the engine on whatever thread noticed it.</summary>
 public sealed class CodexConversationEventArgs : EventArgs
 {
+    /// <summary>Describes one lifecycle event, stamped with the current time.</summary>
     public CodexConversationEventArgs(CodexConversationEventKind kind, string conversationId, CodexConversation? conversation, string message, Exception? error = null)
     {
         Kind = kind;
@@ -43,18 +49,25 @@ public sealed class CodexConversationEventArgs : EventArgs
         Timestamp = DateTimeOffset.Now;
     }
 
+    /// <summary>What happened.</summary>
     public CodexConversationEventKind Kind { get; }
 
+    /// <summary>The id of the conversation (thread) it happened to.</summary>
     public string ConversationId { get; }
 
+    /// <summary>The conversation object, when the client holds one (a thread removed without being loaded has none).</summary>
     public CodexConversation? Conversation { get; }
 
+    /// <summary>A short description of what happened, such as "started" or "archived".</summary>
     public string Message { get; }
 
+    /// <summary>The exception behind a ConversationError; null otherwise.</summary>
     public Exception? Error { get; }
 
+    /// <summary>When the event was raised (local time).</summary>
     public DateTimeOffset Timestamp { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Kind} {ConversationId}: {Message}";
 }
 

@@ -9,10 +9,14 @@ using CodexPS.Engine.Runtime;
 
 namespace CodexPS.Engine.Conversations;
 
+/// <summary>Whether a client's runtime still runs.</summary>
 public enum CodexRuntimeState
 {
+    /// <summary>The runtime is connected and serving requests.</summary>
     Running,
+    /// <summary>The runtime went away without being asked (exited, hung, or the connection closed).</summary>
     Exited,
+    /// <summary>The client was disposed and stopped the runtime.</summary>
     Stopped,
 }
 
@@ -46,22 +50,28 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
     /// <summary>The runtime's plugins (Register-CodexPlugin): every event of every turn passes them, in order.</summary>
     public Plugins.CodexPluginSet Plugins { get; }
 
+    /// <summary>Where the runtime binary was found, or the address of a remote runtime.</summary>
     public CodexLocation Location { get; }
 
+    /// <summary>The CODEX_HOME folder the runtime uses; for a remote runtime the one given or reported, else empty.</summary>
     public string CodexHome { get; private set; }
 
     /// <summary>The runtime's version from its initialize answer; null when it gave none.</summary>
     public string? RuntimeVersion { get; private set; }
 
+    /// <summary>The user agent string the runtime sent in its initialize answer.</summary>
     public string? UserAgent { get; private set; }
 
+    /// <summary>The runtime's process id; null for a remote runtime.</summary>
     public int? ProcessId => _process?.Id;
 
+    /// <summary>When this client was created (local time).</summary>
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.Now;
 
     /// <summary>The CodexPS session: this connection to a runtime. Recordings carry it ({sessionId} in their paths).</summary>
     public string SessionId { get; } = Guid.NewGuid().ToString();
 
+    /// <summary>Running, Exited (it went away on its own) or Stopped (disposed).</summary>
     public CodexRuntimeState State => (CodexRuntimeState)Volatile.Read(ref _state);
 
     /// <summary>Why the runtime stopped, when it stopped on its own.</summary>
@@ -70,8 +80,10 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
     /// <summary>The rate limits the runtime reported last; null until it has reported any.</summary>
     public CodexRateLimits? RateLimits { get; private set; }
 
+    /// <summary>The model endpoint the runtime was started with; null for the runtime's default.</summary>
     public CodexModelProvider? ModelProvider => _options.ModelProvider;
 
+    /// <summary>A snapshot of the conversations this client knows, loaded or not.</summary>
     public IReadOnlyCollection<CodexConversation> Conversations => _conversations.Values.ToArray();
 
     internal CodexClientOptions Options => _options;
@@ -87,6 +99,10 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
     /// <summary>Every protocol line, secrets redacted, for a log file and for -Debug/-Verbose listeners.</summary>
     public CodexProtocolLog ProtocolLog { get; private set; } = new(null);
 
+    /// <summary>
+    /// Locates the runtime, starts it with the options' home, config and environment, and completes the initialize
+    /// handshake; a runtime that does not answer within the start timeout throws CodexRuntimeUnresponsiveException.
+    /// </summary>
     public static async Task<CodexClient> StartAsync(CodexClientOptions options, CancellationToken cancellationToken)
     {
         var location = CodexRuntimeLocator.Locate(options.CodexPath, options.SearchRoots);
@@ -247,6 +263,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
         return Rpc.RequestAsync(method, parameters, cancellationToken);
     }
 
+    /// <summary>The conversation with this id in this client, or null.</summary>
     public CodexConversation? FindConversation(string id) => _conversations.TryGetValue(id, out var c) ? c : null;
 
     /// <summary>Warnings raised since the last call, oldest first.</summary>
@@ -266,6 +283,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
         return list;
     }
 
+    /// <summary>Whether warnings (the client's or its metrics collector's) are waiting for <see cref="DrainWarnings"/>.</summary>
     public bool HasWarnings => !_warnings.IsEmpty || _options.Metrics is { HasWarnings: true };
 
     /// <summary>The collector this client's turns feed; null when metrics are off.</summary>

@@ -44,28 +44,37 @@ public sealed class CodexConversation
     /// <summary>When a turn last started or ended (or the conversation was loaded).</summary>
     public DateTimeOffset LastActivity => new(Volatile.Read(ref _lastActivityTicks), TimeSpan.Zero);
 
+    /// <summary>The runtime's thread id.</summary>
     public string Id { get; }
 
+    /// <summary>The model the conversation uses now, as last set or reported.</summary>
     public string? Model { get; private set; }
 
+    /// <summary>The model provider the runtime reported when the thread started.</summary>
     public string? ModelProvider { get; }
 
+    /// <summary>The folder the conversation works in now.</summary>
     public string? WorkingDirectory { get; private set; }
 
     /// <summary>The runtime's own rollout file for this thread; null for ephemeral threads.</summary>
     public string? Path { get; }
 
+    /// <summary>The sandbox the conversation's commands run in now; null when unknown.</summary>
     public CodexSandbox? Sandbox { get; private set; }
 
+    /// <summary>The approval policy in force now; null when unknown.</summary>
     public CodexApprovalPolicy? ApprovalPolicy { get; private set; }
 
+    /// <summary>The reasoning effort in force now, as the runtime names it; null for the model's default.</summary>
     public string? ReasoningEffort { get; private set; }
 
+    /// <summary>Whether the runtime keeps no rollout of the thread, so it cannot be resumed after its runtime dies.</summary>
     public bool Ephemeral { get; }
 
     /// <summary>Whether commands in a WorkspaceWrite sandbox may reach the network (as the conversation was started).</summary>
     public bool NetworkAccess { get; }
 
+    /// <summary>When the thread was created, as the runtime reported it (else when this object was made).</summary>
     public DateTimeOffset CreatedAt { get; }
 
     /// <summary>A delegate that answers approvals for turns that bring no handler of their own: a shorthand that sets <see cref="RequestHandler"/>.</summary>
@@ -84,8 +93,10 @@ public sealed class CodexConversation
     /// <summary>Answers the server requests of turns that bring no handler of their own; with none, requests are declined.</summary>
     public ICodexServerRequestHandler? RequestHandler { get; set; }
 
+    /// <summary>The turn running now; null between turns.</summary>
     public CodexTurn? ActiveTurn => Volatile.Read(ref _activeTurn);
 
+    /// <summary>How many turns and reviews were started through this object.</summary>
     public int TurnCount { get; private set; }
 
     /// <summary>
@@ -94,6 +105,7 @@ public sealed class CodexConversation
     /// </summary>
     internal bool AwaitsFirstTurn { get; set; }
 
+    /// <summary>The turn (or review) started last; null before the first.</summary>
     public CodexTurn? LastTurn { get; private set; }
 
     /// <summary>The recordings running for this conversation (Start-CodexRecording, -RecordTo).</summary>
@@ -423,5 +435,6 @@ public sealed class CodexConversation
         Touch();
     }
 
+    /// <inheritdoc/>
     public override string ToString() => Id;
 }

@@ -36,6 +36,7 @@ public sealed class CodexNoticeEvent : CodexEvent
     /// <summary>The text to write.</summary>
     public string Message { get; }
 
+    /// <inheritdoc/>
     public override string Summary => $"{Level}: {Message}";
 
     internal override CodexEvent Rebuild(JsonElement parameters) => this;

@@ -32,16 +32,19 @@ public sealed class CodexTurn
         Pipeline = new EventPipeline(this, _queue, _meter, options.IncludeDeltas);
     }
 
+    /// <summary>The conversation the turn runs in.</summary>
     public CodexConversation Conversation { get; }
 
     /// <summary>Where the reader hands this turn's notifications and requests (see <see cref="EventPipeline"/>).</summary>
     internal EventPipeline Pipeline { get; }
 
+    /// <summary>The runtime's id for the turn; null until the runtime names it (in its answer or an event).</summary>
     public string? Id { get; private set; }
 
     /// <summary>Completes with the final event, or faults when the runtime dies first.</summary>
     public Task<TurnCompletedEvent> Completion => _completion.Task;
 
+    /// <summary>Whether the turn has ended (or failed).</summary>
     public bool IsCompleted => _completion.Task.IsCompleted;
 
     /// <summary>

@@ -122,5 +122,6 @@ public sealed class CodexTurnResult
             $"The final answer of the turn in conversation {ConversationId} does not follow the output schema: {string.Join(" ", problems)}");
     }
 
+    /// <inheritdoc/>
     public override string ToString() => FinalResponse ?? Status.ToString();
 }

@@ -3,17 +3,25 @@ using CodexPS.Engine.Protocol;
 
 namespace CodexPS.Engine.Conversations;
 
+/// <summary>How far the runtime confines the commands the model runs.</summary>
 public enum CodexSandbox
 {
+    /// <summary>Commands may read files but not change them (read-only).</summary>
     ReadOnly,
+    /// <summary>Commands may write inside the working directory only (workspace-write).</summary>
     WorkspaceWrite,
+    /// <summary>No sandbox: commands may do anything the user can (danger-full-access).</summary>
     DangerFullAccess,
 }
 
+/// <summary>When the runtime asks before running a command or applying a change.</summary>
 public enum CodexApprovalPolicy
 {
+    /// <summary>Asks before anything not known to be safe (untrusted).</summary>
     Untrusted,
+    /// <summary>The model decides when to ask (on-request).</summary>
     OnRequest,
+    /// <summary>Never asks; what the sandbox refuses fails and the model is told (never).</summary>
     Never,
 }
 
@@ -37,6 +45,7 @@ public sealed record CodexModelProvider(string Id, string Name, string BaseUrl)
     public int? MaxRetries { get; init; }
 }
 
+/// <summary>How a <see cref="CodexClient"/> finds, starts and talks to its runtime.</summary>
 public sealed class CodexClientOptions
 {
     /// <summary>An explicit runtime binary; otherwise the locator's rules apply.</summary>
@@ -51,11 +60,13 @@ public sealed class CodexClientOptions
     /// <summary>Runtime config overrides (dotted keys or nested dictionaries), as codex's -c key=value.</summary>
     public IDictionary? Config { get; set; }
 
+    /// <summary>A model endpoint to use instead of the runtime's default; its settings go out as config overrides.</summary>
     public CodexModelProvider? ModelProvider { get; set; }
 
     /// <summary>Extra environment for the runtime (null removes a variable).</summary>
     public IDictionary<string, string?> Environment { get; } = new Dictionary<string, string?>();
 
+    /// <summary>The folder the runtime process starts in and new conversations default to; null: the current directory.</summary>
     public string? WorkingDirectory { get; set; }
 
     /// <summary>How long a request may wait for its answer before CodexRuntimeUnresponsive; null waits for ever.</summary>
@@ -73,10 +84,13 @@ public sealed class CodexClientOptions
     /// <summary>How long start-up (spawn to initialize answer) may take.</summary>
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The client name sent in initialize; the runtime records it as the originator.</summary>
     public string ClientName { get; set; } = "codexps";
 
+    /// <summary>The human-readable client title sent in initialize.</summary>
     public string ClientTitle { get; set; } = "CodexPS";
 
+    /// <summary>The client version sent in initialize; by default this assembly's version.</summary>
     public string ClientVersion { get; set; } = typeof(CodexClientOptions).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
     /// <summary>A file every protocol line is appended to, secrets redacted.</summary>
@@ -101,16 +115,22 @@ public sealed class CodexClientOptions
     public Metrics.CodexMetricsCollector? Metrics { get; set; }
 }
 
+/// <summary>Settings for a new (or forked) conversation; null members leave the runtime's defaults.</summary>
 public sealed class CodexConversationOptions
 {
+    /// <summary>The model to use; when null, a new conversation takes the model provider's default model, if any, else the runtime's.</summary>
     public string? Model { get; set; }
 
+    /// <summary>The folder the conversation works in, made absolute; when null, a new conversation takes the client's.</summary>
     public string? WorkingDirectory { get; set; }
 
+    /// <summary>The sandbox for the conversation's commands.</summary>
     public CodexSandbox? Sandbox { get; set; }
 
+    /// <summary>When the runtime asks for approval.</summary>
     public CodexApprovalPolicy? ApprovalPolicy { get; set; }
 
+    /// <summary>Starts a thread the runtime keeps no rollout of, so it cannot be resumed later.</summary>
     public bool Ephemeral { get; set; }
 
     /// <summary>Lets commands in a WorkspaceWrite sandbox reach the network (sandbox_workspace_write.network_access).</summary>
@@ -170,6 +190,7 @@ public sealed class CodexConversationOptions
     }
 }
 
+/// <summary>Settings for one turn; the model, effort, folder, sandbox and policy also stay for the turns after it.</summary>
 public sealed class CodexTurnOptions
 {
     /// <summary>Whether text deltas are delivered; without them only whole items arrive.</summary>
@@ -191,8 +212,10 @@ public sealed class CodexTurnOptions
     /// <summary>Answers this turn's server requests instead of the conversation's handler.</summary>
     public ICodexServerRequestHandler? RequestHandler { get; set; }
 
+    /// <summary>The model for this turn (and the conversation from now on).</summary>
     public string? Model { get; set; }
 
+    /// <summary>The reasoning effort for this turn (and the conversation from now on), as the runtime names it.</summary>
     public string? Effort { get; set; }
 
     /// <summary>The folder this turn (and the conversation from now on) works in.</summary>
@@ -214,14 +237,19 @@ public sealed class CodexTurnOptions
 /// <summary>New defaults for a conversation; null members stay as they are.</summary>
 public sealed class CodexConversationSettings
 {
+    /// <summary>The model for the next turns.</summary>
     public string? Model { get; set; }
 
+    /// <summary>The reasoning effort for the next turns, as the runtime names it.</summary>
     public string? Effort { get; set; }
 
+    /// <summary>The folder the next turns work in (made absolute).</summary>
     public string? WorkingDirectory { get; set; }
 
+    /// <summary>The sandbox for the next turns.</summary>
     public CodexSandbox? Sandbox { get; set; }
 
+    /// <summary>The approval policy for the next turns.</summary>
     public CodexApprovalPolicy? ApprovalPolicy { get; set; }
 }
 

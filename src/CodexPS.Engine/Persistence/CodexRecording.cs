@@ -8,6 +8,7 @@ using CodexPS.Engine.Protocol;
 
 namespace CodexPS.Engine.Persistence;
 
+/// <summary>How a recording is laid out on disk.</summary>
 public enum CodexRecordingFormat
 {
     /// <summary>One JSON object per line, flushed per event: a crash loses at most the event in flight.</summary>
@@ -26,22 +27,28 @@ public sealed class CodexRecordingMetadata
     /// <summary>When the recording started (UTC).</summary>
     public DateTimeOffset? Timestamp { get; init; }
 
+    /// <summary>The conversation's working directory when the recording started.</summary>
     public string? Cwd { get; init; }
 
     /// <summary>The client name CodexPS gives the runtime (it is also the originator in the runtime's own rollout).</summary>
     public string? Originator { get; init; }
 
+    /// <summary>The version the codex runtime reported.</summary>
     public string? RuntimeVersion { get; init; }
 
+    /// <summary>The CodexPS version, as given to the runtime as the client version.</summary>
     public string? ModuleVersion { get; init; }
 
     /// <summary>The conversation's base or developer instructions when CodexPS knows them; null otherwise.</summary>
     public string? Instructions { get; init; }
 
+    /// <summary>The conversation (thread) id the recording is of.</summary>
     public string? ConversationId { get; init; }
 
+    /// <summary>The conversation's model when the recording started.</summary>
     public string? Model { get; init; }
 
+    /// <summary>The conversation's model provider when the recording started.</summary>
     public string? ModelProvider { get; init; }
 
     /// <summary>The runtime's own rollout file of the conversation, when it has one.</summary>
@@ -141,28 +148,37 @@ public sealed class CodexRecording
         _client.ConversationEvent += OnConversationEvent;
     }
 
+    /// <summary>The recording file's full path.</summary>
     public string Path { get; }
 
+    /// <summary>Whether entries are written as they come (Jsonl) or as one document at the end (Json).</summary>
     public CodexRecordingFormat Format { get; }
 
+    /// <summary>The id of the conversation being recorded.</summary>
     public string ConversationId => _conversation.Id;
 
+    /// <summary>The CodexPS session the recording was started in, from its metadata.</summary>
     public string? SessionId => Metadata.SessionId;
 
+    /// <summary>What the recording file says about its session and conversation.</summary>
     public CodexRecordingMetadata Metadata { get; }
 
+    /// <summary>When this recording started (UTC).</summary>
     public DateTimeOffset StartedAt { get; }
 
+    /// <summary>When the stopped recording finished writing its file (UTC); null until then.</summary>
     public DateTimeOffset? StoppedAt { get; private set; }
 
     /// <summary>Entries (events, requests, decisions) recorded so far.</summary>
     public long EventCount => Interlocked.Read(ref _eventCount);
 
+    /// <summary>True until the recording is stopped (StopAsync, or its conversation removed); a write failure shows in Error instead.</summary>
     public bool IsRecording => Volatile.Read(ref _stopped) == 0;
 
     /// <summary>Why writing failed, when it did; the recording then stops taking events.</summary>
     public string? Error { get; private set; }
 
+    /// <inheritdoc/>
     public override string ToString() => Path;
 
     /// <summary>

@@ -10,6 +10,7 @@ namespace CodexPS.Engine.Persistence;
 /// </summary>
 public static class CodexRecordingTemplate
 {
+    /// <summary>The placeholder names a template may use, each written in braces.</summary>
     public static readonly IReadOnlyList<string> Placeholders = new[] { "sessionId", "conversationId", "timestamp", "date" };
 
     /// <summary>The path the template names; throws CodexException CodexRecordingTemplateInvalid for an unknown or unclosed placeholder.</summary>

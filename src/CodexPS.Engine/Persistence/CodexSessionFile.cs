@@ -3,6 +3,7 @@ using CodexPS.Engine.Protocol;
 
 namespace CodexPS.Engine.Persistence;
 
+/// <summary>Which kind of session file was read.</summary>
 public enum CodexSessionFileKind
 {
     /// <summary>The runtime's own rollout (CODEX_HOME/sessions/YYYY/MM/DD/rollout-*.jsonl), first line session_meta.</summary>
@@ -15,6 +16,7 @@ public enum CodexSessionFileKind
 /// <summary>A session file that cannot be used; ErrorId says why, Path and LineNumber say where.</summary>
 public sealed class CodexSessionFileException : CodexException
 {
+    /// <summary>Reports an unusable session file under errorId; lineNumber is null when the whole file is at fault.</summary>
     public CodexSessionFileException(string errorId, string path, int? lineNumber, string message, Exception? inner = null)
         : base(errorId, message, inner)
     {
@@ -22,6 +24,7 @@ public sealed class CodexSessionFileException : CodexException
         LineNumber = lineNumber;
     }
 
+    /// <summary>The full path of the file at fault.</summary>
     public string Path { get; }
 
     /// <summary>1-based; null when the problem is the file as a whole.</summary>
@@ -48,8 +51,10 @@ public sealed class CodexSessionFile
         Problems = problems;
     }
 
+    /// <summary>The file's full path.</summary>
     public string Path { get; }
 
+    /// <summary>Whether the file is a runtime rollout or a CodexPS recording.</summary>
     public CodexSessionFileKind Kind { get; }
 
     /// <summary>Jsonl or Json for recordings; null for rollouts.</summary>
@@ -61,6 +66,7 @@ public sealed class CodexSessionFile
     /// <summary>A recording's metadata; null for rollouts.</summary>
     public CodexRecordingMetadata? Metadata { get; }
 
+    /// <summary>How many lines the file holds.</summary>
     public int LineCount { get; }
 
     /// <summary>What was dropped and reported instead of refused (a truncated last line).</summary>

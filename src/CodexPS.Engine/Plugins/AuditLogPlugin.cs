@@ -23,6 +23,7 @@ public sealed class AuditLogPlugin : ICodexPlugin
         Name = string.IsNullOrWhiteSpace(name) ? "AuditLog" : name;
     }
 
+    /// <inheritdoc/>
     public string Name { get; }
 
     /// <summary>The log file.</summary>
@@ -31,6 +32,7 @@ public sealed class AuditLogPlugin : ICodexPlugin
     /// <summary>Lines written so far.</summary>
     public long LineCount { get; private set; }
 
+    /// <summary>Opens the log file for appending, creating it and its folder when missing.</summary>
     public void Initialize(CodexPluginContext context)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
@@ -40,6 +42,7 @@ public sealed class AuditLogPlugin : ICodexPlugin
         }
     }
 
+    /// <summary>Writes the event's line to the log and passes the event on unchanged; throws once the log is closed.</summary>
     public CodexEvent? OnEvent(CodexEvent evt)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
@@ -67,6 +70,7 @@ public sealed class AuditLogPlugin : ICodexPlugin
         return evt;
     }
 
+    /// <summary>Closes the log file.</summary>
     public void Cleanup()
     {
         lock (_gate)

@@ -25,6 +25,7 @@ public sealed class CodexPluginRegistration
     /// <summary>Its place in the calling order, from 1 (registration order).</summary>
     public int Order { get; internal set; }
 
+    /// <summary>The plugin object itself.</summary>
     public ICodexPlugin Plugin { get; }
 
     /// <summary>The plugin's type (its .NET type name, or ScriptBlock).</summary>
@@ -33,6 +34,7 @@ public sealed class CodexPluginRegistration
     /// <summary>True for script-block plugins: called by the command running the turn, on its pipeline thread.</summary>
     public bool RunsOnPipelineThread { get; }
 
+    /// <summary>When the plugin was registered (local time).</summary>
     public DateTimeOffset RegisteredAt { get; } = DateTimeOffset.Now;
 
     /// <summary>How many times its OnEvent threw.</summary>
@@ -42,6 +44,7 @@ public sealed class CodexPluginRegistration
 
     internal long CountFailure() => Interlocked.Increment(ref _failures);
 
+    /// <inheritdoc/>
     public override string ToString() => Name;
 }
 
@@ -74,11 +77,13 @@ public sealed class CodexPluginSet
     private CodexPluginRegistration[] _pipeline = Array.Empty<CodexPluginRegistration>();
     private CodexClient? _client;
 
+    /// <summary>An empty set for the runtime of this name (Connect-Codex -Name).</summary>
     public CodexPluginSet(string runtimeName = "default")
     {
         RuntimeName = runtimeName;
     }
 
+    /// <summary>The name of the runtime these plugins serve.</summary>
     public string RuntimeName { get; }
 
     /// <summary>The client the plugins serve now; null before one is bound.</summary>
@@ -100,6 +105,7 @@ public sealed class CodexPluginSet
         Volatile.Write(ref _client, client);
     }
 
+    /// <summary>The registration of this name (case-insensitive), or null when none has it.</summary>
     public CodexPluginRegistration? Find(string name)
     {
         return Registrations.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));

@@ -42,8 +42,10 @@ public sealed class RedactorPlugin : ICodexPlugin
         Name = string.IsNullOrWhiteSpace(name) ? "Redactor" : name;
     }
 
+    /// <inheritdoc/>
     public string Name { get; }
 
+    /// <summary>The patterns whose matches are masked, in the order they are applied.</summary>
     public IReadOnlyList<Regex> Patterns { get; }
 
     /// <summary>What each match is replaced with.</summary>
@@ -64,11 +66,13 @@ public sealed class RedactorPlugin : ICodexPlugin
         return text;
     }
 
+    /// <summary>Keeps the context, through which held-back text is written before an item or turn completes.</summary>
     public void Initialize(CodexPluginContext context)
     {
         _context = context;
     }
 
+    /// <summary>Masks the event's text. A delta is partly held back (dropped, when all of it is held) until the next piece or the item's end.</summary>
     public CodexEvent? OnEvent(CodexEvent evt)
     {
         switch (evt)
@@ -86,6 +90,7 @@ public sealed class RedactorPlugin : ICodexPlugin
         return evt.MapText(Redact);
     }
 
+    /// <summary>Forgets any text still held back.</summary>
     public void Cleanup()
     {
         lock (_gate)

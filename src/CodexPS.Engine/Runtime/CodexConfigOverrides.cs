@@ -10,6 +10,7 @@ namespace CodexPS.Engine.Runtime;
 /// </summary>
 public static class CodexConfigOverrides
 {
+    /// <summary>The config as key/value pairs for `-c`: nested tables become dotted keys and each value a TOML literal.</summary>
     public static List<KeyValuePair<string, string>> Flatten(IDictionary? config)
     {
         var result = new List<KeyValuePair<string, string>>();

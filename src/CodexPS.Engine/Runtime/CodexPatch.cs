@@ -3,17 +3,23 @@ using System.Text;
 
 namespace CodexPS.Engine.Runtime;
 
+/// <summary>What a patch does to one file, from the header that names it.</summary>
 public enum CodexPatchChangeKind
 {
+    /// <summary>The patch creates the file (`*** Add File:`).</summary>
     Add,
+    /// <summary>The patch edits the file in place (`*** Update File:`).</summary>
     Update,
+    /// <summary>The patch removes the file (`*** Delete File:`).</summary>
     Delete,
+    /// <summary>The patch edits the file and moves it elsewhere (`*** Move to:` after an update).</summary>
     Move,
 }
 
 /// <summary>One file a patch touches. For a move, Path is the new location and MovedFrom the old one.</summary>
 public sealed class CodexPatchChange
 {
+    /// <summary>Describes one file the patch touches; movedFrom is given only for a move.</summary>
     public CodexPatchChange(string path, CodexPatchChangeKind kind, string? movedFrom = null)
     {
         Path = path;
@@ -21,24 +27,30 @@ public sealed class CodexPatchChange
         MovedFrom = movedFrom;
     }
 
+    /// <summary>The file's full path, resolved against the working directory; for a move, its new location.</summary>
     public string Path { get; }
 
+    /// <summary>What the patch does to the file.</summary>
     public CodexPatchChangeKind Kind { get; }
 
+    /// <summary>For a move, the full path the file had before; otherwise null.</summary>
     public string? MovedFrom { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => Path;
 }
 
 /// <summary>The runtime refused or failed to apply a patch; its own message is the exception's message.</summary>
 public sealed class CodexPatchException : CodexException
 {
+    /// <summary>Reports a failed patch with the applier's message and exit code, under the error id CodexPatchFailed.</summary>
     public CodexPatchException(string message, int? exitCode)
         : base("CodexPatchFailed", message)
     {
         ExitCode = exitCode;
     }
 
+    /// <summary>The exit code of the runtime's patch applier.</summary>
     public int? ExitCode { get; }
 }
 

@@ -14,12 +14,18 @@ public static class CodexRuntimeLocator
     /// <summary>The @openai/codex version this build of CodexPS is made and tested for.</summary>
     public const string PinnedVersion = "0.169.0";
 
+    /// <summary>The environment variable that can name the codex binary, tried after an explicit path.</summary>
     public const string PathVariable = "CODEXPS_CODEX_PATH";
 
     private static readonly bool IsWindows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
 
+    /// <summary>The binary's file name on this platform (codex.exe on Windows, codex elsewhere).</summary>
     public static string BinaryName => IsWindows ? "codex.exe" : "codex";
 
+    /// <summary>
+    /// Finds the codex binary in the order the class describes; searchRoots are the folders whose native/node_modules
+    /// (and those of every folder above) are searched. Throws CodexRuntimeNotFoundException listing every place tried.
+    /// </summary>
     public static CodexLocation Locate(string? explicitPath, IEnumerable<string>? searchRoots = null)
     {
         var searched = new List<string>();
