@@ -30,7 +30,6 @@ public sealed class CodexConversation
         Ephemeral = thread.Bool("ephemeral") ?? options.Ephemeral;
         NetworkAccess = options.NetworkAccess;
         CreatedAt = Json.UnixSeconds(thread.Long("createdAt")) ?? DateTimeOffset.Now;
-        _approvalHandler = options.ApprovalHandler;
         RequestHandler = options.RequestHandler;
         Pipeline = new EventPipeline(this);
     }
@@ -80,15 +79,9 @@ public sealed class CodexConversation
     /// <summary>A delegate that answers approvals for turns that bring no handler of their own: a shorthand that sets <see cref="RequestHandler"/>.</summary>
     public CodexApprovalHandler? ApprovalHandler
     {
-        get => _approvalHandler;
-        set
-        {
-            _approvalHandler = value;
-            RequestHandler = value is null ? null : CodexServerRequestHandlers.FromDelegate(value);
-        }
+        get => CodexServerRequestHandlers.DelegateOf(RequestHandler);
+        set => RequestHandler = CodexServerRequestHandlers.FromDelegate(value);
     }
-
-    private CodexApprovalHandler? _approvalHandler;
 
     /// <summary>Answers the server requests of turns that bring no handler of their own; with none, requests are declined.</summary>
     public ICodexServerRequestHandler? RequestHandler { get; set; }

@@ -8,12 +8,18 @@ public static class CodexServerRequestHandlers
     /// <summary>Who declined a request that no handler decided.</summary>
     public const string NobodyDecided = "CodexPS (no handler, no consent)";
 
-    /// <summary>A handler from a delegate that returns a decision (the engine's simplest form).</summary>
-    public static ICodexServerRequestHandler FromDelegate(CodexApprovalHandler handler, string decidedBy = "handler")
+    /// <summary>A handler from a delegate that returns a decision (the engine's simplest form); null for null.</summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(handler))]
+    public static ICodexServerRequestHandler? FromDelegate(CodexApprovalHandler? handler, string decidedBy = "handler")
     {
-        ArgumentNullException.ThrowIfNull(handler);
-        return new DelegateHandler(handler, decidedBy);
+        return handler is null ? null : new DelegateHandler(handler, decidedBy);
     }
+
+    /// <summary>
+    /// The delegate behind a handler that <see cref="FromDelegate"/> made; null for any other handler. The
+    /// ApprovalHandler shorthands of the options and the conversation read it back through this.
+    /// </summary>
+    public static CodexApprovalHandler? DelegateOf(ICodexServerRequestHandler? handler) => (handler as DelegateHandler)?.Handler;
 
     /// <summary>Asks each handler in turn until one decides; nulls are skipped. Null when none is given.</summary>
     public static ICodexServerRequestHandler? Chain(params ICodexServerRequestHandler?[] handlers)
@@ -85,6 +91,8 @@ public static class CodexServerRequestHandlers
     {
         private readonly CodexApprovalHandler _handler;
         private readonly string _decidedBy;
+
+        public CodexApprovalHandler Handler => _handler;
 
         public DelegateHandler(CodexApprovalHandler handler, string decidedBy)
         {

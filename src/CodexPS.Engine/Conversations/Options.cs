@@ -139,15 +139,9 @@ public sealed class CodexConversationOptions
     /// <summary>A delegate that decides approvals for every turn: a shorthand that sets <see cref="RequestHandler"/>.</summary>
     public CodexApprovalHandler? ApprovalHandler
     {
-        get => _approvalHandler;
-        set
-        {
-            _approvalHandler = value;
-            RequestHandler = value is null ? null : CodexServerRequestHandlers.FromDelegate(value);
-        }
+        get => CodexServerRequestHandlers.DelegateOf(RequestHandler);
+        set => RequestHandler = CodexServerRequestHandlers.FromDelegate(value);
     }
-
-    private CodexApprovalHandler? _approvalHandler;
 
     /// <summary>Answers the requests of every turn that brings no handler of their own; with none, requests are declined.</summary>
     public ICodexServerRequestHandler? RequestHandler { get; set; }
@@ -199,15 +193,9 @@ public sealed class CodexTurnOptions
     /// <summary>A delegate that decides this turn's approvals: a shorthand that sets <see cref="RequestHandler"/>.</summary>
     public CodexApprovalHandler? ApprovalHandler
     {
-        get => _approvalHandler;
-        set
-        {
-            _approvalHandler = value;
-            RequestHandler = value is null ? null : CodexServerRequestHandlers.FromDelegate(value);
-        }
+        get => CodexServerRequestHandlers.DelegateOf(RequestHandler);
+        set => RequestHandler = CodexServerRequestHandlers.FromDelegate(value);
     }
-
-    private CodexApprovalHandler? _approvalHandler;
 
     /// <summary>Answers this turn's server requests instead of the conversation's handler.</summary>
     public ICodexServerRequestHandler? RequestHandler { get; set; }
