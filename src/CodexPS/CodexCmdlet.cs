@@ -29,7 +29,7 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
         CodexTurnResult.ConvertOutput = PowerShellJson.ToPowerShell;
     }
 
-    /// <summary>Cancelled when the command is stopped (Ctrl+C, Stop-Job); engine calls take it.</summary>
+    /// <summary>Cancelled when the command is stopped (Ctrl+C); the engine calls this command makes take it.</summary>
     protected CancellationToken CancellationToken => _cancellation.Token;
 
     /// <inheritdoc/>

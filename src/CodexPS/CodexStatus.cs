@@ -13,7 +13,7 @@ public sealed class CodexStatus
     /// <summary>The version the running runtime reports.</summary>
     public string? CodexVersion { get; private init; }
 
-    /// <summary>The codex version this module is built and tested against.</summary>
+    /// <summary>The codex version this build of CodexPS is made and tested for.</summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "A property of the status object: PowerShell shows and serializes instance properties only.")]
     public string PinnedCodexVersion => CodexRuntimeLocator.PinnedVersion;
 
@@ -26,13 +26,13 @@ public sealed class CodexStatus
     /// <summary>NotStarted, Running, Exited or Stopped.</summary>
     public string RuntimeState { get; private init; } = "NotStarted";
 
-    /// <summary>The runtime process's id.</summary>
+    /// <summary>The runtime process's id; null when no local process was started.</summary>
     public int? ProcessId { get; private init; }
 
     /// <summary>The CodexPS session id (this runtime connection); recordings carry it. Null when no runtime is connected.</summary>
     public string? SessionId { get; private init; }
 
-    /// <summary>When the runtime was started.</summary>
+    /// <summary>When the runtime connection was started.</summary>
     public DateTimeOffset? StartedAt { get; private init; }
 
     /// <summary>The account the runtime is logged in with, null when none.</summary>
