@@ -29,13 +29,16 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
         CodexTurnResult.ConvertOutput = PowerShellJson.ToPowerShell;
     }
 
+    /// <summary>Cancelled when the command is stopped (Ctrl+C); the engine calls this command makes take it.</summary>
     protected CancellationToken CancellationToken => _cancellation.Token;
 
+    /// <inheritdoc/>
     protected override void StopProcessing()
     {
         _cancellation.Cancel();
     }
 
+    /// <summary>Releases the command's cancellation source and its protocol listener.</summary>
     public void Dispose()
     {
         if (!_disposed)
@@ -61,6 +64,7 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>Blocks the pipeline thread on engine work; Ctrl+C ends the wait.</summary>
     protected void Await(Task task)
     {
         try
@@ -76,6 +80,7 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
     /// <summary>The named runtime this command uses (a -Runtime parameter); null: the default one.</summary>
     protected virtual string? RuntimeName => null;
 
+    /// <summary>The command's runtime, started when needed; its protocol lines and warnings go to this command's streams. Throws a CodexErrorRecordException when it cannot start.</summary>
     protected CodexClient GetClient()
     {
         CodexClient client;
@@ -167,6 +172,7 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>Writes pending protocol lines, then the client's warnings (with no client, the session metrics' warnings) as warnings.</summary>
     protected void WriteClientWarnings(CodexClient? client)
     {
         WriteProtocolLines();
@@ -231,6 +237,7 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
         };
     }
 
+    /// <summary>An error record carrying a CodexException with this ErrorId and message.</summary>
     protected static ErrorRecord NewError(string errorId, ErrorCategory category, object? target, string message, Exception? inner = null)
     {
         return new ErrorRecord(new CodexException(errorId, message, inner), errorId, category, target);
@@ -315,5 +322,6 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
             a.StartsWith("-noni", StringComparison.OrdinalIgnoreCase) || a.Equals("-NonInteractive", StringComparison.OrdinalIgnoreCase));
     }
 
+    /// <summary>The host the command runs in, for derived commands' interactivity checks.</summary>
     protected PSHost? CurrentHost => Host;
 }

@@ -7,25 +7,32 @@ namespace CodexPS;
 /// <summary>The session's runtime as Get-CodexStatus reports it; whatever is unknown is null.</summary>
 public sealed class CodexStatus
 {
+    /// <summary>The codex executable in use, or the one that would be started.</summary>
     public string? CodexPath { get; private init; }
 
+    /// <summary>The version the running runtime reports.</summary>
     public string? CodexVersion { get; private init; }
 
+    /// <summary>The codex version this build of CodexPS is made and tested for.</summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "A property of the status object: PowerShell shows and serializes instance properties only.")]
     public string PinnedCodexVersion => CodexRuntimeLocator.PinnedVersion;
 
+    /// <summary>The version of the CodexPS module.</summary>
     public string? ModuleVersion { get; private init; }
 
+    /// <summary>The CODEX_HOME folder the runtime uses.</summary>
     public string? CodexHome { get; private init; }
 
     /// <summary>NotStarted, Running, Exited or Stopped.</summary>
     public string RuntimeState { get; private init; } = "NotStarted";
 
+    /// <summary>The runtime process's id; null when no local process was started.</summary>
     public int? ProcessId { get; private init; }
 
     /// <summary>The CodexPS session id (this runtime connection); recordings carry it. Null when no runtime is connected.</summary>
     public string? SessionId { get; private init; }
 
+    /// <summary>When the runtime connection was started.</summary>
     public DateTimeOffset? StartedAt { get; private init; }
 
     /// <summary>The account the runtime is logged in with, null when none.</summary>
@@ -40,11 +47,13 @@ public sealed class CodexStatus
     /// <summary>The managed requirements (requirements.toml, MDM) the runtime enforces; null when there are none.</summary>
     public object? ConfigRequirements { get; private init; }
 
+    /// <summary>The base URL of the model provider the runtime uses.</summary>
     public string? ModelProvider { get; private init; }
 
     /// <summary>The rate limits the runtime last reported (Primary, Secondary); null when it has reported none.</summary>
     public CodexRateLimits? RateLimits { get; private init; }
 
+    /// <summary>The conversations loaded in this runtime.</summary>
     public IReadOnlyCollection<CodexConversation> Conversations { get; private init; } = Array.Empty<CodexConversation>();
 
     /// <summary>The runtime's name (Connect-Codex -Name).</summary>

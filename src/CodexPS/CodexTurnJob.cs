@@ -38,10 +38,13 @@ public sealed class CodexTurnJob : Job
     /// <summary>What the turn produced, built by the engine: the final answer and, with -OutputSchema, its Output.</summary>
     public CodexTurnResult Result => _turn.Result;
 
+    /// <inheritdoc/>
     public override bool HasMoreData => Output.Count > 0 || Error.Count > 0 || Warning.Count > 0;
 
+    /// <inheritdoc/>
     public override string Location => "localhost";
 
+    /// <inheritdoc/>
     public override string StatusMessage => _status;
 
     /// <summary>Interrupts the turn (even one the runtime has not named yet) and waits briefly for its end.</summary>
@@ -148,6 +151,7 @@ public sealed class CodexTurnJob : Job
         }
     }
 
+    /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
         if (disposing)

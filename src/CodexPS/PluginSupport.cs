@@ -22,12 +22,16 @@ public sealed class CodexScriptBlockPlugin : ICodexPlugin, IDescribedPlugin
         OnCleanupScript = onCleanup;
     }
 
+    /// <summary>The name the plugin was registered with.</summary>
     public string Name { get; }
 
+    /// <summary>Runs once when the plugin is initialized, with the context as $_; null for none.</summary>
     public ScriptBlock? OnInitializeScript { get; }
 
+    /// <summary>Runs for every event, with the event as $_; a CodexEvent in its output replaces the event.</summary>
     public ScriptBlock OnEventScript { get; }
 
+    /// <summary>Runs once when the plugin is unregistered, its runtime disconnected or the module removed, with the context as $_; null for none.</summary>
     public ScriptBlock? OnCleanupScript { get; }
 
     /// <summary>The context it was initialized with.</summary>
@@ -35,6 +39,7 @@ public sealed class CodexScriptBlockPlugin : ICodexPlugin, IDescribedPlugin
 
     string IDescribedPlugin.TypeName => "ScriptBlock";
 
+    /// <summary>Keeps the context and runs OnInitializeScript with it.</summary>
     public void Initialize(CodexPluginContext context)
     {
         Context = context;
@@ -44,6 +49,7 @@ public sealed class CodexScriptBlockPlugin : ICodexPlugin, IDescribedPlugin
         }
     }
 
+    /// <summary>Runs OnEventScript; returns the last CodexEvent it output, or the event unchanged.</summary>
     public CodexEvent? OnEvent(CodexEvent evt)
     {
         var output = Invoke(OnEventScript, evt);
@@ -58,6 +64,7 @@ public sealed class CodexScriptBlockPlugin : ICodexPlugin, IDescribedPlugin
         return evt;
     }
 
+    /// <summary>Runs OnCleanupScript, only on a PowerShell thread (at process exit nobody can run it).</summary>
     public void Cleanup()
     {
         // Script blocks run only on a pipeline thread: at process exit nobody can run them.

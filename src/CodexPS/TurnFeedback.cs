@@ -24,6 +24,9 @@ internal sealed class TurnFeedback
     private bool _lineOpen;
     private readonly bool _streamText;
 
+    /// <summary>Feedback for one turn, written through the given command.</summary>
+    /// <param name="cmdlet">The command running the turn; its progress and Information streams are written to.</param>
+    /// <param name="conversationId">The turn's conversation, which picks the progress bar's activity id.</param>
     /// <param name="streamText">False when the command writes the deltas itself (-IncludeDelta): the text is then
     /// the caller's to show, and only the progress bar is written.</param>
     public TurnFeedback(Cmdlet cmdlet, string conversationId, bool streamText)

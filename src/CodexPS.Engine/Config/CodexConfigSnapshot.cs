@@ -23,8 +23,10 @@ public sealed class CodexConfigSnapshot
         Origins = origins;
     }
 
+    /// <summary>The effective config, as the runtime's JSON.</summary>
     public JsonElement Config { get; }
 
+    /// <summary>Per dotted key, the layer that set it (its type), its file and version.</summary>
     public IReadOnlyDictionary<string, (string Origin, string? File, string? Version)> Origins { get; }
 
     /// <summary>The value at a dotted path; false when no such path exists in the effective config.</summary>

@@ -10,6 +10,7 @@ namespace CodexPS.Engine.Config;
 /// <summary>Reads and writes the runtime's config through config/read, config/value/write and config/batchWrite.</summary>
 public static class CodexConfigStore
 {
+    /// <summary>Reads the effective config and its origins (config/read) through request; workingDirectory is sent as cwd, for the project layers that apply there.</summary>
     public static async Task<CodexConfigSnapshot> ReadAsync(
         Func<string, JsonNode?, CancellationToken, Task<JsonElement>> request, string? workingDirectory, CancellationToken cancellationToken)
     {

@@ -99,6 +99,7 @@ public static class CodexMcpCatalog
         await ReloadAsync(client, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Tells the runtime to reload the MCP servers from its config (config/mcpServer/reload).</summary>
     public static Task ReloadAsync(CodexClient client, CancellationToken cancellationToken) =>
         client.RequestAsync("config/mcpServer/reload", null, cancellationToken);
 

@@ -17,12 +17,16 @@ public sealed class CodexMcpTool
         ReadOnly = json.Prop("annotations").Bool("readOnlyHint");
     }
 
+    /// <summary>The name of the MCP server offering the tool.</summary>
     public string Server { get; }
 
+    /// <summary>The tool's name on its server.</summary>
     public string Name { get; }
 
+    /// <summary>The tool's display title; null when the server gives none.</summary>
     public string? Title { get; }
 
+    /// <summary>What the tool does, as the server says; null when it gives none.</summary>
     public string? Description { get; }
 
     /// <summary>The JSON schema of the tool's arguments, as JSON text.</summary>

@@ -217,6 +217,7 @@ public static class CodexMetricCatalog
     /// <summary>The seed's 42 data points.</summary>
     public static IReadOnlyList<CodexMetricDefinition> SeedPoints { get; } = Definitions.Where(d => d.IsSeedPoint).ToArray();
 
+    /// <summary>The definition of the metric with this name (case-insensitive); null when CodexPS has no such metric.</summary>
     public static CodexMetricDefinition? Find(string name) => ByName.TryGetValue(name, out var definition) ? definition : null;
 
     internal static CodexMetricDefinition Get(string name) => ByName[name];

@@ -16,17 +16,22 @@ public sealed class CodexMetricDefinition
         IsSeedPoint = isSeedPoint;
     }
 
+    /// <summary>The metric's name (snake_case, as stored and exported).</summary>
     public string Name { get; }
 
+    /// <summary>The group the metric belongs to.</summary>
     public CodexMetricCategory Category { get; }
 
+    /// <summary>The unit of the metric's values (tokens, %, s, ...).</summary>
     public string Unit { get; }
 
+    /// <summary>Whether the metric is a gauge or a counter.</summary>
     public CodexMetricKind Kind { get; }
 
     /// <summary>The real signal the value is computed from.</summary>
     public string Source { get; }
 
+    /// <summary>How the value is derived from its source, in words.</summary>
     public string Computation { get; }
 
     /// <summary>Set when no real signal exists: the value is always null, and this says why.</summary>

@@ -19,6 +19,7 @@ public static class CodexMetricExporter
         _ => "systemHealth",
     };
 
+    /// <summary>Writes the points to the stream in the given format; since and until describe the range covered, generatedAt when the export was made.</summary>
     public static void Write(Stream output, CodexMetricExportFormat format, IReadOnlyList<CodexMetricPoint> points, DateTimeOffset? since, DateTimeOffset? until, DateTimeOffset generatedAt)
     {
         ArgumentNullException.ThrowIfNull(output);

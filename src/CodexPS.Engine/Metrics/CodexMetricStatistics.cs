@@ -1,5 +1,6 @@
 namespace CodexPS.Engine.Metrics;
 
+/// <summary>The statistics over data points: summaries, percentiles and trends.</summary>
 public static class CodexMetricStatistics
 {
     /// <summary>Below this R² a slope is noise, and the direction is "stable".</summary>
@@ -20,6 +21,7 @@ public static class CodexMetricStatistics
         return sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)];
     }
 
+    /// <summary>Count, min, max, mean, p50 and p95 of the points' non-null values.</summary>
     public static CodexMetricSummary Summarize(string name, IEnumerable<CodexMetricPoint> points)
     {
         var values = points.Where(p => p.Value is not null).Select(p => p.Value!.Value).OrderBy(v => v).ToArray();
@@ -34,6 +36,7 @@ public static class CodexMetricStatistics
     /// <summary>Least-squares slope of y over x; 0 with fewer than two distinct x.</summary>
     public static double Slope(IReadOnlyList<(double X, double Y)> samples) => Fit(samples).Slope;
 
+    /// <summary>The direction of the points over time (increasing, decreasing or stable) from a least-squares fit; stable with fewer than three values.</summary>
     public static CodexMetricTrend Trend(string name, IEnumerable<CodexMetricPoint> points)
     {
         var measured = points.Where(p => p.Value is not null).OrderBy(p => p.Timestamp).ToArray();

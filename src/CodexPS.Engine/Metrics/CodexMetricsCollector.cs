@@ -53,6 +53,7 @@ public sealed partial class CodexMetricsCollector : IAsyncDisposable
     private long _dropped;
     private volatile CodexMetricStoreException? _storeProblem;
 
+    /// <summary>Starts collecting; with no options the points are kept in memory with the default capacity and intervals.</summary>
     public CodexMetricsCollector(CodexMetricsOptions? options = null)
     {
         _options = options ?? new CodexMetricsOptions();
@@ -78,6 +79,7 @@ public sealed partial class CodexMetricsCollector : IAsyncDisposable
     /// <summary>Signals dropped because the channel was full (the collector never makes the event stream wait).</summary>
     public long DroppedSignals => Interlocked.Read(ref _dropped);
 
+    /// <summary>Whether warnings are waiting for DrainWarnings.</summary>
     public bool HasWarnings => !_warnings.IsEmpty;
 
     /// <summary>Warnings (store problems) raised since the last call, oldest first.</summary>

@@ -2,6 +2,7 @@ using static CodexPS.Engine.Metrics.CodexMetricCatalog;
 
 namespace CodexPS.Engine.Metrics;
 
+/// <summary>How a metrics collector keeps and samples its points.</summary>
 public sealed class CodexMetricsOptions
 {
     /// <summary>The SQLite file that keeps the points across sessions; null keeps them in memory only.</summary>

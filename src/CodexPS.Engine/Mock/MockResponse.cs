@@ -7,6 +7,7 @@ namespace CodexPS.Engine.Mock;
 /// <summary>One scripted answer of the mock model endpoint: what it sends back to one POST /v1/responses.</summary>
 public sealed class MockResponse
 {
+    /// <summary>What the endpoint sends: a message, a tool call, an error, a broken or stalled stream.</summary>
     public MockResponseKind Kind { get; init; }
 
     /// <summary>The message text (Text, and the partial text of CloseStream).</summary>
@@ -27,6 +28,7 @@ public sealed class MockResponse
     /// <summary>Asks to run the command outside the sandbox (sandbox_permissions = require_escalated).</summary>
     public bool Escalate { get; init; }
 
+    /// <summary>The justification sent with an escalated command; a default one is sent when null.</summary>
     public string? Justification { get; init; }
 
     /// <summary>The patch of an ApplyPatch, in Codex's *** Begin Patch format.</summary>
@@ -41,6 +43,7 @@ public sealed class MockResponse
     /// <summary>The JSON arguments of a ToolCall.</summary>
     public string? Arguments { get; init; }
 
+    /// <summary>The HTTP status of an HttpError (500 unless set).</summary>
     public int StatusCode { get; init; } = 500;
 
     /// <summary>The body of a RawStream, sent byte for byte (it need not be valid SSE or JSON).</summary>
@@ -52,6 +55,7 @@ public sealed class MockResponse
     /// </summary>
     public TimeSpan DripDelay { get; init; }
 
+    /// <summary>The body of an HttpError; null sends a default error body for the status.</summary>
     public string? Body { get; init; }
 
     /// <summary>Wait before answering.</summary>
@@ -60,26 +64,36 @@ public sealed class MockResponse
     /// <summary>Wait between deltas.</summary>
     public TimeSpan DeltaDelay { get; init; }
 
+    /// <summary>Rate-limit headers to send with the answer; null sends none.</summary>
     public MockRateLimits? RateLimits { get; init; }
 
+    /// <summary>Extra HTTP headers to send with the answer.</summary>
     public IDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>A message with this text, streamed in the given number of deltas.</summary>
     public static MockResponse FromText(string text, int deltas = 1) => new() { Kind = MockResponseKind.Text, Text = text, Deltas = Math.Max(1, deltas) };
 
+    /// <summary>A message made of this delta repeated count times (a large stream).</summary>
     public static MockResponse Repeated(string delta, int count) => new() { Kind = MockResponseKind.Text, RepeatDelta = delta, Deltas = Math.Max(1, count) };
 
+    /// <summary>An exec_command call of this command, optionally asking to run outside the sandbox.</summary>
     public static MockResponse FromCommand(string command, bool escalate = false, string? justification = null) =>
         new() { Kind = MockResponseKind.ExecCommand, Command = command, Escalate = escalate, Justification = justification };
 
+    /// <summary>An apply_patch call with this patch.</summary>
     public static MockResponse FromPatch(string patch) => new() { Kind = MockResponseKind.ApplyPatch, Patch = patch };
 
+    /// <summary>A call of the named function tool with these JSON arguments ({} when null).</summary>
     public static MockResponse FromTool(string tool, string? argumentsJson = null, string? toolNamespace = null) =>
         new() { Kind = MockResponseKind.ToolCall, Tool = tool, Arguments = argumentsJson ?? "{}", Namespace = toolNamespace };
 
+    /// <summary>An HTTP error with this status and body.</summary>
     public static MockResponse FromError(int status, string? body = null) => new() { Kind = MockResponseKind.HttpError, StatusCode = status, Body = body };
 
+    /// <summary>A stream that starts and then sends nothing (for interrupts).</summary>
     public static MockResponse StallResponse() => new() { Kind = MockResponseKind.Stall };
 
+    /// <summary>A stream that closes before it completes, after the partial text if any.</summary>
     public static MockResponse Disconnect(string? partialText = null) => new() { Kind = MockResponseKind.CloseStream, Text = partialText };
 
     /// <summary>A 200 event stream with this body exactly (for malformed SSE).</summary>

@@ -1,5 +1,6 @@
 namespace CodexPS.Engine.Mock;
 
+/// <summary>The kinds of answer the mock model endpoint can give.</summary>
 public enum MockResponseKind
 {
     /// <summary>An assistant message streamed in deltas.</summary>

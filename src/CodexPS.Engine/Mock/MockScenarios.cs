@@ -10,6 +10,7 @@ public static class MockScenarios
 {
     private static readonly double[] SpikePrimary = { 35, 58, 84, 96, 100, 22 };
 
+    /// <summary>The scenario's answer to its n-th request (1-based); now anchors the rate-limit reset times.</summary>
     public static MockResponse Respond(MockScenario scenario, int n, DateTimeOffset now)
     {
         var primaryReset = now.AddHours(3).ToUnixTimeSeconds();

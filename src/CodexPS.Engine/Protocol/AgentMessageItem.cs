@@ -2,6 +2,7 @@ using System.Text.Json;
 
 namespace CodexPS.Engine.Protocol;
 
+/// <summary>A message the agent wrote to the user in a turn.</summary>
 public sealed class AgentMessageItem : CodexItem
 {
     internal AgentMessageItem(JsonElement json) : base(json)
@@ -10,6 +11,7 @@ public sealed class AgentMessageItem : CodexItem
         Phase = json.Str("phase") is { } phase ? Protocol.Json.Pascal(phase) : null;
     }
 
+    /// <summary>The message's text; empty when the runtime sent none.</summary>
     public string Text { get; }
 
     /// <summary>Commentary, FinalAnswer or PartialAnswer; null when the runtime gives none.</summary>

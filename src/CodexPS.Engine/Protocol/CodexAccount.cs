@@ -23,8 +23,10 @@ public sealed class CodexAccount
     /// <summary>The ChatGPT plan (free, plus, pro, team, ...); null for an API key.</summary>
     public string? Plan { get; }
 
+    /// <summary>The ChatGPT workspace the account belongs to; null when the runtime gives none.</summary>
     public string? WorkspaceName { get; }
 
+    /// <summary>The account's user id from the account/read answer; null when the runtime gives none.</summary>
     public string? UserId { get; }
 
     /// <summary>The account in an account/read answer, or null when the runtime is logged out.</summary>

@@ -1,5 +1,6 @@
 namespace CodexPS.Engine.Protocol;
 
+/// <summary>What an approval request asks for.</summary>
 public enum CodexApprovalKind
 {
     /// <summary>Run a command (item/commandExecution/requestApproval).</summary>

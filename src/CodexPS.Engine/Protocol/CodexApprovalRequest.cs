@@ -64,23 +64,28 @@ public sealed class CodexApprovalRequest
         }
     }
 
+    /// <summary>What the request asks for, which decides the members that are set and the reply sent.</summary>
     public CodexApprovalKind Kind { get; }
 
+    /// <summary>The thread the request comes from.</summary>
     public string? ConversationId { get; }
 
     /// <summary>The turn asking; for an MCP elicitation null when the runtime could not tell.</summary>
     public string? TurnId { get; }
 
+    /// <summary>The item (command, patch) the request is about, when the runtime names one.</summary>
     public string? ItemId { get; }
 
     /// <summary>The command line to run (CommandExecution).</summary>
     public string? Command { get; }
 
+    /// <summary>The directory the command would run in (CommandExecution).</summary>
     public string? Cwd { get; }
 
     /// <summary>Why the model asks, when it says.</summary>
     public string? Reason { get; }
 
+    /// <summary>The root the runtime asks write access to for the rest of the session (FileChange), when it asks.</summary>
     public string? GrantRoot { get; }
 
     /// <summary>The files the patch touches with their diffs (FileChange).</summary>
@@ -110,6 +115,7 @@ public sealed class CodexApprovalRequest
     /// <summary>The page the server wants the user to visit (McpElicitation in url mode).</summary>
     public string? Url { get; }
 
+    /// <summary>The MCP server's id for this elicitation (McpElicitation).</summary>
     public string? ElicitationId { get; }
 
     /// <summary>The JSON Schema of the form, as the server sent it (McpElicitation in form mode).</summary>
@@ -124,6 +130,7 @@ public sealed class CodexApprovalRequest
     /// <summary>Who decided: the handler, the user, a policy or CodexPS's decline default.</summary>
     public string? DecidedBy { get; private set; }
 
+    /// <summary>Whether an answer has been sent; a request is answered once only.</summary>
     public bool IsAnswered => Volatile.Read(ref _answered) != 0;
 
     /// <summary>

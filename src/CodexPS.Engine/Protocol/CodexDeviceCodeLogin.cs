@@ -10,9 +10,12 @@ public sealed class CodexDeviceCodeLogin
         UserCode = userCode;
     }
 
+    /// <summary>The runtime's id for this login attempt.</summary>
     public string LoginId { get; }
 
+    /// <summary>The page where the user enters the code.</summary>
     public string VerificationUrl { get; }
 
+    /// <summary>The code the user types on the verification page.</summary>
     public string UserCode { get; }
 }

@@ -9,8 +9,10 @@ public sealed class CodexElicitationChoice
         Title = title;
     }
 
+    /// <summary>The value sent back when this choice is taken.</summary>
     public string Value { get; }
 
+    /// <summary>The text shown for the choice; null when the schema gives none.</summary>
     public string? Title { get; }
 
     /// <inheritdoc/>

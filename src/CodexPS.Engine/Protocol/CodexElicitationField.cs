@@ -33,22 +33,28 @@ public sealed class CodexElicitationField
         Choices = ReadChoices(Type == "array" ? schema.Prop("items") : schema);
     }
 
+    /// <summary>The property name, the key of the field's value in the answer.</summary>
     public string Name { get; }
 
     /// <summary>string, number, integer, boolean or array (a multi-select); null when the schema says none.</summary>
     public string? Type { get; }
 
+    /// <summary>The label to show for the field; null when the schema gives none.</summary>
     public string? Title { get; }
 
+    /// <summary>The schema's explanation of the field; null when it gives none.</summary>
     public string? Description { get; }
 
     /// <summary>email, uri, date or date-time for strings, when the server says.</summary>
     public string? Format { get; }
 
+    /// <summary>Whether the schema lists the field as required.</summary>
     public bool IsRequired { get; }
 
+    /// <summary>The smallest number allowed, when the schema says.</summary>
     public double? Minimum { get; }
 
+    /// <summary>The largest number allowed, when the schema says.</summary>
     public double? Maximum { get; }
 
     /// <summary>The server's default: a string, number, boolean or string array; null when it gave none.</summary>
@@ -57,6 +63,7 @@ public sealed class CodexElicitationField
     /// <summary>The allowed values of an enum or a multi-select; empty when any value of the type goes.</summary>
     public IReadOnlyList<CodexElicitationChoice> Choices { get; }
 
+    /// <summary>Whether the field takes a list of values (schema type array).</summary>
     public bool IsMultiSelect => Type == "array";
 
     internal JsonNode? DefaultNode => _default?.DeepClone();

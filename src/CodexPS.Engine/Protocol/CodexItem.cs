@@ -10,6 +10,7 @@ public class CodexItem
 {
     private readonly JsonElement _json;
 
+    /// <summary>Reads the members common to every item from its JSON.</summary>
     protected CodexItem(JsonElement json)
     {
         _json = json;
@@ -18,6 +19,7 @@ public class CodexItem
         Type = Protocol.Json.Pascal(ProtocolType);
     }
 
+    /// <summary>The item's id in its thread; null when the runtime gives none.</summary>
     public string? Id { get; }
 
     /// <summary>PascalCase item type: AgentMessage, CommandExecution, FileChange, Reasoning, UserMessage, McpToolCall, ...</summary>
@@ -31,6 +33,7 @@ public class CodexItem
 
     internal JsonElement Element => _json;
 
+    /// <summary>The typed item for the JSON's type; a plain CodexItem for types CodexPS does not model.</summary>
     public static CodexItem FromJson(JsonElement json)
     {
         return json.Str("type") switch

@@ -18,6 +18,7 @@ public sealed record CodexRateLimitWindow(int UsedPercent, int? WindowMinutes, D
     /// <summary>The window's length for people: "5h", "weekly", "90m", "2d"; null when the runtime gave none.</summary>
     public string? Label => LabelFor(WindowMinutes);
 
+    /// <summary>A window length in minutes for people ("5h", "weekly", "90m", "2d"); null for none or zero.</summary>
     public static string? LabelFor(int? windowMinutes) => windowMinutes switch
     {
         null or <= 0 => null,

@@ -2,6 +2,7 @@ using System.Text.Json;
 
 namespace CodexPS.Engine.Protocol;
 
+/// <summary>The account's rate-limit usage as last reported by the runtime.</summary>
 public sealed class CodexRateLimits
 {
     internal CodexRateLimits(JsonElement snapshot, DateTimeOffset reportedAt)
@@ -13,14 +14,19 @@ public sealed class CodexRateLimits
         ReportedAt = reportedAt;
     }
 
+    /// <summary>The primary (shorter) window; null when the runtime reported none.</summary>
     public CodexRateLimitWindow? Primary { get; }
 
+    /// <summary>The secondary (longer) window; null when the runtime reported none.</summary>
     public CodexRateLimitWindow? Secondary { get; }
 
+    /// <summary>Which limit the snapshot is for, as the runtime names it; null when it gives none.</summary>
     public string? LimitId { get; }
 
+    /// <summary>The plan the limits belong to; null when the runtime gives none.</summary>
     public string? PlanType { get; }
 
+    /// <summary>When the runtime reported these numbers.</summary>
     public DateTimeOffset ReportedAt { get; }
 
     /// <inheritdoc/>

@@ -24,6 +24,7 @@ public sealed class CodexThreadInfo
         Raw = thread.GetRawText();
     }
 
+    /// <summary>The thread's id (the conversation id).</summary>
     public string Id { get; }
 
     /// <summary>The title set with Rename-CodexConversation; null when none was set.</summary>
@@ -32,14 +33,19 @@ public sealed class CodexThreadInfo
     /// <summary>Usually the first user message.</summary>
     public string? Preview { get; }
 
+    /// <summary>The directory the thread works in.</summary>
     public string? WorkingDirectory { get; }
 
+    /// <summary>The model the thread uses.</summary>
     public string? Model { get; }
 
+    /// <summary>The provider of that model (openai, ...).</summary>
     public string? ModelProvider { get; }
 
+    /// <summary>When the thread was created.</summary>
     public DateTimeOffset? CreatedAt { get; }
 
+    /// <summary>When the thread last changed.</summary>
     public DateTimeOffset? UpdatedAt { get; }
 
     /// <summary>The runtime's rollout file for the thread.</summary>
@@ -51,10 +57,13 @@ public sealed class CodexThreadInfo
     /// <summary>NotLoaded, Idle, Active or SystemError.</summary>
     public string? Status { get; }
 
+    /// <summary>The thread this one was forked from; null for an original.</summary>
     public string? ForkedFromId { get; }
 
+    /// <summary>Whether the thread is ephemeral (not kept on disk).</summary>
     public bool? Ephemeral { get; }
 
+    /// <summary>The version of the runtime that created the thread.</summary>
     public string? CliVersion { get; }
 
     /// <summary>The thread exactly as the runtime sent it.</summary>

@@ -25,8 +25,10 @@ public sealed class CodexTurnInfo
         Raw = turn.GetRawText();
     }
 
+    /// <summary>The thread the turn belongs to.</summary>
     public string ConversationId { get; }
 
+    /// <summary>The turn's id in its thread.</summary>
     public string Id { get; }
 
     /// <summary>Completed, Interrupted, Failed or InProgress.</summary>
@@ -38,17 +40,22 @@ public sealed class CodexTurnInfo
     /// <summary>The runtime's error kind (UsageLimitExceeded, HttpConnectionFailed, ...).</summary>
     public string? ErrorInfo { get; }
 
+    /// <summary>When the turn began; null when the runtime did not record it.</summary>
     public DateTimeOffset? StartedAt { get; }
 
+    /// <summary>When the turn ended; null while it runs or when not recorded.</summary>
     public DateTimeOffset? CompletedAt { get; }
 
+    /// <summary>How long the turn took, as the runtime measured it.</summary>
     public TimeSpan? Duration { get; }
 
     /// <summary>The turn's items, typed like the items of live events.</summary>
     public IReadOnlyList<CodexItem> Items { get; }
 
+    /// <summary>How many items the turn holds.</summary>
     public int ItemCount => Items.Count;
 
+    /// <summary>The turn exactly as the runtime sent it.</summary>
     public string Raw { get; }
 
     /// <inheritdoc/>

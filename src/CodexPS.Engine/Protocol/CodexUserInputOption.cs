@@ -11,8 +11,10 @@ public sealed class CodexUserInputOption
         Description = option.Str("description");
     }
 
+    /// <summary>The choice's text, sent back as the answer when it is picked.</summary>
     public string Label { get; }
 
+    /// <summary>What picking this choice means; null when the model gives no explanation.</summary>
     public string? Description { get; }
 
     /// <inheritdoc/>

@@ -16,11 +16,13 @@ public sealed class CodexUserInputQuestion
         Options = question.Array("options").Select(o => new CodexUserInputOption(o)).ToArray();
     }
 
+    /// <summary>The question's id, the key of its answer; empty when the model gave none.</summary>
     public string Id { get; }
 
     /// <summary>A short label for the question.</summary>
     public string? Header { get; }
 
+    /// <summary>The question's full text.</summary>
     public string? Question { get; }
 
     /// <summary>A free-form answer besides the options is welcome.</summary>

@@ -12,8 +12,10 @@ public sealed class DeltaEvent : CodexEvent
         Delta = parameters.Str("delta") ?? string.Empty;
     }
 
+    /// <summary>The item the text belongs to.</summary>
     public string? ItemId { get; }
 
+    /// <summary>The new piece of text; empty when the runtime sent none.</summary>
     public string Delta { get; }
 
     /// <inheritdoc/>

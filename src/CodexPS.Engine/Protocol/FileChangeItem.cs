@@ -2,6 +2,7 @@ using System.Text.Json;
 
 namespace CodexPS.Engine.Protocol;
 
+/// <summary>A patch the agent applied (or asked to apply) in a turn.</summary>
 public sealed class FileChangeItem : CodexItem
 {
     internal FileChangeItem(JsonElement json) : base(json)
@@ -17,6 +18,7 @@ public sealed class FileChangeItem : CodexItem
     /// <summary>InProgress, Completed, Failed or Declined.</summary>
     public string? Status { get; }
 
+    /// <summary>The files the patch adds, deletes or updates, with their diffs.</summary>
     public IReadOnlyList<CodexFileChange> Changes { get; }
 
     /// <inheritdoc/>

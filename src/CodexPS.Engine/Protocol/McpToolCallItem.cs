@@ -23,6 +23,7 @@ public sealed class McpToolCallItem : CodexItem
     /// <summary>The MCP server's name in the config (mcp_servers.&lt;name&gt;).</summary>
     public string Server { get; }
 
+    /// <summary>The tool's name on its server.</summary>
     public string Tool { get; }
 
     /// <summary>The arguments the model passed, as JSON text.</summary>
@@ -37,8 +38,10 @@ public sealed class McpToolCallItem : CodexItem
     /// <summary>The tool's whole answer (content, structuredContent) as JSON text.</summary>
     public string? ResultJson { get; }
 
+    /// <summary>The error message when the call failed.</summary>
     public string? Error { get; }
 
+    /// <summary>How long the call took, as the runtime measured it.</summary>
     public TimeSpan? Duration { get; }
 
     /// <inheritdoc/>

@@ -2,6 +2,7 @@ using System.Text.Json;
 
 namespace CodexPS.Engine.Protocol;
 
+/// <summary>A turn began (turn/started).</summary>
 public sealed class TurnStartedEvent : CodexEvent
 {
     internal TurnStartedEvent(string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters)

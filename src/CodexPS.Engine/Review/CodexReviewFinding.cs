@@ -25,18 +25,22 @@ public sealed class CodexReviewFinding
     /// <summary>The title, with the model's priority tag ("[P1] ...") as it wrote it.</summary>
     public string Title { get; }
 
+    /// <summary>The finding's explanation; null when the model gave none.</summary>
     public string? Body { get; }
 
     /// <summary>0 (drop everything) to 3 (nice to have); null when the model gave none.</summary>
     public int? Priority { get; }
 
+    /// <summary>How sure the model is of the finding (its confidence_score); null when it gave none.</summary>
     public double? ConfidenceScore { get; }
 
     /// <summary>The file the finding is about (absolute, as the model wrote it).</summary>
     public string? Path { get; }
 
+    /// <summary>The first line of the code concerned; null when the model gave none.</summary>
     public int? StartLine { get; }
 
+    /// <summary>The last line of the code concerned; null when the model gave none.</summary>
     public int? EndLine { get; }
 
     /// <summary>"path:start-end", or what of it is known.</summary>

@@ -9,6 +9,12 @@ namespace CodexPS.Engine.Review;
 /// </summary>
 public sealed class CodexReviewResult
 {
+    /// <summary>A result from the review text and the review turn's end; the findings are read when the text is the model's JSON output.</summary>
+    /// <param name="conversationId">The conversation the review ran in.</param>
+    /// <param name="turnId">The review's turn id.</param>
+    /// <param name="target">What was reviewed.</param>
+    /// <param name="review">The review text from exitedReviewMode; null when none came.</param>
+    /// <param name="completed">The turn's completion; null while it has not ended (Status is then InProgress).</param>
     public CodexReviewResult(string? conversationId, string? turnId, CodexReviewTarget target, string? review, TurnCompletedEvent? completed)
     {
         ConversationId = conversationId;
@@ -38,8 +44,10 @@ public sealed class CodexReviewResult
     /// <summary>The review's turn id (from the review/start answer).</summary>
     public string? TurnId { get; }
 
+    /// <summary>What was reviewed.</summary>
     public CodexReviewTarget Target { get; }
 
+    /// <summary>How the review turn ended; InProgress when its end was not seen.</summary>
     public CodexTurnStatus Status { get; }
 
     /// <summary>The review text from exitedReviewMode; null when the review ended before leaving review mode.</summary>
@@ -48,17 +56,22 @@ public sealed class CodexReviewResult
     /// <summary>Whether Review held the structured JSON output (findings and verdict) rather than plain text.</summary>
     public bool IsStructured { get; }
 
+    /// <summary>The findings of the structured output; empty for a plain-text review.</summary>
     public IReadOnlyList<CodexReviewFinding> Findings { get; } = Array.Empty<CodexReviewFinding>();
 
     /// <summary>"patch is correct" or "patch is incorrect" as the model wrote it; null when it gave none.</summary>
     public string? OverallCorrectness { get; }
 
+    /// <summary>The model's explanation of its verdict; null when it gave none.</summary>
     public string? OverallExplanation { get; }
 
+    /// <summary>How sure the model is of its verdict; null when it gave none.</summary>
     public double? OverallConfidenceScore { get; }
 
+    /// <summary>How long the review turn took; null when its end was not seen.</summary>
     public TimeSpan? Duration { get; }
 
+    /// <summary>The turn's error when the review failed; null otherwise.</summary>
     public CodexTurnError? Error { get; }
 
     /// <inheritdoc/>

@@ -12,6 +12,7 @@ public sealed class CodexReviewTarget
         Title = title;
     }
 
+    /// <summary>Which kind of changes the review looks at.</summary>
     public CodexReviewTargetKind Kind { get; }
 
     /// <summary>The branch, the commit sha or the instructions; null for uncommitted changes.</summary>
@@ -20,12 +21,16 @@ public sealed class CodexReviewTarget
     /// <summary>A label for a commit (its subject), shown by user interfaces.</summary>
     public string? Title { get; }
 
+    /// <summary>The working tree's uncommitted changes.</summary>
     public static CodexReviewTarget Uncommitted() => new(CodexReviewTargetKind.UncommittedChanges, null, null);
 
+    /// <summary>The changes between the current branch and this base branch.</summary>
     public static CodexReviewTarget BaseBranch(string branch) => new(CodexReviewTargetKind.BaseBranch, Required(branch, nameof(branch)), null);
 
+    /// <summary>The changes of this commit; title labels it for user interfaces.</summary>
     public static CodexReviewTarget Commit(string sha, string? title = null) => new(CodexReviewTargetKind.Commit, Required(sha, nameof(sha)), title);
 
+    /// <summary>A review that follows these free-form instructions.</summary>
     public static CodexReviewTarget Custom(string instructions) => new(CodexReviewTargetKind.Custom, Required(instructions, nameof(instructions)), null);
 
     internal JsonObject ToJson() => Kind switch

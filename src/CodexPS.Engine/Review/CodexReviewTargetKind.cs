@@ -1,5 +1,6 @@
 namespace CodexPS.Engine.Review;
 
+/// <summary>The kinds of review target.</summary>
 public enum CodexReviewTargetKind
 {
     /// <summary>The working tree: staged, unstaged and untracked files.</summary>

@@ -19,12 +19,16 @@ public sealed class CodexSkill
         WorkingDirectory = cwd;
     }
 
+    /// <summary>The skill's name.</summary>
     public string Name { get; }
 
+    /// <summary>What the skill does, from its SKILL.md; null when it says nothing.</summary>
     public string? Description { get; }
 
+    /// <summary>A one-line description for user interfaces; null when the skill gives none.</summary>
     public string? ShortDescription { get; }
 
+    /// <summary>The name to show people; null when the skill gives none.</summary>
     public string? DisplayName { get; }
 
     /// <summary>User (CODEX_HOME), Repo, System or Admin.</summary>
@@ -33,8 +37,10 @@ public sealed class CodexSkill
     /// <summary>The skill's SKILL.md.</summary>
     public string? Path { get; }
 
+    /// <summary>Whether the skill is enabled (true when the runtime does not say).</summary>
     public bool Enabled { get; }
 
+    /// <summary>The plugin that provides the skill; null for a skill of no plugin.</summary>
     public string? PluginId { get; }
 
     /// <summary>The folder the runtime listed the skill for.</summary>

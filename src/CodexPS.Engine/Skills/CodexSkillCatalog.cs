@@ -4,6 +4,7 @@ using CodexPS.Engine.Protocol;
 
 namespace CodexPS.Engine.Skills;
 
+/// <summary>Lists the skills the runtime offers (skills/list).</summary>
 public static class CodexSkillCatalog
 {
     /// <summary>Skills for the given folders (the runtime's working directory when none), and the files it could not load.</summary>

@@ -7,7 +7,9 @@ namespace CodexPS;
 /// <summary>Cmdlets that read a conversation's saved history: a live conversation object, or the id of a saved one.</summary>
 public abstract class ConversationHistoryCmdlet : CodexCmdlet
 {
+    /// <summary>The parameter set that takes a conversation object.</summary>
     protected const string ObjectSet = "Conversation";
+    /// <summary>The parameter set that takes a conversation id.</summary>
     protected const string IdSet = "ConversationId";
 
     /// <summary>A live conversation (from New-CodexConversation or Copy-CodexConversation).</summary>

@@ -7,7 +7,9 @@ namespace CodexPS;
 /// <summary>Cmdlets that act on one conversation, given as an object (-Conversation, from the pipeline) or by id.</summary>
 public abstract class ConversationTurnCmdlet : CodexTurnCmdlet
 {
+    /// <summary>The parameter set that takes a conversation object.</summary>
     protected const string ObjectSet = "Conversation";
+    /// <summary>The parameter set that takes a conversation id.</summary>
     protected const string IdSet = "ConversationId";
 
     /// <summary>The conversation (from New-CodexConversation); binds from the pipeline.</summary>

@@ -7,7 +7,9 @@ namespace CodexPS;
 /// <summary>Cmdlets other than turn runners that act on one conversation loaded in this session.</summary>
 public abstract class LoadedConversationCmdlet : CodexCmdlet
 {
+    /// <summary>The parameter set that takes a conversation object.</summary>
     protected const string ObjectSet = "Conversation";
+    /// <summary>The parameter set that takes a conversation id.</summary>
     protected const string IdSet = "ConversationId";
 
     /// <summary>The conversation (from New-CodexConversation); binds from the pipeline.</summary>

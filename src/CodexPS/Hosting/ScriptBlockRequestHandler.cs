@@ -96,5 +96,6 @@ public sealed class ScriptBlockRequestHandler : ICodexServerRequestHandler
         return Script.InvokeWithContext(null, variables, request);
     }
 
+    /// <inheritdoc/>
     public override string ToString() => Script.ToString();
 }

@@ -8,6 +8,7 @@ namespace CodexPS;
 /// </summary>
 public sealed class CodexLifecycleEvents
 {
+    /// <summary>Raised when a conversation of any of the session's runtimes is created, removed, resumed, goes inactive or fails.</summary>
     public event EventHandler<CodexConversationEventArgs>? ConversationEvent;
 
     internal void Forward(object? sender, CodexConversationEventArgs e) => ConversationEvent?.Invoke(sender, e);

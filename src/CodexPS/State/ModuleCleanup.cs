@@ -16,11 +16,13 @@ public sealed class ModuleCleanup : IModuleAssemblyInitializer, IModuleAssemblyC
     /// <summary>Called when the session state is first touched; until then there is nothing to shut down.</summary>
     internal static void MarkUsed() => _used = true;
 
+    /// <summary>Hooks process exit, so that whatever the module started is shut down with the host.</summary>
     public void OnImport()
     {
         AppDomain.CurrentDomain.ProcessExit += (_, _) => ShutdownIfUsed();
     }
 
+    /// <summary>Shuts down whatever the module started, when it is removed.</summary>
     public void OnRemove(PSModuleInfo psModuleInfo) => ShutdownIfUsed();
 
     // A separate method so that the JIT meets the session state (and the engine) only when something was started.
