@@ -9,7 +9,7 @@ namespace CodexPS.Engine.Runtime;
 /// whole life and every conversation on it carries them, so a runtime restarted after a crash is the same runtime
 /// (same CODEX_HOME, provider, config, endpoint), never one started with defaults.
 /// </summary>
-public sealed class CodexRuntimeSettings
+public sealed record CodexRuntimeSettings
 {
     /// <summary>The name of the runtime used when none is given.</summary>
     public const string DefaultName = "default";
@@ -75,27 +75,7 @@ public sealed class CodexRuntimeSettings
     public CodexRuntimeSettings WithCodexHome(string codexHome)
     {
         ArgumentException.ThrowIfNullOrEmpty(codexHome);
-        return new CodexRuntimeSettings
-        {
-            CodexPath = CodexPath,
-            CodexHome = Path.GetFullPath(codexHome),
-            MockProvider = MockProvider,
-            Config = Config,
-            ApiKeyEnvironmentVariable = ApiKeyEnvironmentVariable,
-            BaseUrl = BaseUrl,
-            ProviderName = ProviderName,
-            Model = Model,
-            WorkingDirectory = WorkingDirectory,
-            RequestTimeout = RequestTimeout,
-            ResponseTimeout = ResponseTimeout,
-            LogPath = LogPath,
-            MetricsPath = MetricsPath,
-            Name = Name,
-            MaxConversations = MaxConversations,
-            Uri = Uri,
-            Token = Token,
-            IdleTimeout = IdleTimeout,
-        };
+        return this with { CodexHome = Path.GetFullPath(codexHome) };
     }
 
     /// <summary>
