@@ -147,7 +147,7 @@ public sealed class TurnLifeTests
     {
         await using var rt = await TestRuntime.StartAsync();
         rt.Mock.DefaultResponse = Loop();
-        var conversation = await rt.NewConversationAsync(CodexApprovalPolicy.Never, CodexSandbox.WorkspaceWrite);
+        var conversation = await rt.NewConversationAsync(CodexApprovalPolicy.Never, CodexSandbox.ReadOnly);
         var turn = await conversation.StartTurnAsync("loop", null, CancellationToken.None);
         await foreach (var evt in turn.ReadEventsAsync(CancellationToken.None))
         {
@@ -171,7 +171,7 @@ public sealed class TurnLifeTests
     {
         await using var rt = await TestRuntime.StartAsync();
         rt.Mock.DefaultResponse = Loop();
-        var conversation = await rt.NewConversationAsync(CodexApprovalPolicy.Never, CodexSandbox.WorkspaceWrite);
+        var conversation = await rt.NewConversationAsync(CodexApprovalPolicy.Never, CodexSandbox.ReadOnly);
         using var cts = new CancellationTokenSource();
         var start = conversation.StartTurnAsync("loop", null, cts.Token);
         await Task.Delay(delayMs);

@@ -10,7 +10,7 @@ BeforeAll {
     $script:answer = [CodexPS.Engine.Mock.MockResponse]::FromText('still usable')
     $script:mock = Connect-TestMock
     $script:mock.DefaultResponse = $script:loop
-    $script:conversation = New-CodexConversation -WorkingDirectory (New-TestDirectory) -Sandbox WorkspaceWrite -ApprovalPolicy Never
+    $script:conversation = New-CodexConversation -WorkingDirectory (New-TestDirectory) -Sandbox ReadOnly -ApprovalPolicy Never
 
     function Assert-TurnStopped {
         param([string] $Way)
