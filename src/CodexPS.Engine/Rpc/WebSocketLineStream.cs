@@ -13,7 +13,11 @@ public sealed class WebSocketLineStream : Stream
     private readonly WebSocket _socket;
     private readonly MemoryStream _outgoing = new();
     private readonly byte[] _frame = new byte[64 * 1024];
+    // Ends a read the reader thread is blocked in when the stream is disposed. Never disposed itself: the reader
+    // may still read its token after Dispose, and the stream is disposed more than once (by the connection for its
+    // input and its output, and by the client).
     private readonly CancellationTokenSource _closing = new();
+    private int _disposed;
     private ReadOnlyMemory<byte> _pending = ReadOnlyMemory<byte>.Empty;
 
     /// <summary>Wraps a connected socket; the stream owns it and closes it when disposed.</summary>
@@ -125,7 +129,7 @@ public sealed class WebSocketLineStream : Stream
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             try
             {
@@ -144,7 +148,6 @@ public sealed class WebSocketLineStream : Stream
             _closing.Cancel();
             _socket.Dispose();
             _outgoing.Dispose();
-            _closing.Dispose();
         }
 
         base.Dispose(disposing);
