@@ -54,9 +54,13 @@ param(
     [int] $Warmup = 20000,
 
     # Warm-up turns before the measured one: .NET promotes hot code to optimised code only after a few
-    # thousand calls and a quiet moment, which one turn does not always give.
-    [ValidateRange(1, 10)]
-    [int] $WarmupTurns = 3,
+    # thousand calls and a quiet moment, which one turn does not always give. Three were too few for the cmdlet:
+    # the pwsh of the repository's dotnet tool ships PowerShell as IL only (no ReadyToRun), and the JIT went on
+    # compiling and promoting PowerShell's own code through the fourth turn (measured with JitInfo, the same
+    # statements each turn: 300-1,300 methods and 600-900 ms of client CPU in turns 1-4, 100-270 methods and
+    # 330-380 ms from the fifth). Every case prints the JIT work in its measured turn, so a cold turn shows.
+    [ValidateRange(1, 20)]
+    [int] $WarmupTurns = 6,
 
     # B2
     [ValidateRange(1, 200)]
@@ -218,35 +222,45 @@ try {
         # The script (warm-up turns, then the measured one) is queued on the parent's mock endpoint.
         Connect-Codex -BaseUrl '$($mock.BaseUrl)' -ProviderName 'CodexPS mock' -Model 'gpt-5.5' -CodexHome (Join-Path `$root 'home') -WorkingDirectory `$ws
         `$c = New-CodexConversation -WorkingDirectory `$ws
-        # The warm-up streams exactly like the measured turn (nothing kept), so it warms the same code paths.
-        foreach (`$w in 1..$WarmupTurns) {
-            `$warm = Send-CodexTurn 'warm up' -Conversation `$c -IncludeDelta | Measure-Object
-            if (`$warm.Count -lt $Warmup + 3) { throw "cmdlet warm-up: received `$(`$warm.Count) events, expected $Warmup deltas plus the turn's other events." }
-        }
-        [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
-
         `$self = [Diagnostics.Process]::GetCurrentProcess()
         `$runtime = [Diagnostics.Process]::GetProcessById((Get-CodexStatus).ProcessId)
-        `$cpu0 = `$self.TotalProcessorTime; `$rcpu0 = `$runtime.TotalProcessorTime
+        # Every turn, the warm-up ones and the measured last one, runs the very same statements: PowerShell compiles a
+        # script's statements as it first runs them, so a measured turn written as a statement of its own would
+        # measure PowerShell compiling the benchmark (about 600 methods JIT-compiled in that turn), not the stream.
+        `$turns = foreach (`$t in 1..$($WarmupTurns + 1)) {
+            [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+            `$self.Refresh(); `$runtime.Refresh()
+            `$jit0 = [Runtime.JitInfo]::GetCompiledMethodCount(`$false); `$jitTime0 = [Runtime.JitInfo]::GetCompilationTime(`$false)
+            `$cpu0 = `$self.TotalProcessorTime; `$rcpu0 = `$runtime.TotalProcessorTime
 
-        `$sw = [Diagnostics.Stopwatch]::StartNew()
-        `$m = Send-CodexTurn 'go' -Conversation `$c -IncludeDelta | Measure-Object
-        `$sw.Stop()
+            `$sw = [Diagnostics.Stopwatch]::StartNew()
+            `$m = Send-CodexTurn 'go' -Conversation `$c -IncludeDelta | Measure-Object
+            `$sw.Stop()
 
-        `$self.Refresh(); `$runtime.Refresh()
-        `$clientCpuMs = [math]::Round((`$self.TotalProcessorTime - `$cpu0).TotalMilliseconds)
-        `$runtimeCpuMs = [math]::Round((`$runtime.TotalProcessorTime - `$rcpu0).TotalMilliseconds)
+            `$self.Refresh(); `$runtime.Refresh()
+            [pscustomobject]@{
+                Count = `$m.Count; Elapsed = `$sw.Elapsed
+                ClientCpuMs = [math]::Round((`$self.TotalProcessorTime - `$cpu0).TotalMilliseconds)
+                RuntimeCpuMs = [math]::Round((`$runtime.TotalProcessorTime - `$rcpu0).TotalMilliseconds)
+                JitMethods = [Runtime.JitInfo]::GetCompiledMethodCount(`$false) - `$jit0
+                JitMs = [math]::Round(([Runtime.JitInfo]::GetCompilationTime(`$false) - `$jitTime0).TotalMilliseconds)
+            }
+        }
+        foreach (`$warm in `$turns[0..($WarmupTurns - 1)]) {
+            if (`$warm.Count -lt $Warmup + 3) { throw "cmdlet warm-up: received `$(`$warm.Count) events, expected $Warmup deltas plus the turn's other events." }
+        }
+        `$measured = `$turns[-1]
 
         # The count is the deltas plus the turn's other events (turn/started, items, token usage, turn/completed...).
-        if (`$m.Count -lt $Deltas + 3) { throw "cmdlet: received `$(`$m.Count) events, expected $Deltas deltas plus the turn's other events." }
+        if (`$measured.Count -lt $Deltas + 3) { throw "cmdlet: received `$(`$measured.Count) events, expected $Deltas deltas plus the turn's other events." }
         if (`$c.LastTurn.Completion.Result.Status -ne 'Completed') { throw "cmdlet: the turn ended `$(`$c.LastTurn.Completion.Result.Summary)." }
         # The module collected metrics all along (as it always does): one tokens_per_second point per turn.
         `$recorded = @(Get-CodexMetric tokens_per_second -Conversation `$c.Id).Count
         if (`$recorded -ne $WarmupTurns + 1) { throw "cmdlet: the metric collector recorded `$recorded turns, expected $($WarmupTurns + 1)." }
         [ordered]@{
-            mode = 'cmdlet'; deltas = $Deltas; ms = [math]::Round(`$sw.Elapsed.TotalMilliseconds, 1); count = `$m.Count
+            mode = 'cmdlet'; deltas = $Deltas; ms = [math]::Round(`$measured.Elapsed.TotalMilliseconds, 1); count = `$measured.Count
             turnDurationMs = [long]`$c.LastTurn.Completion.Result.Duration.TotalMilliseconds
-            clientCpuMs = `$clientCpuMs; runtimeCpuMs = `$runtimeCpuMs
+            clientCpuMs = `$measured.ClientCpuMs; runtimeCpuMs = `$measured.RuntimeCpuMs; jitMethods = `$measured.JitMethods; jitMs = `$measured.JitMs
         } | ConvertTo-Json -Compress
 }
 finally {
@@ -297,8 +311,9 @@ finally {
                 $measurements.Add([pscustomobject][ordered]@{
                         round = $round; mode = $mode; ms = [double]$r.ms; count = [int]$r.count
                         turnDurationMs = $r.turnDurationMs; clientCpuMs = $r.clientCpuMs; runtimeCpuMs = $r.runtimeCpuMs
+                        jitMethods = $r.jitMethods; jitMs = $r.jitMs
                     })
-                Write-Host ("    round {0}  {1,-9} {2,9:N1} ms  {3} events/lines  cpu: client {4} ms, runtime {5} ms" -f $round, $mode, [double]$r.ms, $r.count, $r.clientCpuMs, $r.runtimeCpuMs)
+                Write-Host ("    round {0}  {1,-9} {2,9:N1} ms  {3} events/lines  cpu: client {4} ms, runtime {5} ms  JIT in the turn: {6} methods, {7} ms" -f $round, $mode, [double]$r.ms, $r.count, $r.clientCpuMs, $r.runtimeCpuMs, $r.jitMethods, $r.jitMs)
             }
         }
 
@@ -312,6 +327,8 @@ finally {
             $cpu[$mode] = [ordered]@{
                 client  = [math]::Round((Get-Median ($rows | ForEach-Object { [double]$_.clientCpuMs })))
                 runtime = [math]::Round((Get-Median ($rows | ForEach-Object { [double]$_.runtimeCpuMs })))
+                jitMethods = [math]::Round((Get-Median ($rows | ForEach-Object { [double]$_.jitMethods })))
+                jitMs   = [math]::Round((Get-Median ($rows | ForEach-Object { [double]$_.jitMs })))
             }
         }
 
@@ -332,6 +349,7 @@ finally {
             ('  (c) cmdlet (Send-CodexTurn -IncludeDelta)   {0,9:N1}  {1,12:N3}  {2,9:N0}  {3,-13}  {4,13:N0}  {5,14:N0}' -f $median.cmdlet, $cmdletRatio, $eventsPerSecond.cmdlet, $range.cmdlet, $cpu.cmdlet.client, $cpu.cmdlet.runtime)
             ('  (d) engine without metric collection        {0,9:N1}  {1,12:N3}  {2,9:N0}  {3,-13}  {4,13:N0}  {5,14:N0}' -f $median.nometrics, [math]::Round($median.nometrics / $median.bare, 3), $eventsPerSecond.nometrics, $range.nometrics, $cpu.nometrics.client, $cpu.nometrics.runtime)
             '  (client CPU: the measuring process alone, the mock endpoint runs in the bench''s own process; medians over the measured turn)'
+            ('  JIT during the measured turn (medians, System.Runtime.JitInfo): bare {0} methods/{1} ms, engine {2}/{3} ms, cmdlet {4}/{5} ms, no metrics {6}/{7} ms' -f $cpu.bare.jitMethods, $cpu.bare.jitMs, $cpu.engine.jitMethods, $cpu.engine.jitMs, $cpu.cmdlet.jitMethods, $cpu.cmdlet.jitMs, $cpu.nometrics.jitMethods, $cpu.nometrics.jitMs)
             ('  b/a = {0:N3}; b/d = {1:N3} (what metric collection costs the stream); c/a = {2:N3}; client CPU c/a = {3:N3}   ({4:N0} s)' -f $engineRatio, $collectionRatio, $cmdletRatio, $cpuRatio, $clock.Elapsed.TotalSeconds)
             ''
         ) | ForEach-Object { Write-Host $_ }

@@ -121,6 +121,8 @@ internal static class Program
                 ["turnDurationMs"] = result.TurnDurationMs,
                 ["clientCpuMs"] = result.ClientCpuMs,
                 ["runtimeCpuMs"] = result.RuntimeCpuMs,
+                ["jitMethods"] = result.JitMethods,
+                ["jitMs"] = result.JitMs,
             }));
             return 0;
         }
@@ -246,10 +248,16 @@ internal sealed record Measurement(TimeSpan Elapsed, int Count, int DeltaCount, 
 
     /// <summary>CPU the runtime process used during the measured turn.</summary>
     public double? RuntimeCpuMs { get; init; }
+
+    /// <summary>Methods the JIT compiled in this process during the measured turn (a turn still warming up shows here).</summary>
+    public long? JitMethods { get; init; }
+
+    /// <summary>Time this process spent JIT-compiling during the measured turn, in milliseconds.</summary>
+    public double? JitMs { get; init; }
 }
 
 /// <summary>CPU time of this process and of the runtime, to tell a client that costs CPU from one that waits.</summary>
-internal readonly record struct CpuSample(TimeSpan Client, TimeSpan? Runtime)
+internal readonly record struct CpuSample(TimeSpan Client, TimeSpan? Runtime, long JitMethods, TimeSpan JitTime)
 {
     public static CpuSample Take(int? runtimePid)
     {
@@ -268,7 +276,7 @@ internal readonly record struct CpuSample(TimeSpan Client, TimeSpan? Runtime)
         }
 
         using var self = Process.GetCurrentProcess();
-        return new CpuSample(self.TotalProcessorTime, runtime);
+        return new CpuSample(self.TotalProcessorTime, runtime, System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
     }
 
     public Measurement Annotate(Measurement measurement, int? runtimePid)
@@ -278,6 +286,8 @@ internal readonly record struct CpuSample(TimeSpan Client, TimeSpan? Runtime)
         {
             ClientCpuMs = Math.Round((now.Client - Client).TotalMilliseconds),
             RuntimeCpuMs = now.Runtime is { } r && Runtime is { } r0 ? Math.Round((r - r0).TotalMilliseconds) : null,
+            JitMethods = now.JitMethods - JitMethods,
+            JitMs = Math.Round((now.JitTime - JitTime).TotalMilliseconds),
         };
     }
 }
