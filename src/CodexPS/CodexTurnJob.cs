@@ -26,7 +26,11 @@ public sealed class CodexTurnJob : Job
         ConversationId = conversation.Id;
         PSJobTypeName = "CodexTurnJob";
         SetJobState(JobState.Running);
-        _ = Task.Run(ReadAsync);
+
+        // A thread of its own that blocks on the turn's batches, as a pipeline does: a fast stream costs a wake-up
+        // per batch, with no thread-pool hop or timer per wait (sixteen jobs at once share two cores with the runtime).
+        var reader = new Thread(Read) { IsBackground = true, Name = "CodexPS turn job" };
+        reader.Start();
     }
 
     /// <summary>The conversation the turn runs in.</summary>
@@ -70,41 +74,24 @@ public sealed class CodexTurnJob : Job
         Finish(JobState.Stopped, "Stopped");
     }
 
-    private async Task ReadAsync()
+    private void Read()
     {
         using var scripts = new JobScriptHost(_modulePath);
         JobScriptHost.Current = scripts;
         var handler = CodexServerRequestHandlers.Chain(_turn.RequestHandler, DeclineInJob.Instance);
         using var notices = _turn.ReceiveNotices(warnings: true, verbose: false, debug: false);
+        var batch = new List<CodexEvent>(256);
         try
         {
-            await foreach (var evt in _turn.ReadEventsAsync(handler, Report, _stop.Token).ConfigureAwait(false))
+            while (_turn.ReadBatch(batch, _stop.Token))
             {
-                if (evt is CodexNoticeEvent notice)
+                foreach (var evt in batch)
                 {
-                    Warning.Add(new WarningRecord(notice.Message));
-                    continue;
-                }
-
-                if (evt is TurnCompletedEvent completed)
-                {
-                    if (_turn.Result.OutputError is { } invalid)
+                    if (!Take(evt, handler))
                     {
-                        Error.Add(new ErrorRecord(invalid, invalid.ErrorId, ErrorCategory.InvalidResult, _turn.Result.FinalResponse));
+                        return;
                     }
-
-                    Output.Add(PSObject.AsPSObject(evt));
-                    if (completed.Status == CodexTurnStatus.Failed)
-                    {
-                        var id = completed.Error?.ErrorId ?? "CodexTurnFailed";
-                        Error.Add(new ErrorRecord(new CodexPS.Engine.CodexException(id, "The turn failed: " + (completed.Error?.Message ?? "the runtime gave no reason")), id, ErrorCategory.NotSpecified, ConversationId));
-                    }
-
-                    Finish(completed.Status == CodexTurnStatus.Failed ? JobState.Failed : JobState.Completed, completed.Status.ToString());
-                    return;
                 }
-
-                Output.Add(PSObject.AsPSObject(evt));
             }
 
             Finish(JobState.Stopped, "Stopped");
@@ -122,6 +109,43 @@ public sealed class CodexTurnJob : Job
         {
             _turn.StopReading();
         }
+    }
+
+    /// <summary>One event into the job's streams (a request answered first, as the engine's reader does); false at the turn's end.</summary>
+    private bool Take(CodexEvent evt, ICodexServerRequestHandler? handler)
+    {
+        if (evt is CodexNoticeEvent notice)
+        {
+            Warning.Add(new WarningRecord(notice.Message));
+            return true;
+        }
+
+        if (evt is ApprovalRequestedEvent approval
+            && PipelineWait.Wait(CodexServerRequestHandlers.AnswerAsync(approval.Request, handler, _stop.Token), _stop.Token) is { } answer)
+        {
+            Report(approval.Request, answer);
+        }
+
+        if (evt is not TurnCompletedEvent completed)
+        {
+            Output.Add(PSObject.AsPSObject(evt));
+            return true;
+        }
+
+        if (_turn.Result.OutputError is { } invalid)
+        {
+            Error.Add(new ErrorRecord(invalid, invalid.ErrorId, ErrorCategory.InvalidResult, _turn.Result.FinalResponse));
+        }
+
+        Output.Add(PSObject.AsPSObject(evt));
+        if (completed.Status == CodexTurnStatus.Failed)
+        {
+            var id = completed.Error?.ErrorId ?? "CodexTurnFailed";
+            Error.Add(new ErrorRecord(new CodexPS.Engine.CodexException(id, "The turn failed: " + (completed.Error?.Message ?? "the runtime gave no reason")), id, ErrorCategory.NotSpecified, ConversationId));
+        }
+
+        Finish(completed.Status == CodexTurnStatus.Failed ? JobState.Failed : JobState.Completed, completed.Status.ToString());
+        return false;
     }
 
     private void Report(CodexApprovalRequest request, CodexServerRequestAnswer answer)
