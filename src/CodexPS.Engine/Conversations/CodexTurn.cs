@@ -127,11 +127,16 @@ public sealed class CodexTurn
         }
 
         ApprovalRequestedEvent? pending = null;
+        // Everything buffered is taken under one lock and handed out from here; what was taken but never handed
+        // out (the consumer stopped) has its approvals declined below, like what is left in the queue.
+        var batch = new List<CodexEvent>(64);
         try
         {
             while (await _queue.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                while (_queue.TryRead(out var next))
+                batch.Clear();
+                _queue.TakeAvailable(batch);
+                foreach (var next in batch)
                 {
                     var approval = next as ApprovalRequestedEvent;
                     if (approval is not null && handler is not null
@@ -158,6 +163,14 @@ public sealed class CodexTurn
             if (pending is not null)
             {
                 await DeclineUnansweredAsync(pending.Request).ConfigureAwait(false);
+            }
+
+            foreach (var left in batch)
+            {
+                if (left is ApprovalRequestedEvent { Request.IsAnswered: false } unanswered)
+                {
+                    await DeclineUnansweredAsync(unanswered.Request).ConfigureAwait(false);
+                }
             }
 
             StopReading();

@@ -231,30 +231,12 @@ internal sealed class TurnEventQueue
         return true;
     }
 
-    public bool TryRead(out CodexEvent item)
+    /// <summary>Moves every buffered event into <paramref name="batch"/> under one lock; false when none was buffered.</summary>
+    public bool TakeAvailable(List<CodexEvent> batch)
     {
         lock (_gate)
         {
-            if (_items.Count == 0)
-            {
-                item = null!;
-                return false;
-            }
-
-            item = _items.Dequeue();
-            if (_items.Count == 0)
-            {
-                // Everything buffered was taken: as for a batch, the stream is flowing now.
-                _urgent = false;
-                _lastBatchAt = Stopwatch.GetTimestamp();
-            }
-
-            if (_blockedWriters > 0)
-            {
-                Monitor.PulseAll(_gate);
-            }
-
-            return true;
+            return _items.Count > 0 && TakeAll(batch);
         }
     }
 
