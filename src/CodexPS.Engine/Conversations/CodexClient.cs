@@ -450,7 +450,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
     /// <summary>The conversation a message's threadId names; the last one found is tried first, without allocating.</summary>
     private CodexConversation? FindByThreadId(JsonElement parameters)
     {
-        var element = parameters.Prop("threadId");
+        var element = parameters.Prop("threadId"u8);
         if (element.ValueKind != JsonValueKind.String)
         {
             return null;

@@ -79,7 +79,7 @@ internal sealed class CodexEventFactory
     /// <summary>A piece of streamed text (<paramref name="kind"/> from <see cref="DeltaKindOf"/>).</summary>
     public DeltaEvent CreateDelta(CodexEventKind kind, string method, JsonElement parameters, DateTimeOffset timestamp, string? turnId)
     {
-        var delta = new DeltaEvent(kind, method, _conversationId, parameters.Str("turnId", turnId) ?? turnId, timestamp, parameters, _lastDeltaItemId);
+        var delta = new DeltaEvent(kind, method, _conversationId, parameters.Str("turnId"u8, turnId) ?? turnId, timestamp, parameters, _lastDeltaItemId);
         _lastDeltaItemId = delta.ItemId;
         return delta;
     }

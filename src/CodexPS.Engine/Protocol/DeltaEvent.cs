@@ -8,8 +8,8 @@ public sealed class DeltaEvent : CodexEvent
     internal DeltaEvent(CodexEventKind kind, string method, string? conversationId, string? turnId, DateTimeOffset timestamp, JsonElement parameters, string? knownItemId = null)
         : base(kind, method, conversationId, turnId, timestamp, parameters)
     {
-        ItemId = parameters.Str("itemId", knownItemId);
-        Delta = parameters.Str("delta") ?? string.Empty;
+        ItemId = parameters.Str("itemId"u8, knownItemId);
+        Delta = parameters.Str("delta"u8) ?? string.Empty;
     }
 
     /// <summary>The item the text belongs to.</summary>

@@ -12,6 +12,31 @@ internal static class Json
         return element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value : default;
     }
 
+    /// <summary>Like <see cref="Prop(JsonElement, string)"/> with the name already in UTF-8: the hot path of every delta looks names up without transcoding them.</summary>
+    public static JsonElement Prop(this JsonElement element, ReadOnlySpan<byte> utf8Name)
+    {
+        return element.ValueKind == JsonValueKind.Object && element.TryGetProperty(utf8Name, out var value) ? value : default;
+    }
+
+    /// <summary>Like <see cref="Str(JsonElement, string)"/> with the name in UTF-8.</summary>
+    public static string? Str(this JsonElement element, ReadOnlySpan<byte> utf8Name)
+    {
+        var value = element.Prop(utf8Name);
+        return value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    }
+
+    /// <summary>Like <see cref="Str(JsonElement, string, string)"/> with the name in UTF-8.</summary>
+    public static string? Str(this JsonElement element, ReadOnlySpan<byte> utf8Name, string? known)
+    {
+        var value = element.Prop(utf8Name);
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        return known is not null && value.ValueEquals(known) ? known : value.GetString();
+    }
+
     public static string? Str(this JsonElement element, string name)
     {
         var value = element.Prop(name);

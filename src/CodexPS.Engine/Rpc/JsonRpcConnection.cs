@@ -470,9 +470,9 @@ public sealed class JsonRpcConnection : IAsyncDisposable
             return;
         }
 
-        var hasMethod = root.TryGetProperty("method", out var methodElement) && methodElement.ValueKind == JsonValueKind.String;
-        var hasId = root.TryGetProperty("id", out var idElement);
-        root.TryGetProperty("params", out var parameters);
+        var hasMethod = root.TryGetProperty("method"u8, out var methodElement) && methodElement.ValueKind == JsonValueKind.String;
+        var hasId = root.TryGetProperty("id"u8, out var idElement);
+        root.TryGetProperty("params"u8, out var parameters);
         _dispatching = true;
         try
         {
