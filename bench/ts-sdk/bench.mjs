@@ -4,14 +4,15 @@
 //   node bench.mjs multi --turns 20 --base-url URL --codex PATH --home DIR --workspace DIR   (B2)
 //       One thread, N sequential short turns. Prints one JSON line: total ms (from before the thread's first
 //       turn to the end of the last), per-turn ms, and the answers' count; exits 1 on a failed or empty turn.
-//   node bench.mjs first --base-url URL --codex PATH --home DIR --workspace DIR               (B3)
+//   node bench.mjs first --base-url URL --codex PATH --home DIR --workspace DIR               (B3, B6)
 //       One turn from a fresh process; prints the wall-clock time (Date.now()) at which the answer arrived, for
-//       the caller to subtract the time it launched node.
+//       the caller to subtract the time it launched node, and (B6) inProcessMs: from just before the SDK is
+//       imported to the answer, timed inside this process, so node's own start-up drops out.
 //
 // The SDK runs one `codex exec --experimental-json` per turn (resuming the thread after the first), so the mock
 // provider lives in CODEX_HOME/config.toml, written here; plugin sync and analytics are turned off there, as
 // `codex exec` would otherwise reach the internet (CodexPS starts its runtime with --disable plugins).
-import { Codex } from "@openai/codex-sdk";
+// The SDK is imported in main(), after B6's stopwatch starts (a static import would load it before any code runs).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -67,6 +68,8 @@ function answerOf(turn, index) {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   writeConfig(options.home, options.baseUrl);
+  const importedAt = performance.now();
+  const { Codex } = await import("@openai/codex-sdk");
   const codex = new Codex({
     codexPathOverride: options.codex,
     env: { ...process.env, CODEX_HOME: options.home, RUST_LOG: "warn", NO_COLOR: "1" },
@@ -82,8 +85,9 @@ async function main() {
   if (options.mode === "first") {
     const turn = await thread.run("hello");
     const at = Date.now();
+    const inProcessMs = Math.round((performance.now() - importedAt) * 10) / 10;
     answerOf(turn, 1);
-    console.log(JSON.stringify({ mode: "first", answerAtMs: at, threadId: thread.id }));
+    console.log(JSON.stringify({ mode: "first", answerAtMs: at, inProcessMs, threadId: thread.id }));
     return;
   }
 

@@ -7,8 +7,9 @@
     OpenAI's TypeScript SDK is measured against, and to the pinned runtime the module finds (native/node_modules):
       MultiTurn   (B2) Connect-Codex, New-CodexConversation, then -Turns sequential Send-CodexTurn in it; the time
                   from before Connect-Codex to the last answer (and the turns alone).
-      FirstAnswer (B3) Import-Module, Connect-Codex, Invoke-Codex: prints the wall-clock time of the first answer,
-                  for the parent to subtract the time it launched this process.
+      FirstAnswer (B3, B6) Import-Module, Connect-Codex, Invoke-Codex: prints the wall-clock time of the first
+                  answer, for the parent to subtract the time it launched this process, and (B6) inProcessMs: from
+                  just before Import-Module to the answer, timed inside this process (pwsh's own start-up drops out).
       Concurrent  (B4) -Conversations conversations of one runtime; rounds of one turn alone, then one turn in each
                   conversation at once, all through Send-CodexTurn -IncludeDelta -AsJob (the module's own
                   concurrency: one job per turn, all in this runspace), timed from the first send to the last job done.
@@ -35,7 +36,10 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
+# B6 times the first answer from here: nothing of the module is loaded yet.
+$inProcess = [Diagnostics.Stopwatch]::StartNew()
 Import-Module $ModulePath
+$importMs = $inProcess.Elapsed.TotalMilliseconds
 $WarningPreference = 'SilentlyContinue'
 
 $root = Join-Path ([IO.Path]::GetTempPath()) ('codexps-bench-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
@@ -92,8 +96,9 @@ try {
             Connect-BenchMock
             $r = Invoke-Codex 'hello' -WorkingDirectory $ws
             $at = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
+            $inProcessMs = [math]::Round($inProcess.Elapsed.TotalMilliseconds, 1)
             if ($r.Status -ne 'Completed' -or -not $r.FinalResponse) { throw "first answer: the turn ended $($r.Status) with answer '$($r.FinalResponse)'." }
-            [ordered]@{ case = $Case; answerAtMs = $at } | ConvertTo-Json -Compress
+            [ordered]@{ case = $Case; answerAtMs = $at; inProcessMs = $inProcessMs; importMs = [math]::Round($importMs, 1) } | ConvertTo-Json -Compress
         }
         'Concurrent' {
             Connect-BenchMock

@@ -1,7 +1,7 @@
 #!/usr/bin/env pwsh
 <#
 .SYNOPSIS
-    The CodexPS benchmarks of issue 7 (B1-B5), side by side in one run against one runtime binary and one mock.
+    The CodexPS benchmarks (B1-B6), side by side in one run against one runtime binary and one mock.
 .DESCRIPTION
     Every figure is printed with the ratio it is judged by and its limit (met when value <= limit); none is a
     pass/fail test. Everything, raw measurements included, is written to bench/results.json.
@@ -14,9 +14,8 @@
                      New-CodexConversation, 20 x Send-CodexTurn) against OpenAI's TypeScript SDK @openai/codex-sdk
                      (bench/ts-sdk, node; one `codex exec` per turn), both on the pinned codex binary and the same mock.
                      value = CodexPS ms / TS ms (median of rounds), limit 0.40.
-      B3 start-up    `pwsh -NoProfile -c 'Import-Module CodexPS.psd1'` minus `pwsh -NoProfile -c exit`, interleaved,
-                     medians; value = ms added, limit 150. Also printed: fresh process to first answer, pwsh (Import-Module,
-                     Connect-Codex, Invoke-Codex) against node (TS SDK).
+      B3 start-up    Import-Module CodexPS.psd1 timed inside a fresh pwsh -NoProfile (pwsh's own start-up drops out),
+                     interleaved with a minimal one-view module measured the same way; value = median ms, limit 150.
       B4 concurrency 16 conversations of one runtime, each streaming 2,000 deltas with 50 ms model latency, at once
                      (Send-CodexTurn -IncludeDelta -AsJob in one pwsh), against the bare line reader driving the same
                      16 waves on its own runtime; value = CodexPS at-once ms / bare at-once ms (medians), limit 1.05.
@@ -24,6 +23,9 @@
                      retired: on 2 cores the runtime itself is CPU-bound there, the bare reader's own ratio is ~8.7).
       B5 memory      one turn of 1,000,000 deltas through Send-CodexTurn -IncludeDelta | Measure-Object in a child pwsh;
                      value = that process's peak resident set during the turn minus its resident set before (MB), limit 100.
+      B6 first answer a fresh process's first answer against the mock, timed inside the process: CodexPS from just
+                     before Import-Module to Invoke-Codex's answer, the TS SDK from just before its import to thread.run's
+                     answer; at least 7 interleaved runs; value = median CodexPS / median TS, limit 1.0.
     All share one mock endpoint hosted in this process (CodexPS.Engine's MockModelServer, the one behind
     Start-CodexMockProvider), so the mock's work never lands in a measured process; B1 queues each case's script
     (its warm-up turns, then the measured turn) on it before starting the case.
@@ -40,8 +42,8 @@ param(
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
 
-    [ValidateSet('B1', 'B2', 'B3', 'B4', 'B5')]
-    [string[]] $Only = @('B1', 'B2', 'B3', 'B4', 'B5'),
+    [ValidateSet('B1', 'B2', 'B3', 'B4', 'B5', 'B6')]
+    [string[]] $Only = @('B1', 'B2', 'B3', 'B4', 'B5', 'B6'),
 
     # B1
     [ValidateRange(1, 1000000)]
@@ -73,8 +75,9 @@ param(
     [ValidateRange(1, 50)]
     [int] $StartupRuns = 7,
 
-    [ValidateRange(1, 20)]
-    [int] $FirstAnswerRuns = 3,
+    # B6
+    [ValidateRange(1, 50)]
+    [int] $FirstAnswerRuns = 7,
 
     # B4
     [ValidateRange(2, 64)]
@@ -108,7 +111,7 @@ $TsScript = Join-Path $TsDir 'bench.mjs'
 # Children run on the same PowerShell this script runs on (the repository's pinned pwsh tool): `dotnet <pwsh.dll>`.
 $PwshDll = [Reflection.Assembly]::GetEntryAssembly().Location
 # A figure printed without a limit (B4's at once / alone, whose limit of 2.0 is retired) is information only.
-$Limits = [ordered]@{ B1 = 1.10; B1cpu = 2.0; B2 = 0.40; B3 = 150; B4 = 1.05; B5 = 100 }
+$Limits = [ordered]@{ B1 = 1.10; B1cpu = 2.0; B2 = 0.40; B3 = 150; B4 = 1.05; B5 = 100; B6 = 1.0 }
 
 # `dotnet pwsh` needs the repository's tool manifest, found from the current directory.
 Push-Location $Root
@@ -119,7 +122,7 @@ try {
         dotnet build $Project -c $Configuration --nologo -v quiet | Out-Host
         if ($LASTEXITCODE -ne 0) { throw "dotnet build CodexPS.Bench failed (exit code $LASTEXITCODE)." }
     }
-    if (@($Only | Where-Object { $_ -in 'B2', 'B3' }).Count -and -not (Test-Path (Join-Path $TsDir 'node_modules/@openai/codex-sdk/package.json'))) {
+    if (@($Only | Where-Object { $_ -in 'B2', 'B6' }).Count -and -not (Test-Path (Join-Path $TsDir 'node_modules/@openai/codex-sdk/package.json'))) {
         throw "OpenAI's TypeScript SDK is not installed in $TsDir (build.ps1 Bench runs npm ci there)."
     }
 
@@ -436,10 +439,10 @@ finally {
 
     # ---------------------------------------------------------------- B3 start-up
     if ('B3' -in $Only) {
-        Write-Host "==> B3 start-up: pwsh -NoProfile -c exit against -c Import-Module, $StartupRuns times each interleaved; first answer $FirstAnswerRuns times each" -ForegroundColor Cyan
+        Write-Host "==> B3 start-up: Import-Module timed inside fresh pwsh processes, CodexPS against a minimal module, $StartupRuns times each interleaved" -ForegroundColor Cyan
         $clock = [Diagnostics.Stopwatch]::StartNew()
         $quoted = $ModulePath -replace "'", "''"
-        # A reference beside them (not the value): a minimal module, one function and one format view, whose import
+        # A reference beside it (not the value): a minimal module, one function and one format view, whose import
         # costs what PowerShell's first Import-Module and first format data cost any module.
         $minimal = Join-Path ([IO.Path]::GetTempPath()) ('codexps-bench-minimal-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
         $null = New-Item -ItemType Directory -Path $minimal
@@ -451,74 +454,94 @@ finally {
 <TableColumnItem><PropertyName>Name</PropertyName></TableColumnItem></TableColumnItems></TableRowEntry></TableRowEntries></TableControl></View></ViewDefinitions></Configuration>
 '@
         Set-Content (Join-Path $minimal 'Minimal.psd1') "@{ RootModule = 'Minimal.psm1'; ModuleVersion = '1.0.0'; GUID = '$([guid]::NewGuid())'; FormatsToProcess = @('Minimal.Format.ps1xml'); FunctionsToExport = @('Get-Minimal') }"
+        # Timed inside the process, from just before Import-Module to its end: pwsh's own start-up (and the noise of a
+        # loaded machine starting a process) drops out.
+        $timed = { param($path) "`$sw = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$path'; [math]::Round(`$sw.Elapsed.TotalMilliseconds, 1)" }
         $commands = [ordered]@{
-            exit    = 'exit'
-            import  = "Import-Module '$quoted'"
-            minimal = "Import-Module '$((Join-Path $minimal 'Minimal.psd1') -replace "'", "''")'"
+            import  = & $timed $quoted
+            minimal = & $timed ((Join-Path $minimal 'Minimal.psd1') -replace "'", "''")
         }
-        $times = [ordered]@{ exit = [Collections.Generic.List[double]]::new(); import = [Collections.Generic.List[double]]::new(); minimal = [Collections.Generic.List[double]]::new() }
+        $times = [ordered]@{ import = [Collections.Generic.List[double]]::new(); minimal = [Collections.Generic.List[double]]::new() }
         try {
-            # One unmeasured start of each first, so all find their files in the page cache.
-            foreach ($command in $commands.Values) { & dotnet $PwshDll -NoProfile -c $command }
+            # One unmeasured start of each first, so both find their files in the page cache.
+            foreach ($command in $commands.Values) { $null = & dotnet $PwshDll -NoProfile -c $command }
             for ($i = 1; $i -le $StartupRuns; $i++) {
-                # Rotate the order so no case always runs first.
-                $order = 0..2 | ForEach-Object { @($commands.Keys)[($_ + $i - 1) % 3] }
+                $order = if ($i % 2) { 'import', 'minimal' } else { 'minimal', 'import' }
                 foreach ($what in $order) {
-                    $sw = [Diagnostics.Stopwatch]::StartNew()
-                    & dotnet $PwshDll -NoProfile -c $commands[$what]
-                    $sw.Stop()
+                    $out = & dotnet $PwshDll -NoProfile -c $commands[$what]
                     if ($LASTEXITCODE -ne 0) { throw "pwsh -c $($commands[$what]) failed (exit code $LASTEXITCODE)." }
-                    $times[$what].Add([math]::Round($sw.Elapsed.TotalMilliseconds, 1))
+                    $times[$what].Add([double](@($out)[-1]))
                 }
             }
         }
         finally { Remove-Item -Recurse -Force $minimal -ErrorAction SilentlyContinue }
-        $bare = $times.exit
-        $import = $times.import
-        $bareMedian = Get-Median $bare
-        $importMedian = Get-Median $import
+        $importMedian = Get-Median $times.import
         $minimalMedian = Get-Median $times.minimal
-        $added = [math]::Round($importMedian - $bareMedian, 1)
+        @(
+            ''
+            "  B3 start-up: Import-Module timed inside a fresh pwsh (dotnet pwsh.dll, as the module's pinned pwsh tool runs), medians of $StartupRuns"
+            ('  Import-Module CodexPS                   {0,8:N1} ms   (all: {1})' -f $importMedian, ($times.import -join ', '))
+            ('  Import-Module <minimal>                 {0,8:N1} ms   (all: {1})' -f $minimalMedian, ($times.minimal -join ', '))
+            '  (<minimal>: a module of one function and one format view: what PowerShell''s own first import and format data cost any module)'
+            ('  ({0:N0} s)' -f $clock.Elapsed.TotalSeconds)
+            ''
+        ) | ForEach-Object { Write-Host $_ }
+        $results.B3 = [ordered]@{
+            description     = 'ms of Import-Module of the built module, timed inside a fresh pwsh -NoProfile from just before Import-Module to its end; a minimal module with one format view measured the same way beside it'
+            runs            = $StartupRuns
+            importMs        = $times.import
+            minimalModuleMs = $times.minimal
+            medianMs        = [ordered]@{ import = $importMedian; minimalModule = $minimalMedian }
+            value           = $importMedian
+            limit           = $Limits.B3
+            met             = $importMedian -le $Limits.B3
+        }
+        Add-Summary B3 'Import-Module CodexPS, in-process (ms)' ('CodexPS {0:N1} ms, minimal module {1:N1} ms' -f $importMedian, $minimalMedian) $importMedian 'ms'
+    }
 
+    # ---------------------------------------------------------------- B6 first answer
+    if ('B6' -in $Only) {
+        Write-Host "==> B6 first answer: a fresh process's first answer against the mock, timed inside the process, CodexPS against the TS SDK, $FirstAnswerRuns times each interleaved" -ForegroundColor Cyan
+        $clock = [Diagnostics.Stopwatch]::StartNew()
         Use-Mock ([CodexPS.Engine.Mock.MockResponse]::FromText('First answer.', 3))
         $first = [Collections.Generic.List[object]]::new()
+        # One unmeasured run of each first, so both find their files in the page cache.
+        $null = Invoke-Child FirstAnswer; $null = Invoke-TsSdk first
         for ($i = 1; $i -le $FirstAnswerRuns; $i++) {
             $order = if ($i % 2) { 'pwsh', 'node' } else { 'node', 'pwsh' }
             foreach ($side in $order) {
                 $launched = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
                 $r = if ($side -eq 'pwsh') { Invoke-Child FirstAnswer } else { Invoke-TsSdk first }
-                $first.Add([pscustomobject][ordered]@{ run = $i; side = $side; ms = [double]($r.answerAtMs - $launched) })
+                $first.Add([pscustomobject][ordered]@{
+                        run = $i; side = $side; inProcessMs = [double]$r.inProcessMs; fromLaunchMs = [double]($r.answerAtMs - $launched)
+                        importMs = if ($side -eq 'pwsh') { [double]$r.importMs } else { $null }
+                    })
             }
         }
-        $firstPwsh = Get-Median @($first | Where-Object side -EQ 'pwsh' | ForEach-Object ms)
-        $firstNode = Get-Median @($first | Where-Object side -EQ 'node' | ForEach-Object ms)
+        $pwshRows = @($first | Where-Object side -EQ 'pwsh')
+        $nodeRows = @($first | Where-Object side -EQ 'node')
+        $pwshMedian = Get-Median ($pwshRows | ForEach-Object inProcessMs)
+        $nodeMedian = Get-Median ($nodeRows | ForEach-Object inProcessMs)
+        $ratio = [math]::Round($pwshMedian / $nodeMedian, 3)
         @(
             ''
-            "  B3 start-up: medians of $StartupRuns (dotnet pwsh.dll, as the module's pinned pwsh tool runs)"
-            ('  pwsh -NoProfile -c exit                 {0,8:N0} ms   (all: {1})' -f $bareMedian, ($bare -join ', '))
-            ('  pwsh -NoProfile -c Import-Module ...    {0,8:N0} ms   (all: {1})' -f $importMedian, ($import -join ', '))
-            ('  pwsh -NoProfile -c Import-Module <minimal> {0,8:N0} ms   (all: {1})' -f $minimalMedian, ($times.minimal -join ', '))
-            '  (<minimal>: a module of one function and one format view)'
-            ('  Import-Module adds                      {0,8:N0} ms   (a minimal module with one format view adds {1:N0} ms: PowerShell''s own first-import and format cost)' -f $added, ($minimalMedian - $bareMedian))
-            "  fresh process to first answer against the mock, median of ${FirstAnswerRuns}:"
-            ('    pwsh: Import-Module, Connect-Codex, Invoke-Codex   {0,8:N0} ms   (all: {1})' -f $firstPwsh, (@($first | Where-Object side -EQ 'pwsh' | ForEach-Object ms) -join ', '))
-            ('    node: TS SDK thread.run                            {0,8:N0} ms   (all: {1})' -f $firstNode, (@($first | Where-Object side -EQ 'node' | ForEach-Object ms) -join ', '))
-            ('  ({0:N0} s)' -f $clock.Elapsed.TotalSeconds)
+            "  B6 first answer: fresh process to first answer against the mock, timed inside the process, medians of $FirstAnswerRuns"
+            ('  CodexPS: Import-Module, Connect-Codex, Invoke-Codex   {0,8:N0} ms   (all: {1}; of which Import-Module {2:N0} ms)' -f $pwshMedian, (($pwshRows | ForEach-Object inProcessMs) -join ', '), (Get-Median ($pwshRows | ForEach-Object importMs)))
+            ('  TS SDK: import, new Codex, thread.run                 {0,8:N0} ms   (all: {1})' -f $nodeMedian, (($nodeRows | ForEach-Object inProcessMs) -join ', '))
+            ('  from the launch of the process (information, with the host''s own start-up): pwsh {0:N0} ms, node {1:N0} ms' -f (Get-Median ($pwshRows | ForEach-Object fromLaunchMs)), (Get-Median ($nodeRows | ForEach-Object fromLaunchMs)))
+            ('  CodexPS / TS = {0:N3}   ({1:N0} s)' -f $ratio, $clock.Elapsed.TotalSeconds)
             ''
         ) | ForEach-Object { Write-Host $_ }
-        $results.B3 = [ordered]@{
-            description   = 'ms that Import-Module of the built module adds to pwsh -NoProfile start-up (median of -c Import-Module minus median of -c exit; a minimal module with one format view is measured beside them as a reference); also fresh process to first answer, pwsh against node (TS SDK)'
-            runs          = $StartupRuns
-            exitMs        = $bare
-            importMs      = $import
-            minimalModuleMs = $times.minimal
-            medianMs      = [ordered]@{ exit = $bareMedian; import = $importMedian; minimalModule = $minimalMedian }
-            firstAnswer   = [ordered]@{ runs = $FirstAnswerRuns; measurements = $first; medianMs = [ordered]@{ pwsh = $firstPwsh; node = $firstNode } }
-            value         = $added
-            limit         = $Limits.B3
-            met           = $added -le $Limits.B3
+        $results.B6 = [ordered]@{
+            description  = 'a fresh process''s first answer against the mock, timed inside it: CodexPS from just before Import-Module to Invoke-Codex''s answer (Connect-Codex between), the TS SDK from just before it imports the SDK to thread.run''s answer; value = median CodexPS / median TS'
+            runs         = $FirstAnswerRuns
+            measurements = $first
+            medianMs     = [ordered]@{ codexps = $pwshMedian; tsSdk = $nodeMedian }
+            value        = $ratio
+            limit        = $Limits.B6
+            met          = $ratio -le $Limits.B6
         }
-        Add-Summary B3 'Import-Module adds to pwsh start-up (ms)' ('import {0:N0}, exit {1:N0}; 1st answer pwsh {2:N0}, node {3:N0}' -f $importMedian, $bareMedian, $firstPwsh, $firstNode) $added 'ms'
+        Add-Summary B6 'first answer in-process: CodexPS / TS SDK' ('CodexPS {0:N0} ms, TS {1:N0} ms' -f $pwshMedian, $nodeMedian) $ratio 'ratio'
     }
 
     # ---------------------------------------------------------------- B4 concurrency
