@@ -205,7 +205,8 @@ function Get-CodexBinary {
 function Invoke-UpdateRuntime {
     if (-not $Version) { throw 'UpdateRuntime needs -Version <version> (or -Version latest).' }
     $native = Join-Path $Root 'native'
-    $released = @(& npm view '@openai/codex' versions --json | ConvertFrom-Json) | Where-Object { $_ -notmatch '-' }
+    # Releases only: no pre-release or platform tags, and nothing [version] cannot hold (old date-stamped builds).
+    $released = @(& npm view '@openai/codex' versions --json | ConvertFrom-Json) | Where-Object { $_ -notmatch '-' -and [version]::TryParse($_, [ref]$null) }
     if ($LASTEXITCODE -ne 0 -or -not $released) { throw 'npm view @openai/codex versions failed: the registry is needed to move the pin.' }
     if ($Version -eq 'latest') { $Version = @($released | Sort-Object { [version]$_ })[-1] }
     if ($Version -notin $released) { throw "@openai/codex $Version is not a release the registry serves (newest: $(@($released | Sort-Object { [version]$_ })[-1]))." }
