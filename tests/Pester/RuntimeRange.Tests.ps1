@@ -112,15 +112,22 @@ Describe 'The <End> end of the supported runtime range (<Version>)' -ForEach $sc
         $mock.Requests[-1].Body | Should -Match 'pelican'
     }
 
-    It 'interrupts a running turn and stays usable' {
-        $mock = Start-CodexMockProvider -Response @(@{ Text = 'slow'; Deltas = 200; DeltaDelayMs = 50 }, @{ Text = 'after the stop' })
+    It 'interrupts a running turn when the pipeline stops early, and stays usable' {
+        # Every model request answers with another command (as in TurnStop.Tests), so a turn left running keeps calling the model.
+        $mock = Start-CodexMockProvider
+        $mock.DefaultResponse = [CodexPS.Engine.Mock.MockResponse]::FromDictionary(@{ Command = 'echo loop'; DelayMs = 100 })
         Connect-Codex -MockProvider $mock -CodexHome (New-TestDirectory 'codexps-home') -CodexPath $script:Binary
-        $c = New-CodexConversation -WorkingDirectory (New-TestDirectory)
-        $first = @(Send-CodexTurn 'go slowly' -Conversation $c -IncludeDelta | Select-Object -First 3)
-        $first.Count | Should -Be 3
-        Wait-Until { -not $c.ActiveTurn } -TimeoutMs 20000
-        $c.LastTurn.Result.Status | Should -Be 'Interrupted'
-        $null = Send-CodexTurn 'again' -Conversation $c
+        $c = New-CodexConversation -WorkingDirectory (New-TestDirectory) -Sandbox ReadOnly -ApprovalPolicy Never
+        $first = @(Send-CodexTurn 'loop for ever' -Conversation $c -WarningAction SilentlyContinue | Select-Object -First 5)
+        $first.Count | Should -Be 5
+        Wait-Until { $null -eq $c.ActiveTurn } -TimeoutMs 10000
+        Start-Sleep -Milliseconds 500
+        $before = $mock.Requests.Count
+        Start-Sleep -Milliseconds 1500
+        $mock.Requests.Count | Should -Be $before -Because 'the stopped turn must not call the model any more'
+        $mock.DefaultResponse = [CodexPS.Engine.Mock.MockResponse]::FromText('after the stop')
+        $next = Send-CodexTurn 'are you still there?' -Conversation $c -WarningAction SilentlyContinue | Select-Object -Last 1
+        $next.Status | Should -Be 'Completed'
         $c.LastTurn.Result.FinalResponse | Should -Be 'after the stop'
     }
 }
