@@ -13,16 +13,29 @@
     Bench  - Build, then run the benchmarks B1-B6 (tests/CodexPS.Bench) and print their figures (bench/results.json)
     Package - Build, then pack the module into out/packages/CodexPS.<version>.nupkg (Install-PSResource installs it)
     Native - install the pinned codex runtime into native/node_modules
+    UpdateRuntime - move the pin to -Version: bump native/, regenerate native/schema and native/schema-experimental,
+             print the protocol drift that concerns the module (build/Compare-RuntimeSchema.ps1), then run Test
+.PARAMETER Version
+    UpdateRuntime: the @openai/codex version to pin (e.g. 0.171.0; 'latest' asks the registry).
+.PARAMETER LowestSupported
+    UpdateRuntime: the bottom of the supported range; by default the lowest release of the minor before the pin.
     Clean  - remove out/ and build output
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Native', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Native', 'UpdateRuntime', 'Clean')]
     [string[]] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+
+    [string] $Version,
+
+    [string] $LowestSupported,
+
+    # UpdateRuntime: stop after the drift summary (the tests are then yours to run).
+    [switch] $NoTest
 )
 
 $ErrorActionPreference = 'Stop'
@@ -180,6 +193,61 @@ function Invoke-Demo {
     }
 }
 
+function Get-CodexBinary {
+    param([Parameter(Mandatory)][string] $NodeModules)
+    $name = if ($IsWindows) { 'codex.exe' } else { 'codex' }
+    $found = Get-ChildItem -Recurse -File -Path (Join-Path $NodeModules '@openai') -Filter $name |
+        Where-Object { $_.Directory.Name -eq 'bin' -and $_.FullName -match 'vendor' } | Select-Object -First 1
+    if (-not $found) { throw "No codex binary under $NodeModules." }
+    $found.FullName
+}
+
+function Invoke-UpdateRuntime {
+    if (-not $Version) { throw 'UpdateRuntime needs -Version <version> (or -Version latest).' }
+    $native = Join-Path $Root 'native'
+    # Releases only: no pre-release or platform tags, and nothing [version] cannot hold (old date-stamped builds).
+    $released = @(& npm view '@openai/codex' versions --json | ConvertFrom-Json) | Where-Object { $_ -notmatch '-' -and [version]::TryParse($_, [ref]$null) }
+    if ($LASTEXITCODE -ne 0 -or -not $released) { throw 'npm view @openai/codex versions failed: the registry is needed to move the pin.' }
+    if ($Version -eq 'latest') { $Version = @($released | Sort-Object { [version]$_ })[-1] }
+    if ($Version -notin $released) { throw "@openai/codex $Version is not a release the registry serves (newest: $(@($released | Sort-Object { [version]$_ })[-1]))." }
+    $pin = [version]$Version
+    if (-not $LowestSupported) {
+        # The pinned minor and the one before it: the lowest release of the previous minor (or of this one).
+        $LowestSupported = @($released | Where-Object { ([version]$_).Major -eq $pin.Major -and ([version]$_).Minor -eq $pin.Minor - 1 } | Sort-Object { [version]$_ })[0]
+        if (-not $LowestSupported) { $LowestSupported = "$($pin.Major).$($pin.Minor).0" }
+    }
+
+    $packagePath = Join-Path $native 'package.json'
+    $package = Get-Content -Raw $packagePath | ConvertFrom-Json -AsHashtable
+    $before = $package.dependencies.'@openai/codex'
+    $package.dependencies.'@openai/codex' = $Version
+    $package.codexps.lowestSupported = $LowestSupported
+    Set-Content -Path $packagePath -Value (($package | ConvertTo-Json -Depth 10) + "`n") -NoNewline
+    Push-Location $native
+    try { Invoke-Checked "npm install @openai/codex@$Version (native/package-lock.json)" { npm install --no-audit --no-fund } }
+    finally { Pop-Location }
+    Set-Content -Path (Join-Path $native 'node_modules/.codexps-lock.sha256') -Value (Get-FileHash -Algorithm SHA256 (Join-Path $native 'package-lock.json')).Hash -NoNewline
+
+    $codex = Get-CodexBinary (Join-Path $native 'node_modules')
+    $fresh = Join-Path ([IO.Path]::GetTempPath()) ('codexps-schema-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    try {
+        foreach ($kind in @(@{ Folder = 'schema'; Options = @() }, @{ Folder = 'schema-experimental'; Options = @('--experimental') })) {
+            $out = Join-Path $fresh $kind.Folder
+            Invoke-Checked "codex app-server generate-json-schema $($kind.Options) ($($kind.Folder))" { & $codex app-server generate-json-schema @($kind.Options) --out $out | Out-Null }
+            $committed = Join-Path $native $kind.Folder
+            Write-Host "==> protocol drift $before -> $Version, native/$($kind.Folder)" -ForegroundColor Cyan
+            if (Test-Path $committed) {
+                & (Join-Path $Root 'build/Compare-RuntimeSchema.ps1') -Old $committed -New $out -SourceRoot (Join-Path $Root 'src')
+                Remove-Item -Recurse -Force $committed
+            }
+            Copy-Item -Recurse $out $committed
+        }
+    }
+    finally { Remove-Item -Recurse -Force $fresh -ErrorAction SilentlyContinue }
+    Write-Host "==> pinned @openai/codex $Version (supported from $LowestSupported)" -ForegroundColor Green
+    if (-not $NoTest) { Invoke-Test }
+}
+
 function Invoke-Bench {
     Invoke-Build
     # OpenAI's TypeScript SDK, pinned in bench/ts-sdk/package-lock.json, for the comparisons B2 and B3. Its own codex
@@ -193,6 +261,7 @@ function Invoke-Bench {
 foreach ($name in $Task) {
     switch ($name) {
         'Native' { Invoke-Native }
+        'UpdateRuntime' { Invoke-UpdateRuntime }
         'Build' { Invoke-Build }
         'Test' { Invoke-Test }
         'Demo' { Invoke-Demo }

@@ -25,7 +25,7 @@ Describe 'Connect-Codex' {
         $mock = Start-CodexMockProvider
         $status = Connect-Codex -MockProvider $mock -PassThru -WarningAction SilentlyContinue
         $status.RuntimeState | Should -Be 'Running'
-        $status.CodexVersion | Should -Be '0.169.0'
+        $status.CodexVersion | Should -Be (Get-Content -Raw (Join-Path $PSScriptRoot '../../native/package.json') | ConvertFrom-Json).dependencies.'@openai/codex'
         $status.CodexPath | Should -Exist
         $status.ModelProvider | Should -Be $mock.BaseUrl
         Test-ProcessAlive $status.ProcessId | Should -BeTrue

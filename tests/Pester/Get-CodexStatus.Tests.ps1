@@ -25,7 +25,7 @@ Describe 'Get-CodexStatus' {
         $mock = Connect-TestMock -Response @(@{ Text = 'no limits here' })
         $status = Get-CodexStatus
         $status.RuntimeState | Should -Be 'Running'
-        $status.CodexVersion | Should -Be '0.169.0'
+        $status.CodexVersion | Should -Be (Get-Content -Raw (Join-Path $PSScriptRoot '../../native/package.json') | ConvertFrom-Json).dependencies.'@openai/codex'
         $status.CodexHome | Should -Exist
         $status.Account | Should -BeNullOrEmpty
         $status.RateLimits | Should -BeNullOrEmpty

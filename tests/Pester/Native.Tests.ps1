@@ -13,17 +13,20 @@ Describe 'The pinned codex runtime' {
         (Get-CodexStatus).PinnedCodexVersion | Should -Be $pinned
     }
 
-    It 'speaks exactly the protocol schema committed in native/schema' {
+    It 'speaks exactly the protocol schema committed in native/<Folder>' -ForEach @(
+        @{ Folder = 'schema'; Options = @() }
+        @{ Folder = 'schema-experimental'; Options = @('--experimental') }
+    ) {
         $fresh = New-TestDirectory 'codexps-schema'
-        & $codex app-server generate-json-schema --out $fresh
+        & $codex app-server generate-json-schema @Options --out $fresh
         $LASTEXITCODE | Should -Be 0
-        $committed = Join-Path $root 'native/schema'
+        $committed = Join-Path $root "native/$Folder"
         $expected = Get-ChildItem -Recurse -File $committed | ForEach-Object { [IO.Path]::GetRelativePath($committed, $_.FullName) } | Sort-Object
         $actual = Get-ChildItem -Recurse -File $fresh | ForEach-Object { [IO.Path]::GetRelativePath($fresh, $_.FullName) } | Sort-Object
         $actual | Should -Be $expected
         $drift = foreach ($file in $expected) {
             if ((Get-FileHash (Join-Path $committed $file)).Hash -ne (Get-FileHash (Join-Path $fresh $file)).Hash) { $file }
         }
-        $drift | Should -BeNullOrEmpty -Because 'regenerate native/schema with `codex app-server generate-json-schema --out native/schema` after changing the pinned version'
+        $drift | Should -BeNullOrEmpty -Because 'build.ps1 UpdateRuntime regenerates native/schema and native/schema-experimental after changing the pinned version'
     }
 }

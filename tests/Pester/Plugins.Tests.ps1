@@ -186,7 +186,7 @@ Describe 'Script-block plugins' {
         $contexts.Count | Should -Be 1
         $contexts[0].PluginName | Should -Be 'A'
         $contexts[0].RuntimeName | Should -Be 'default'
-        $contexts[0].RuntimeVersion | Should -Be '0.169.0'
+        $contexts[0].RuntimeVersion | Should -Be (Get-Content -Raw (Join-Path $PSScriptRoot '../../native/package.json') | ConvertFrom-Json).dependencies.'@openai/codex'
         $contexts[0].SessionId | Should -Be (Get-CodexStatus).SessionId
         $contexts[0].Client.ProcessId | Should -Be (Get-CodexStatus).ProcessId
 

@@ -179,9 +179,10 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
             throw;
         }
 
-        if (RuntimeVersion is { } version && version != CodexRuntimeLocator.PinnedVersion)
+        // Only outside the supported range: a version CI tests (or a patch of the pinned minor) is no news.
+        if (RuntimeVersion is { } version && !CodexRuntimeLocator.IsSupported(version))
         {
-            AddWarning($"The codex runtime at '{where}' is version {version}; CodexPS is built and tested for {CodexRuntimeLocator.PinnedVersion}.");
+            AddWarning($"The codex runtime at '{where}' is version {version}; CodexPS supports {CodexRuntimeLocator.SupportedRange} and is built and tested for {CodexRuntimeLocator.PinnedVersion}.");
         }
     }
 

@@ -11,8 +11,60 @@ public sealed record CodexLocation(string Path, string Source);
 /// </summary>
 public static class CodexRuntimeLocator
 {
-    /// <summary>The @openai/codex version this build of CodexPS is made and tested for.</summary>
-    public const string PinnedVersion = "0.169.0";
+    /// <summary>The @openai/codex version this build of CodexPS is made and tested for (native/package.json).</summary>
+    public static string PinnedVersion { get; } = BuildMetadata("CodexPinnedVersion");
+
+    /// <summary>
+    /// The lowest runtime version CodexPS supports (native/package.json, codexps.lowestSupported). The supported
+    /// range runs from it to any patch of the pinned version's minor; CI tests both ends.
+    /// </summary>
+    public static string LowestSupportedVersion { get; } = BuildMetadata("CodexLowestSupportedVersion");
+
+    /// <summary>The supported range as people write it, e.g. "0.170.0 to 0.171.x".</summary>
+    public static string SupportedRange => $"{LowestSupportedVersion} to {MinorOf(PinnedVersion)}.x";
+
+    /// <summary>
+    /// Whether a runtime version (codex-cli's "major.minor.patch", optionally with a pre-release tag) lies in the
+    /// supported range. A version that cannot be read is not supported.
+    /// </summary>
+    public static bool IsSupported(string? version)
+    {
+        if (!TryParse(version, out var parsed) || !TryParse(LowestSupportedVersion, out var lowest) || !TryParse(PinnedVersion, out var pinned))
+        {
+            return false;
+        }
+
+        // Up to any patch of the pinned minor: everything below the next minor.
+        return parsed >= lowest && parsed < new Version(pinned.Major, pinned.Minor + 1);
+    }
+
+    private static bool TryParse(string? version, out Version parsed)
+    {
+        parsed = new Version(0, 0);
+        if (string.IsNullOrWhiteSpace(version))
+        {
+            return false;
+        }
+
+        // "0.171.0-alpha.2" and "0.171.0-linux-x64" compare as 0.171.0.
+        var core = version.Trim().Split('-', 2)[0];
+        if (!Version.TryParse(core, out var v) || v.Build < 0)
+        {
+            return false;
+        }
+
+        parsed = new Version(v.Major, v.Minor, v.Build);
+        return true;
+    }
+
+    private static string MinorOf(string version) =>
+        TryParse(version, out var v) ? $"{v.Major}.{v.Minor}" : version;
+
+    private static string BuildMetadata(string key) =>
+        typeof(CodexRuntimeLocator).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), inherit: false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == key)?.Value
+        ?? throw new InvalidOperationException($"CodexPS.Engine was built without its {key} (native/package.json).");
 
     /// <summary>The environment variable that can name the codex binary, tried after an explicit path.</summary>
     public const string PathVariable = "CODEXPS_CODEX_PATH";
