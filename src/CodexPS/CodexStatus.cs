@@ -17,6 +17,10 @@ public sealed class CodexStatus
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "A property of the status object: PowerShell shows and serializes instance properties only.")]
     public string PinnedCodexVersion => CodexRuntimeLocator.PinnedVersion;
 
+    /// <summary>The runtime versions CodexPS supports, e.g. "0.170.0 to 0.171.x"; Connect-Codex warns outside them.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "A property of the status object: PowerShell shows and serializes instance properties only.")]
+    public string SupportedCodexVersions => CodexRuntimeLocator.SupportedRange;
+
     /// <summary>The version of the CodexPS module.</summary>
     public string? ModuleVersion { get; private init; }
 

@@ -11,6 +11,8 @@ Describe 'The pinned codex runtime' {
         $pinned = (Get-Content -Raw (Join-Path $root 'native/package.json') | ConvertFrom-Json).dependencies.'@openai/codex'
         & $codex --version | Should -Be "codex-cli $pinned"
         (Get-CodexStatus).PinnedCodexVersion | Should -Be $pinned
+        $lowest = (Get-Content -Raw (Join-Path $root 'native/package.json') | ConvertFrom-Json).codexps.lowestSupported
+        (Get-CodexStatus).SupportedCodexVersions | Should -Be ("$lowest to " + ($pinned -replace '^(\d+\.\d+)\..*$', '$1') + '.x')
     }
 
     It 'speaks exactly the protocol schema committed in native/<Folder>' -ForEach @(
