@@ -449,6 +449,28 @@ Describe 'Install-CodexRuntime against a local registry' {
     }
 }
 
+Describe 'Completing -Version' {
+    It 'offers the pinned version and the versions installed in the per-user folder, by prefix' {
+        $saved = $env:XDG_DATA_HOME, $env:LOCALAPPDATA
+        $data = Join-Path $root 'completion-data'
+        $folder = Join-Path $data "CodexPS/runtime/0.0.9"
+        New-Item -ItemType Directory -Force (Join-Path $folder 'bin') | Out-Null
+        Set-Content (Join-Path $folder "bin/$($platform.BinaryName)") 'x'
+        @{ version = '0.0.9'; platform = $platform.Name; integrityVerified = $true } | ConvertTo-Json | Set-Content (Join-Path $folder 'codexps-runtime.json')
+        try {
+            if ($IsWindows) { $env:LOCALAPPDATA = $data } else { $env:XDG_DATA_HOME = $data }
+            $all = (TabExpansion2 -inputScript 'Install-CodexRuntime -Version ' -cursorColumn 'Install-CodexRuntime -Version '.Length).CompletionMatches.CompletionText
+            $all | Should -Contain $pinned
+            $all | Should -Contain '0.0.9'
+            $prefix = $pinned.Split('.')[0..1] -join '.'
+            $some = (TabExpansion2 -inputScript "Install-CodexRuntime -Version $prefix" -cursorColumn "Install-CodexRuntime -Version $prefix".Length).CompletionMatches.CompletionText
+            $some | Should -Contain $pinned
+            $some | Should -Not -Contain '0.0.9'
+        }
+        finally { $env:XDG_DATA_HOME, $env:LOCALAPPDATA = $saved }
+    }
+}
+
 Describe 'The integrity the module ships' {
     It 'records the sha512 of every platform package of native/package-lock.json, and the pinned version for this platform' {
         $shipped = Get-Content -Raw (Join-Path (Split-Path (Get-Module CodexPS).Path) 'runtime-integrity.json') | ConvertFrom-Json -AsHashtable

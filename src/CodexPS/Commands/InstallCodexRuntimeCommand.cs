@@ -18,6 +18,7 @@ public sealed class InstallCodexRuntimeCommand : CodexCmdlet
     /// <summary>The @openai/codex version; default: the version this build of CodexPS is pinned to.</summary>
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.RuntimeVersionCompleter))]
     public string? Version { get; set; }
 
     /// <summary>The folder that receives the runtime instead of the per-user folder the locator searches.</summary>
