@@ -178,7 +178,7 @@ public sealed class CodexPSTestRegistry : IDisposable
         # Runs a script in a child pwsh with that module copy, that PATH and DataHome as the per-user data folder;
         # the script's $result hashtable comes back as an object.
         param([string] $Script, [string] $DataHome, [hashtable] $Arguments = @{}, [int] $TimeoutMs = 600000)
-        $work = New-TestDirectory 'codexps-install-child'
+        $work = New-Item -ItemType Directory (Join-Path $root ('child-' + [guid]::NewGuid().ToString('N').Substring(0, 8))) | ForEach-Object FullName
         $resultFile = Join-Path $work 'result.json'
         $scriptFile = Join-Path $work 'child.ps1'
         Set-Content -LiteralPath $scriptFile -Value @"
