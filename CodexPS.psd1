@@ -45,6 +45,7 @@
         'Get-CodexPlugin'
         'Invoke-Codex'
         'Invoke-CodexPatch'
+        'Install-CodexRuntime'
         'New-CodexConversation'
         'Send-CodexTurn'
         'Set-CodexConfig'

@@ -79,6 +79,25 @@ function Invoke-Native {
     Install-NpmFolder -Folder (Join-Path $Root 'native') -What 'pinned codex runtime' -Probe '@openai/codex'
 }
 
+function Write-RuntimeIntegrity {
+    # Install-CodexRuntime verifies its download against these (version -> platform -> sha512), recorded from the
+    # lock file when the module is built, so neither the registry nor the network can change what it accepts.
+    param([Parameter(Mandatory)][string] $Destination)
+    $lock = Get-Content -Raw (Join-Path $Root 'native/package-lock.json') | ConvertFrom-Json -AsHashtable
+    $table = [ordered]@{}
+    foreach ($entry in $lock.packages.GetEnumerator() | Sort-Object Key) {
+        if ($entry.Key -notmatch '^node_modules/@openai/codex-(?<platform>[a-z0-9]+-[a-z0-9]+)$' -or $entry.Value.name -ne '@openai/codex') { continue }
+        $platform = $Matches.platform
+        if ($entry.Value.version -notmatch "^(?<version>.+)-$([regex]::Escape($platform))$") { throw "native/package-lock.json: $($entry.Key) has version '$($entry.Value.version)', not <version>-$platform." }
+        $version = $Matches.version
+        if ($entry.Value.integrity -notmatch '^sha512-') { throw "native/package-lock.json: $($entry.Key) has no sha512 integrity." }
+        if (-not $table.Contains($version)) { $table[$version] = [ordered]@{} }
+        $table[$version][$platform] = $entry.Value.integrity
+    }
+    if ($table.Count -eq 0) { throw 'native/package-lock.json lists no @openai/codex platform package.' }
+    $table | ConvertTo-Json -Depth 3 | Set-Content -Path $Destination
+}
+
 function Invoke-Tools {
     if ((Test-Path (Join-Path $ToolPackages 'pester/5.7.1/tools/Pester.psd1')) -and
         (Test-Path (Join-Path $ToolPackages 'markdig/0.45.0/lib/netstandard2.0/Markdig.dll'))) { return }
@@ -103,6 +122,7 @@ function Invoke-Build {
         Copy-Item (Join-Path $staging $file) $OutDir
     }
     Copy-Item (Join-Path $Root 'LICENSE') $OutDir
+    Write-RuntimeIntegrity -Destination (Join-Path $OutDir 'runtime-integrity.json')
     # The native SQLite library for each platform the module supports; the engine loads it from runtimes/<rid>/native.
     foreach ($rid in 'linux-x64', 'linux-arm64', 'linux-musl-x64', 'linux-musl-arm64', 'osx-x64', 'osx-arm64', 'win-x64', 'win-x86', 'win-arm64') {
         $native = Join-Path $staging "runtimes/$rid/native"

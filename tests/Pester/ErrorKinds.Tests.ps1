@@ -82,6 +82,13 @@ Describe 'Error kinds' {
             Assert-ErrorKind $err Start-CodexMockProvider CodexMockScriptUnreadable ObjectNotFound $path -Terminating
         }
 
+        It 'Install-CodexRuntime: CodexRuntimeVersionInvalid is terminating and nothing is installed' {
+            $destination = Join-Path $ws 'runtime'
+            $err = Get-TerminatingError { Install-CodexRuntime -Version 'not-a-version' -Path $destination -ErrorAction SilentlyContinue }
+            Assert-ErrorKind $err Install-CodexRuntime CodexRuntimeVersionInvalid InvalidArgument 'not-a-version' -Terminating
+            $destination | Should -Not -Exist
+        }
+
         It 'Export-CodexMetrics: CodexMetricTimeRangeInvalid is terminating and nothing is written' {
             $since = [datetime]'2030-01-02T00:00:00'; $until = [datetime]'2030-01-01T00:00:00'
             $file = Join-Path $ws 'metrics.json'

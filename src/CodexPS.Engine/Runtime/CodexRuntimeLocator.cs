@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using CodexPS.Engine.Runtime.Install;
 
 namespace CodexPS.Engine.Runtime;
 
@@ -7,7 +8,8 @@ public sealed record CodexLocation(string Path, string Source);
 
 /// <summary>
 /// Finds the real codex binary: an explicit path, then $CODEXPS_CODEX_PATH, then native/node_modules beside
-/// the module or any folder above it, then `codex` on PATH resolved through npm's shim to the platform binary.
+/// the module or any folder above it, then the pinned version Install-CodexRuntime put in the per-user folder, then
+/// `codex` on PATH resolved through npm's shim to the platform binary.
 /// </summary>
 public static class CodexRuntimeLocator
 {
@@ -114,6 +116,16 @@ public static class CodexRuntimeLocator
                 {
                     return new CodexLocation(found, "native/node_modules");
                 }
+            }
+        }
+
+        // Before PATH: what Install-CodexRuntime installed is the pinned version, a codex on PATH may be any version.
+        if (CodexRuntimeInstallDirectory.ForVersion(PinnedVersion) is { } installedFolder)
+        {
+            searched.Add($"Install-CodexRuntime: {installedFolder}");
+            if (CodexRuntimeInstallDirectory.Find(PinnedVersion) is { } installed && IsUsableFile(installed.Path))
+            {
+                return new CodexLocation(installed.Path, "Install-CodexRuntime");
             }
         }
 
@@ -278,7 +290,8 @@ public static class CodexRuntimeLocator
     {
         var message = first + " Looked in:" + Environment.NewLine + string.Join(Environment.NewLine, searched.Select(s => "  " + s))
             + Environment.NewLine
-            + $"Install it with 'npm install -g @openai/codex@{PinnedVersion}' (which puts codex on PATH), "
+            + "Install it with 'Install-CodexRuntime' (no Node needed), "
+            + $"or with 'npm install -g @openai/codex@{PinnedVersion}' (which puts codex on PATH), "
             + $"or point -CodexPath or ${PathVariable} at the codex binary; in a CodexPS source tree, 'build.ps1 Native' installs it into native/.";
         return new CodexRuntimeNotFoundException(message, searched);
     }

@@ -1,0 +1,55 @@
+namespace CodexPS.Engine.Runtime.Install;
+
+/// <summary>
+/// The per-user folder Install-CodexRuntime installs into and the locator looks in:
+/// %LOCALAPPDATA%\CodexPS\runtime\&lt;version&gt; on Windows, $XDG_DATA_HOME/CodexPS/runtime/&lt;version&gt; (default
+/// ~/.local/share) elsewhere. The variables are read on every call, so a test or a runbook can point them elsewhere.
+/// </summary>
+public static class CodexRuntimeInstallDirectory
+{
+    /// <summary>The folder that holds one subfolder per installed version; null when the user has no data folder.</summary>
+    public static string? Root
+    {
+        get
+        {
+            string? data;
+            if (OperatingSystem.IsWindows())
+            {
+                data = Environment.GetEnvironmentVariable("LOCALAPPDATA");
+                if (string.IsNullOrWhiteSpace(data))
+                {
+                    data = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
+                }
+            }
+            else
+            {
+                // The XDG base directory spec: a relative value is invalid and must be ignored.
+                data = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+                if (string.IsNullOrWhiteSpace(data) || !System.IO.Path.IsPathRooted(data))
+                {
+                    var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify);
+                    data = string.IsNullOrWhiteSpace(home) ? null : System.IO.Path.Combine(home, ".local", "share");
+                }
+            }
+
+            return string.IsNullOrWhiteSpace(data) ? null : System.IO.Path.Combine(data, "CodexPS", "runtime");
+        }
+    }
+
+    /// <summary>The folder of one version in the per-user root; null when the user has no data folder.</summary>
+    public static string? ForVersion(string version) => Root is { } root ? System.IO.Path.Combine(root, version) : null;
+
+    /// <summary>The installation of <paramref name="version"/> for this platform in the per-user root, or null.</summary>
+    public static CodexRuntimeInstallation? Find(string version)
+    {
+        if (ForVersion(version) is not { } directory || CodexRuntimePlatform.Current is not { } platform)
+        {
+            return null;
+        }
+
+        // A home folder shared by machines of different platforms: another platform's binary is not ours to run.
+        return CodexRuntimeInstallation.TryRead(directory) is { } found && string.Equals(found.Platform, platform.Name, StringComparison.OrdinalIgnoreCase)
+            ? found
+            : null;
+    }
+}
