@@ -241,6 +241,7 @@ public sealed class CodexTurn
     internal async Task StartAsync(string method, JsonObject parameters, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        _meter?.OnStartSending();
         var request = Conversation.Client.Rpc.RequestAsync(method, parameters, CancellationToken.None);
         JsonElement answer;
         try
@@ -268,6 +269,7 @@ public sealed class CodexTurn
             throw new TurnStartStoppedException(cancellationToken);
         }
 
+        _meter?.OnStartAnswered();
         SetId(answer.Prop("turn").Str("id"));
     }
 
