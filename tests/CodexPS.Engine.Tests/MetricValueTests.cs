@@ -239,6 +239,56 @@ public sealed class MetricValueTests
         }
     }
 
+    [Fact]
+    public async Task AReportRepeatedAfterABrokenStreamIsNoModelRequest()
+    {
+        var mock = MockModelServer.Start(new[]
+        {
+            new MockResponse { Kind = MockResponseKind.Text, Text = "first", Usage = new MockUsage(1000, 10) },
+            MockResponse.Disconnect("part of an answer"),
+            new MockResponse { Kind = MockResponseKind.Text, Text = "second", Usage = new MockUsage(1200, 20) },
+        });
+        var metrics = new CodexMetricsCollector();
+        var options = new CodexClientOptions
+        {
+            CodexHome = TestRuntime.NewTempDirectory("codexps-home"),
+            ModelProvider = mock.Provider,
+            WorkingDirectory = TestRuntime.NewTempDirectory("codexps-ws"),
+            Metrics = metrics,
+            Config = new Hashtable { ["model_providers.codexps_mock.stream_max_retries"] = 1 },
+        };
+        options.SearchRoots.Add(TestRuntime.RepoRoot);
+        var client = await CodexClient.StartAsync(options, CancellationToken.None);
+        try
+        {
+            var conversation = await client.StartConversationAsync(new CodexConversationOptions(), CancellationToken.None);
+            var events = new List<CodexEvent>();
+            foreach (var prompt in new[] { "one", "two" })
+            {
+                events.AddRange(await TestRuntime.CollectAsync(await conversation.StartTurnAsync(prompt, null, CancellationToken.None)));
+            }
+
+            // The runtime repeats the thread's last report when the stream breaks, before it retries.
+            var reports = events.OfType<TokenUsageEvent>().Select(r => r.Total!.TotalTokens).ToArray();
+            Assert.Equal(new long[] { 1010, 1010, 2230 }, reports);
+            Assert.Single(events.OfType<ErrorEvent>(), e => e.WillRetry);
+
+            var points = metrics.Snapshot();
+            double[] Values(string name) => points.Where(p => p.Name == name).Select(p => p.Value!.Value).ToArray();
+            Assert.Equal(new double[] { 1000, 1200 }, Values(InputTokensCurrent));
+            Assert.Equal(new double[] { 1010, 1220 }, Values(TotalTokensCurrent));
+            Assert.Equal(new double[] { 1, 2, 3 }, Values(RequestsTotal));
+            Assert.Equal(new[] { 100, 50, 200 / 3.0 }, Values(ServiceAvailability), Tolerance);
+            Assert.Equal(new[] { 2230 / 2.0 }, Values(TokensPerRequestAvg).Skip(1), Tolerance);
+        }
+        finally
+        {
+            await client.DisposeAsync();
+            await metrics.DisposeAsync();
+            await mock.DisposeAsync();
+        }
+    }
+
     private static readonly IEqualityComparer<double> Tolerance = new WithinComparer(1e-6);
 
     /// <summary>The milliseconds two intervals cover together.</summary>
