@@ -32,9 +32,13 @@ Describe 'Get-CodexStatus' {
         $c = New-CodexConversation -WorkingDirectory (New-TestDirectory)
         $null = Send-CodexTurn 'hi' -Conversation $c
         (Get-CodexStatus).Conversations.Id | Should -Contain $c.Id
-        # The endpoint sent no rate-limit headers: whatever the runtime relays, no window is made up.
-        (Get-CodexStatus).RateLimits.Primary | Should -BeNullOrEmpty
-        (Get-CodexStatus).RateLimits.Secondary | Should -BeNullOrEmpty
+        # The endpoint sent no rate-limit headers: the runtime still reports its limit after the model request
+        # (account/rateLimits/updated, limit "codex"), with no window, and none is made up.
+        $limits = (Get-CodexStatus).RateLimits
+        $limits | Should -Not -BeNullOrEmpty -Because 'the runtime reports rate limits after every model request'
+        $limits.LimitId | Should -Be 'codex'
+        $limits.Primary | Should -BeNullOrEmpty
+        $limits.Secondary | Should -BeNullOrEmpty
     }
 
     It 'reports the rate limits the model endpoint sent' {
