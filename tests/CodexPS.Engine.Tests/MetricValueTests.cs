@@ -239,6 +239,26 @@ public sealed class MetricValueTests
         }
     }
 
+    [Theory]
+    [InlineData("internalServerError", null, "Failed")]
+    [InlineData("serverOverloaded", null, "Failed")]
+    [InlineData("other", null, "Failed")]
+    [InlineData("responseStreamDisconnected", null, "Failed")]
+    [InlineData("httpConnectionFailed", 502, "Failed")]
+    [InlineData("httpConnectionFailed", 401, "Refused")]
+    [InlineData("responseTooManyFailedAttempts", 429, "Refused")]
+    [InlineData("usageLimitExceeded", null, "Refused")]
+    [InlineData("contextWindowExceeded", null, "Refused")]
+    [InlineData("badRequest", null, "Refused")]
+    [InlineData("sandboxError", null, null)]
+    [InlineData("sessionBudgetExceeded", null, null)]
+    [InlineData("runtimeExited", null, null)]
+    [InlineData(null, null, null)]
+    public void AnErrorIsAModelRequestTheEndpointFailedRefusedOrNone(string? codexErrorInfo, int? status, string? outcome)
+    {
+        Assert.Equal(outcome, ModelRequests.Classify(codexErrorInfo, status)?.ToString());
+    }
+
     [Fact]
     public async Task AReportRepeatedAfterABrokenStreamIsNoModelRequest()
     {
