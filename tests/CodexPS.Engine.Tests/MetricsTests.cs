@@ -329,16 +329,23 @@ public sealed class RuntimeMetricsTests
             Assert.Equal(Last(TotalTokensCurrent), Last(TotalTokensCumulative));
             Assert.True(Last(TokensLimit) > 100_000);
             Assert.True(Last(TokensRemaining) < Last(TokensLimit));
-            Assert.Equal(1, Last(RequestsTotal));
+            // One turn of two model requests: requests_total counts the requests, turns_total the turn.
+            Assert.Equal(2, Last(RequestsTotal));
+            Assert.Equal(1, Last(TurnsTotal));
+            Assert.Equal(Last(TokensLimit), Last(ContextWindowTokens));
 
             Assert.Equal(42, Last(QuotaUsagePercent));
             Assert.Equal(7, Last(SecondaryUsedPercent));
             Assert.InRange(Last(TokensResetTime)!.Value, 7000, 7300);
             Assert.Equal(0, Last(RateLimitStatus));
 
-            Assert.Equal(completed.Duration!.Value.TotalMilliseconds, Last(ApiRequestDuration));
-            Assert.True(Last(ProcessingTime) >= Last(ApiRequestDuration) - 5);
-            Assert.InRange(Last(TimeToFirstToken)!.Value, 1, Last(ApiRequestDuration)!.Value);
+            Assert.Equal(completed.Duration!.Value.TotalMilliseconds, Last(TurnDuration));
+            Assert.True(Last(ProcessingTime) >= Last(TurnDuration) - 5);
+            Assert.InRange(Last(TimeToFirstToken)!.Value, 1, Last(TurnDuration)!.Value);
+
+            // Each model request is shorter than the turn that made it (the command ran between them).
+            Assert.Equal(2, points.Count(p => p.Name == ApiRequestDuration));
+            Assert.All(points.Where(p => p.Name == ApiRequestDuration), p => Assert.InRange(p.Value!.Value, 0, Last(TurnDuration)!.Value));
             Assert.InRange(Last(ConnectionLatency)!.Value, 0.01, Last(ProcessingTime)!.Value);
             Assert.True(Last(TokensPerSecond) > 0);
             Assert.True(points.Any(p => p.Name == ItemDuration && p.Label == "CommandExecution" && p.Value >= 0), string.Join(", ", points.Where(p => p.Name == ItemDuration).Select(p => p.Label + "=" + p.Value)));

@@ -112,8 +112,8 @@ Describe 'Connect-CodexAccount' {
         # A turn after the login: the provider uses OpenAI auth, so the runtime sends the key as Authorization
         # (the mock records that header only as "(redacted)").
         $null = New-CodexConversation -WorkingDirectory (New-TestDirectory) | Send-CodexTurn 'hi'
-        $requests = $script:mock.Requests | Where-Object Path -Like '*/responses'
-        $requests | Should -Not -BeNullOrEmpty
+        $requests = @($script:mock.Requests | Where-Object Path -Like '*/responses')
+        $requests.Count | Should -BeGreaterThan 0 -Because 'the turn made a model request, whose headers are checked'
         foreach ($request in $requests) {
             $request.Headers['authorization'] | Should -Be '(redacted)'
             $request.Body | Should -Not -Match ([regex]::Escape($key.Plain))
@@ -130,7 +130,9 @@ Describe 'Connect-CodexAccount' {
         # The key is stored all the same.
         Get-AuthFile | Should -Exist
         $null = New-CodexConversation -WorkingDirectory (New-TestDirectory) | Send-CodexTurn 'hi'
-        foreach ($request in ($plainMock.Requests | Where-Object Path -Like '*/responses')) {
+        $plainRequests = @($plainMock.Requests | Where-Object Path -Like '*/responses')
+        $plainRequests | Should -HaveCount 1 -Because 'the turn made one model request, whose headers are checked'
+        foreach ($request in $plainRequests) {
             $request.Headers.Keys | Should -Not -Contain 'authorization'
         }
     }

@@ -16,7 +16,21 @@ BeforeAll {
         $pesterNames[$file.BaseName -replace '\.Tests$'] = [regex]::Matches((Get-Content -Raw $file.FullName), "(?m)^\s*(?:It|Describe|Context)\s+'((?:[^']|'')+)'") |
             ForEach-Object { $_.Groups[1].Value -replace "''", "'" }
     }
-    $xunitSource = (Get-ChildItem (Join-Path $root 'tests/CodexPS.Engine.Tests') -Filter *.cs | Get-Content -Raw) -join "`n"
+    # The xunit tests by class: each class's [Fact]/[Theory] methods, from the C# syntax tree (Roslyn ships with pwsh).
+    Add-Type -AssemblyName Microsoft.CodeAnalysis.CSharp
+    $xunitTests = @{}
+    foreach ($file in Get-ChildItem (Join-Path $root 'tests/CodexPS.Engine.Tests') -Filter *.cs) {
+        $tree = [Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree]::ParseText((Get-Content -Raw $file.FullName))
+        foreach ($class in $tree.GetRoot().DescendantNodes() | Where-Object { $_ -is [Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax] }) {
+            $methods = foreach ($member in $class.Members) {
+                if ($member -is [Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax] -and
+                    @($member.AttributeLists.Attributes | Where-Object { "$($_.Name)" -in 'Fact', 'Theory' }).Count -gt 0) {
+                    $member.Identifier.ValueText
+                }
+            }
+            $xunitTests[$class.Identifier.ValueText] = @($xunitTests[$class.Identifier.ValueText]) + @($methods) | Where-Object { $_ }
+        }
+    }
 }
 
 Describe 'docs/feature-matrix.md' {
@@ -66,11 +80,17 @@ Describe 'docs/feature-matrix.md' {
         foreach ($row in $rows) {
             foreach ($match in [regex]::Matches($row.ProvenBy, 'xunit (\w+)\.(\w+)')) {
                 $class, $method = $match.Groups[1].Value, $match.Groups[2].Value
-                $xunitSource | Should -Match "class $class\b" -Because $row.Line
-                $xunitSource | Should -Match "\b$method\(" -Because $row.Line
+                $xunitTests.ContainsKey($class) | Should -BeTrue -Because "xunit class $class is named in: $($row.Line)"
+                $xunitTests[$class] | Should -Contain $method -Because "$class should have the test method $method ($($row.Line))"
                 $checked++
             }
         }
         $checked | Should -BeGreaterThan 5
+    }
+
+    It 'finds an xunit test only in the class named, never in another' {
+        # The check above must fail for a real method named under the wrong class.
+        $xunitTests['MetricValueTests'] | Should -Contain 'EachDataPointHasTheValueTheScriptedTurnsMakeIt'
+        $xunitTests['MetricCatalogTests'] | Should -Not -Contain 'EachDataPointHasTheValueTheScriptedTurnsMakeIt'
     }
 }

@@ -41,13 +41,16 @@ Describe 'Get-CodexDiff' {
             $files | ForEach-Object { $_.TurnId | Should -Be $turnId; $_.ConversationId | Should -Be $conversation.Id }
         }
 
-        It 'writes the whole unified diff with -Raw, equal to the last TurnDiff event when one came in time' {
+        It 'writes the whole unified diff with -Raw, equal to the last TurnDiff event' {
+            # turn/diff/updated may come after turn/completed, outside the turn's events; it must arrive either way.
+            Wait-Until { $null -ne $conversation.GetDiff($turnId) } -TimeoutMs 30000
             $raw = Get-CodexDiff -Conversation $conversation -Raw
             $raw | Should -BeOfType string
             $raw | Should -Match '(?m)^diff --git a/hello.txt b/hello.txt$'
             $raw | Should -Match 'deleted file mode'
-            $last = $events | Where-Object Kind -EQ 'TurnDiff' | Select-Object -Last 1
-            if ($last) { $raw | Should -Be $last.Diff }
+            $raw | Should -Be $conversation.GetDiff($turnId).Diff
+            # The last one the turn carried, when the runtime sent it in the turn, is the one kept.
+            $events | Where-Object Kind -EQ 'TurnDiff' | Select-Object -Last 1 | ForEach-Object { $raw | Should -Be $_.Diff }
         }
 
         It 'finds the diff by turn id, also from a piped event, after later turns' {

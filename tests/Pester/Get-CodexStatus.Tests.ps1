@@ -16,7 +16,7 @@ Describe 'Get-CodexStatus' {
         $status.RuntimeState | Should -Be 'NotStarted'
         $status.CodexVersion | Should -BeNullOrEmpty
         $status.ProcessId | Should -BeNullOrEmpty
-        $status.RateLimits | Should -BeNullOrEmpty
+        $status.RateLimits | Should -Be $null    # a report with no window prints empty; it is not null
         $status.ModuleVersion | Should -Be (Get-Module CodexPS).Version.ToString()
         $status.CodexPath | Should -Exist
     }
@@ -28,13 +28,18 @@ Describe 'Get-CodexStatus' {
         $status.CodexVersion | Should -Be (Get-Content -Raw (Join-Path $PSScriptRoot '../../native/package.json') | ConvertFrom-Json).dependencies.'@openai/codex'
         $status.CodexHome | Should -Exist
         $status.Account | Should -BeNullOrEmpty
-        $status.RateLimits | Should -BeNullOrEmpty
+        $status.RateLimits | Should -Be $null    # a report with no window prints empty; it is not null
         $c = New-CodexConversation -WorkingDirectory (New-TestDirectory)
         $null = Send-CodexTurn 'hi' -Conversation $c
         (Get-CodexStatus).Conversations.Id | Should -Contain $c.Id
-        # The endpoint sent no rate-limit headers: whatever the runtime relays, no window is made up.
-        (Get-CodexStatus).RateLimits.Primary | Should -BeNullOrEmpty
-        (Get-CodexStatus).RateLimits.Secondary | Should -BeNullOrEmpty
+        # The endpoint sent no rate-limit headers: the runtime still reports its limit after the model request
+        # (account/rateLimits/updated, limit "codex"), with no window, and none is made up.
+        $limits = (Get-CodexStatus).RateLimits
+        # (BeOfType, not -Not -BeNullOrEmpty: a report with no window prints as an empty string.)
+        $limits | Should -BeOfType CodexPS.Engine.Protocol.CodexRateLimits -Because 'the runtime reports rate limits after every model request'
+        $limits.LimitId | Should -Be 'codex'
+        $limits.Primary | Should -Be $null
+        $limits.Secondary | Should -Be $null
     }
 
     It 'reports the rate limits the model endpoint sent' {

@@ -132,7 +132,11 @@ Describe 'Send-CodexTurn' {
             $change = ($events | Where-Object { $_.Kind -eq 'ItemCompleted' -and $_.Item.Type -eq 'FileChange' }).Item
             $change.Status | Should -Be 'Completed'
             $change.Changes[0].Kind | Should -Be 'Add'
-            # turn/diff/updated may come after turn/completed (then it belongs to no turn); when it comes in time it names the file.
+            # turn/diff/updated may come after turn/completed (then it belongs to no turn and only the conversation
+            # keeps it): either way it must arrive, and name the file.
+            $turnId = $events[-1].TurnId
+            Wait-Until { $null -ne $c.GetDiff($turnId) } -TimeoutMs 30000
+            $c.GetDiff($turnId).Diff | Should -Match 'hello.txt'
             $events | Where-Object Kind -EQ 'TurnDiff' | ForEach-Object { $_.Diff | Should -Match 'hello.txt' }
         }
 

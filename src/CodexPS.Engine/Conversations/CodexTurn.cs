@@ -254,6 +254,7 @@ public sealed class CodexTurn
     internal async Task StartAsync(string method, JsonObject parameters, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        _meter?.OnStartSending();
         var request = Conversation.Client.Rpc.RequestAsync(method, parameters, CancellationToken.None);
         JsonElement answer;
         try
@@ -281,6 +282,7 @@ public sealed class CodexTurn
             throw new TurnStartStoppedException(cancellationToken);
         }
 
+        _meter?.OnStartAnswered();
         SetId(answer.Prop("turn").Str("id"));
     }
 

@@ -9,13 +9,13 @@ public static class CodexMetricCatalog
     public const string TokensInput = "tokens_input";
     /// <summary>Metric "tokens_output" (tokens): tokenUsage.total.outputTokens: the thread's running output total, per conversation.</summary>
     public const string TokensOutput = "tokens_output";
-    /// <summary>Metric "tokens_remaining" (tokens): modelContextWindow − tokenUsage.last.totalTokens: the room left in the model's context window after the last model request.</summary>
+    /// <summary>Metric "tokens_remaining" (tokens): The room left in the model's context window after the last model request: modelContextWindow − tokenUsage.last.totalTokens. No token quota of the rate-limit windows reaches the client (the runtime reports only used percentages), so the context window is the only token limit there is; context_window_remaining is the same value under its own name.</summary>
     public const string TokensRemaining = "tokens_remaining";
-    /// <summary>Metric "tokens_limit" (tokens): tokenUsage.modelContextWindow: the token limit the runtime reports for the model (its context window).</summary>
+    /// <summary>Metric "tokens_limit" (tokens): The model's context window (tokenUsage.modelContextWindow): the only token limit the runtime reports, as no token quota of the rate-limit windows reaches the client; context_window_tokens is the same value under its own name.</summary>
     public const string TokensLimit = "tokens_limit";
     /// <summary>Metric "tokens_reset_time" (s): rateLimits.primary.resetsAt − the report's emittedAtMs: seconds until the primary window resets.</summary>
     public const string TokensResetTime = "tokens_reset_time";
-    /// <summary>Metric "requests_total" (requests): Count of turns started since the collector started (this PowerShell session, or the engine's collector).</summary>
+    /// <summary>Metric "requests_total" (requests): Model requests the runtime made for the collector's turns, since the collector started: one per token report whose thread total grew (a completed request), one per error the runtime retries and one per turn that failed with a model endpoint error. Retries the runtime makes inside one request without reporting them (request_max_retries) are not seen, and a request cut off by an interrupt is not counted; turns_total counts turns.</summary>
     public const string RequestsTotal = "requests_total";
     /// <summary>Metric "requests_remaining" (requests): Always null.</summary>
     public const string RequestsRemaining = "requests_remaining";
@@ -28,7 +28,7 @@ public static class CodexMetricCatalog
     /// <summary>Metric "rate_limit_status" (state): 0 = every reported window below 80 %; 1 = a window at 80 % or more; 2 = a window at 100 %, or a turn failed with usageLimitExceeded.</summary>
     public const string RateLimitStatus = "rate_limit_status";
 
-    /// <summary>Metric "input_tokens_current" (tokens): Sum of tokenUsage.last.inputTokens over the model requests of one turn (one point per turn).</summary>
+    /// <summary>Metric "input_tokens_current" (tokens): Sum of tokenUsage.last.inputTokens over the model requests of one turn (one point per turn); a report the runtime repeats without a new request (after a broken stream) is counted once.</summary>
     public const string InputTokensCurrent = "input_tokens_current";
     /// <summary>Metric "output_tokens_current" (tokens): Sum of tokenUsage.last.outputTokens over the model requests of one turn.</summary>
     public const string OutputTokensCurrent = "output_tokens_current";
@@ -40,7 +40,7 @@ public static class CodexMetricCatalog
     public const string OutputTokensCumulative = "output_tokens_cumulative";
     /// <summary>Metric "total_tokens_cumulative" (tokens): Sum of total_tokens_current over every turn since the collector started.</summary>
     public const string TotalTokensCumulative = "total_tokens_cumulative";
-    /// <summary>Metric "tokens_per_request_avg" (tokens): total_tokens_cumulative ÷ the number of turns that reported token usage.</summary>
+    /// <summary>Metric "tokens_per_request_avg" (tokens): total_tokens_cumulative ÷ the completed model requests of those turns (the token reports counted in it): the mean tokens of one model request.</summary>
     public const string TokensPerRequestAvg = "tokens_per_request_avg";
     /// <summary>Metric "token_efficiency_ratio" (ratio): output_tokens_current ÷ input_tokens_current of the turn (output produced per token of input sent).</summary>
     public const string TokenEfficiencyRatio = "token_efficiency_ratio";
@@ -49,7 +49,7 @@ public static class CodexMetricCatalog
     /// <summary>Metric "token_usage_trend" (tokens/turn): Least-squares slope of total_tokens_current over the last 10 turns (needs two turns).</summary>
     public const string TokenUsageTrend = "token_usage_trend";
 
-    /// <summary>Metric "api_request_duration" (ms): The turn's duration as the runtime measured it: its model requests plus any tools they called.</summary>
+    /// <summary>Metric "api_request_duration" (ms): One point per completed model request (runtime clock, emittedAtMs): from the turn's start, or the end of the request before it, to the request's token report, less the time tool calls ran and approvals waited in between (the runtime runs a tool the response asked for before it reports that response's tokens). It includes the runtime's own work to build the request. turn_duration is the whole turn.</summary>
     public const string ApiRequestDuration = "api_request_duration";
     /// <summary>Metric "response_time_p50" (ms): Median of processing_time over the last 100 turns.</summary>
     public const string ResponseTimeP50 = "response_time_p50";
@@ -57,9 +57,9 @@ public static class CodexMetricCatalog
     public const string ResponseTimeP95 = "response_time_p95";
     /// <summary>Metric "request_queue_size" (requests): Requests sent to the runtime and not yet answered, sampled at each turn's start and end and every sample interval.</summary>
     public const string RequestQueueSize = "request_queue_size";
-    /// <summary>Metric "throughput_requests_per_sec" (turns/s): Turns completed in the last 60 s ÷ the seconds of that window observed (at least 1 s).</summary>
+    /// <summary>Metric "throughput_requests_per_sec" (requests/s): Model requests (counted as in requests_total) that ended in the last 60 s ÷ the seconds of that window observed since the collector's first turn (at least 1 s), at each request's end. throughput_turns_per_sec counts turns.</summary>
     public const string ThroughputRequestsPerSec = "throughput_requests_per_sec";
-    /// <summary>Metric "connection_latency" (ms): Client clock: from sending turn/start to receiving the runtime's turn/started.</summary>
+    /// <summary>Metric "connection_latency" (ms): Client clock: the round trip of turn/start (or review/start) on the module's connection to the runtime, from writing the request to reading its answer. The runtime's own connection to the model endpoint reports no latency; turn_start_latency is the time until the turn started.</summary>
     public const string ConnectionLatency = "connection_latency";
     /// <summary>Metric "processing_time" (ms): Client clock: from sending turn/start to receiving turn/completed (what a caller waits).</summary>
     public const string ProcessingTime = "processing_time";
@@ -76,19 +76,19 @@ public static class CodexMetricCatalog
     public const string CpuUsage = "cpu_usage";
     /// <summary>Metric "connection_status" (state): 1 while a runtime connection is running, 0 after it exited or was stopped.</summary>
     public const string ConnectionStatus = "connection_status";
-    /// <summary>Metric "error_rate" (%): .</summary>
+    /// <summary>Metric "error_rate" (%): Failed turns ÷ turns × 100 over the last 20 turns the module ran.</summary>
     public const string ErrorRate = "error_rate";
     /// <summary>Metric "uptime" (s): Seconds since the running runtime process was started.</summary>
     public const string Uptime = "uptime";
     /// <summary>Metric "active_connections" (connections): Runtime connections (codex app-server processes) attached to the collector and running.</summary>
     public const string ActiveConnections = "active_connections";
-    /// <summary>Metric "system_health_score" (score): 0 when no runtime is running; otherwise the mean of the components known: service_availability, 100 − error_rate, network_stability, 100 − quota_usage_percent.</summary>
+    /// <summary>Metric "system_health_score" (score): 0 when no runtime is running; otherwise the mean of the components known at the sample: service_availability, runtime_availability, 100 − error_rate, network_stability and 100 − quota_usage_percent (clamped to 0..100). Sampled at each turn's end, when a runtime attaches or exits, and every sample interval.</summary>
     public const string SystemHealthScore = "system_health_score";
-    /// <summary>Metric "resource_utilization" (%): memory_usage ÷ the machine's available memory (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes) × 100.</summary>
+    /// <summary>Metric "resource_utilization" (%): The higher of cpu_usage and memory_utilization at the same sample of the runtime process: the share of the resource it is nearest to exhausting. Known from the second sample on (CPU needs an interval).</summary>
     public const string ResourceUtilization = "resource_utilization";
-    /// <summary>Metric "network_stability" (%): .</summary>
+    /// <summary>Metric "network_stability" (%): Turns with neither a retried request nor a transport failure (httpConnectionFailed, responseStream*, runtime exit) ÷ turns × 100 over the last 20 turns the module ran.</summary>
     public const string NetworkStability = "network_stability";
-    /// <summary>Metric "service_availability" (%): Time a runtime was running ÷ time observed since the first runtime attached × 100; a runtime that exits on its own is down until the next one starts.</summary>
+    /// <summary>Metric "service_availability" (%): Model requests the endpoint answered ÷ model requests made × 100, over the last 100 requests (counted as in requests_total). Answered: completed, or refused (usageLimitExceeded, rateLimitExceeded, contextWindowExceeded, badRequest, unauthorized, modelNotFound, a policy refusal, or a connection error with a 4xx status). Not answered: internalServerError, serverOverloaded, flexUnavailable, policyCapacityUnavailable, other (a stream closed early), and a connection or stream failure without a 4xx status, each retried attempt included. runtime_availability watches the runtime process.</summary>
     public const string ServiceAvailability = "service_availability";
 
     /// <summary>Metric "rate_limit_secondary_used_percent" (%): rateLimits.secondary.usedPercent: how much of the secondary (long) window is used.</summary>
@@ -99,6 +99,23 @@ public static class CodexMetricCatalog
     public const string ErrorsTotal = "errors_total";
     /// <summary>Metric "item_duration" (ms): How long each item took, labelled with its type (AgentMessage, CommandExecution, FileChange, ...).</summary>
     public const string ItemDuration = "item_duration";
+
+    /// <summary>Metric "turns_total" (turns): Turns (turn/start and review/start) the module started since the collector started: what requests_total counted before it counted model requests.</summary>
+    public const string TurnsTotal = "turns_total";
+    /// <summary>Metric "turn_duration" (ms): turn/completed turn.durationMs: the whole turn as the runtime measured it, its model requests plus the tools they called.</summary>
+    public const string TurnDuration = "turn_duration";
+    /// <summary>Metric "turn_start_latency" (ms): Client clock: from sending turn/start to receiving the runtime's turn/started.</summary>
+    public const string TurnStartLatency = "turn_start_latency";
+    /// <summary>Metric "throughput_turns_per_sec" (turns/s): Turns completed in the last 60 s ÷ the seconds of that window observed since the collector's first turn (at least 1 s), at each turn's end.</summary>
+    public const string ThroughputTurnsPerSec = "throughput_turns_per_sec";
+    /// <summary>Metric "runtime_availability" (%): Time a runtime process was running ÷ time observed since the first runtime attached × 100; a runtime that exits on its own is down until the next one starts.</summary>
+    public const string RuntimeAvailability = "runtime_availability";
+    /// <summary>Metric "memory_utilization" (%): memory_usage ÷ the memory available to .NET on the machine (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes) × 100.</summary>
+    public const string MemoryUtilization = "memory_utilization";
+    /// <summary>Metric "context_window_tokens" (tokens): tokenUsage.modelContextWindow: the model's context window, as the runtime reports it with each token report (tokens_limit under its own name).</summary>
+    public const string ContextWindowTokens = "context_window_tokens";
+    /// <summary>Metric "context_window_remaining" (tokens): modelContextWindow − tokenUsage.last.totalTokens: the room left in the context window after the last model request (tokens_remaining under its own name).</summary>
+    public const string ContextWindowRemaining = "context_window_remaining";
 
     private const string TokenUsageSignal = "thread/tokenUsage/updated";
     private const string RateLimitSignal = "account/rateLimits/updated (the endpoint's x-codex-primary-*/x-codex-secondary-* headers)";
@@ -116,13 +133,13 @@ public static class CodexMetricCatalog
         new(TokensOutput, CodexMetricCategory.RateLimits, "tokens", CodexMetricKind.Gauge, TokenUsageSignal,
             "tokenUsage.total.outputTokens: the thread's running output total, per conversation."),
         new(TokensRemaining, CodexMetricCategory.RateLimits, "tokens", CodexMetricKind.Gauge, TokenUsageSignal,
-            "modelContextWindow − tokenUsage.last.totalTokens: the room left in the model's context window after the last model request."),
+            "The room left in the model's context window after the last model request: modelContextWindow − tokenUsage.last.totalTokens. No token quota of the rate-limit windows reaches the client (the runtime reports only used percentages), so the context window is the only token limit there is; context_window_remaining is the same value under its own name."),
         new(TokensLimit, CodexMetricCategory.RateLimits, "tokens", CodexMetricKind.Gauge, TokenUsageSignal,
-            "tokenUsage.modelContextWindow: the token limit the runtime reports for the model (its context window)."),
+            "The model's context window (tokenUsage.modelContextWindow): the only token limit the runtime reports, as no token quota of the rate-limit windows reaches the client; context_window_tokens is the same value under its own name."),
         new(TokensResetTime, CodexMetricCategory.RateLimits, "s", CodexMetricKind.Gauge, RateLimitSignal,
             "rateLimits.primary.resetsAt − the report's emittedAtMs: seconds until the primary window resets."),
-        new(RequestsTotal, CodexMetricCategory.RateLimits, "requests", CodexMetricKind.Counter, "turn/start and review/start requests the module sent",
-            "Count of turns started since the collector started (this PowerShell session, or the engine's collector)."),
+        new(RequestsTotal, CodexMetricCategory.RateLimits, "requests", CodexMetricKind.Counter, "thread/tokenUsage/updated (a completed model request); error with willRetry and turn/completed turn.error (a failed one)",
+            "Model requests the runtime made for the collector's turns, since the collector started: one per token report whose thread total grew (a completed request), one per error the runtime retries and one per turn that failed with a model endpoint error. Retries the runtime makes inside one request without reporting them (request_max_retries) are not seen, and a request cut off by an interrupt is not counted; turns_total counts turns."),
         new(RequestsRemaining, CodexMetricCategory.RateLimits, "requests", CodexMetricKind.Gauge, "none", "Always null.", NoRequestQuota),
         new(RequestsLimit, CodexMetricCategory.RateLimits, "requests", CodexMetricKind.Gauge, "none", "Always null.", NoRequestQuota),
         new(RequestsResetTime, CodexMetricCategory.RateLimits, "s", CodexMetricKind.Gauge, "none", "Always null.",
@@ -134,7 +151,7 @@ public static class CodexMetricCatalog
 
         // Token usage (10)
         new(InputTokensCurrent, CodexMetricCategory.TokenUsage, "tokens", CodexMetricKind.Gauge, TokenUsageSignal,
-            "Sum of tokenUsage.last.inputTokens over the model requests of one turn (one point per turn)."),
+            "Sum of tokenUsage.last.inputTokens over the model requests of one turn (one point per turn); a report the runtime repeats without a new request (after a broken stream) is counted once."),
         new(OutputTokensCurrent, CodexMetricCategory.TokenUsage, "tokens", CodexMetricKind.Gauge, TokenUsageSignal,
             "Sum of tokenUsage.last.outputTokens over the model requests of one turn."),
         new(TotalTokensCurrent, CodexMetricCategory.TokenUsage, "tokens", CodexMetricKind.Gauge, TokenUsageSignal,
@@ -146,7 +163,7 @@ public static class CodexMetricCatalog
         new(TotalTokensCumulative, CodexMetricCategory.TokenUsage, "tokens", CodexMetricKind.Counter, TokenUsageSignal,
             "Sum of total_tokens_current over every turn since the collector started."),
         new(TokensPerRequestAvg, CodexMetricCategory.TokenUsage, "tokens", CodexMetricKind.Gauge, TokenUsageSignal,
-            "total_tokens_cumulative ÷ the number of turns that reported token usage."),
+            "total_tokens_cumulative ÷ the completed model requests of those turns (the token reports counted in it): the mean tokens of one model request."),
         new(TokenEfficiencyRatio, CodexMetricCategory.TokenUsage, "ratio", CodexMetricKind.Gauge, TokenUsageSignal,
             "output_tokens_current ÷ input_tokens_current of the turn (output produced per token of input sent)."),
         new(ModelTokenCost, CodexMetricCategory.TokenUsage, "USD", CodexMetricKind.Gauge, "none", "Always null.",
@@ -155,18 +172,18 @@ public static class CodexMetricCatalog
             "Least-squares slope of total_tokens_current over the last 10 turns (needs two turns)."),
 
         // Performance (10)
-        new(ApiRequestDuration, CodexMetricCategory.Performance, "ms", CodexMetricKind.Gauge, "turn/completed turn.durationMs",
-            "The turn's duration as the runtime measured it: its model requests plus any tools they called."),
+        new(ApiRequestDuration, CodexMetricCategory.Performance, "ms", CodexMetricKind.Gauge, "turn/started, tool items and approvals, thread/tokenUsage/updated (emittedAtMs)",
+            "One point per completed model request (runtime clock, emittedAtMs): from the turn's start, or the end of the request before it, to the request's token report, less the time tool calls ran and approvals waited in between (the runtime runs a tool the response asked for before it reports that response's tokens). It includes the runtime's own work to build the request. turn_duration is the whole turn."),
         new(ResponseTimeP50, CodexMetricCategory.Performance, "ms", CodexMetricKind.Gauge, "processing_time",
             "Median of processing_time over the last 100 turns."),
         new(ResponseTimeP95, CodexMetricCategory.Performance, "ms", CodexMetricKind.Gauge, "processing_time",
             "95th percentile (nearest rank) of processing_time over the last 100 turns."),
         new(RequestQueueSize, CodexMetricCategory.Performance, "requests", CodexMetricKind.Gauge, "the JSON-RPC connection's pending requests",
             "Requests sent to the runtime and not yet answered, sampled at each turn's start and end and every sample interval."),
-        new(ThroughputRequestsPerSec, CodexMetricCategory.Performance, "turns/s", CodexMetricKind.Gauge, "turn/completed",
-            "Turns completed in the last 60 s ÷ the seconds of that window observed (at least 1 s)."),
-        new(ConnectionLatency, CodexMetricCategory.Performance, "ms", CodexMetricKind.Gauge, "turn/start request → turn/started notification",
-            "Client clock: from sending turn/start to receiving the runtime's turn/started."),
+        new(ThroughputRequestsPerSec, CodexMetricCategory.Performance, "requests/s", CodexMetricKind.Gauge, "the ends of model requests (see requests_total)",
+            "Model requests (counted as in requests_total) that ended in the last 60 s ÷ the seconds of that window observed since the collector's first turn (at least 1 s), at each request's end. throughput_turns_per_sec counts turns."),
+        new(ConnectionLatency, CodexMetricCategory.Performance, "ms", CodexMetricKind.Gauge, "turn/start request → its response",
+            "Client clock: the round trip of turn/start (or review/start) on the module's connection to the runtime, from writing the request to reading its answer. The runtime's own connection to the model endpoint reports no latency; turn_start_latency is the time until the turn started."),
         new(ProcessingTime, CodexMetricCategory.Performance, "ms", CodexMetricKind.Gauge, "turn/start request → turn/completed notification",
             "Client clock: from sending turn/start to receiving turn/completed (what a caller waits)."),
         new(TimeToFirstToken, CodexMetricCategory.Performance, "ms", CodexMetricKind.Gauge, TurnSignal,
@@ -189,14 +206,14 @@ public static class CodexMetricCatalog
             "Seconds since the running runtime process was started."),
         new(ActiveConnections, CodexMetricCategory.SystemHealth, "connections", CodexMetricKind.Gauge, "attached clients",
             "Runtime connections (codex app-server processes) attached to the collector and running."),
-        new(SystemHealthScore, CodexMetricCategory.SystemHealth, "score", CodexMetricKind.Gauge, "service_availability, error_rate, network_stability, quota_usage_percent",
-            "0 when no runtime is running; otherwise the mean of the components known: service_availability, 100 − error_rate, network_stability, 100 − quota_usage_percent."),
-        new(ResourceUtilization, CodexMetricCategory.SystemHealth, "%", CodexMetricKind.Gauge, "the runtime process; the memory available to .NET",
-            "memory_usage ÷ the machine's available memory (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes) × 100."),
+        new(SystemHealthScore, CodexMetricCategory.SystemHealth, "score", CodexMetricKind.Gauge, "service_availability, runtime_availability, error_rate, network_stability, quota_usage_percent",
+            "0 when no runtime is running; otherwise the mean of the components known at the sample: service_availability, runtime_availability, 100 − error_rate, network_stability and 100 − quota_usage_percent (clamped to 0..100). Sampled at each turn's end, when a runtime attaches or exits, and every sample interval."),
+        new(ResourceUtilization, CodexMetricCategory.SystemHealth, "%", CodexMetricKind.Gauge, "the runtime process; the processors and the memory available to .NET",
+            "The higher of cpu_usage and memory_utilization at the same sample of the runtime process: the share of the resource it is nearest to exhausting. Known from the second sample on (CPU needs an interval)."),
         new(NetworkStability, CodexMetricCategory.SystemHealth, "%", CodexMetricKind.Gauge, "error notifications (willRetry) and turn/completed codexErrorInfo",
             "Turns with neither a retried request nor a transport failure (httpConnectionFailed, responseStream*, runtime exit) ÷ turns × 100 over " + Window + "."),
-        new(ServiceAvailability, CodexMetricCategory.SystemHealth, "%", CodexMetricKind.Gauge, "runtime exits observed",
-            "Time a runtime was running ÷ time observed since the first runtime attached × 100; a runtime that exits on its own is down until the next one starts."),
+        new(ServiceAvailability, CodexMetricCategory.SystemHealth, "%", CodexMetricKind.Gauge, "thread/tokenUsage/updated, error (willRetry) and turn/completed turn.error of model requests",
+            "Model requests the endpoint answered ÷ model requests made × 100, over the last 100 requests (counted as in requests_total). Answered: completed, or refused (usageLimitExceeded, rateLimitExceeded, contextWindowExceeded, badRequest, unauthorized, modelNotFound, a policy refusal, or a connection error with a 4xx status). Not answered: internalServerError, serverOverloaded, flexUnavailable, policyCapacityUnavailable, other (a stream closed early), and a connection or stream failure without a 4xx status, each retried attempt included. runtime_availability watches the runtime process."),
 
         // Details beyond the seed's 42: the second rate-limit window, errors by category and item timing.
         new(SecondaryUsedPercent, CodexMetricCategory.RateLimits, "%", CodexMetricKind.Gauge, RateLimitSignal,
@@ -207,6 +224,24 @@ public static class CodexMetricCatalog
             "Count of failed turns since the collector started, per error category (the label: the codexErrorInfo name such as internalServerError or usageLimitExceeded; turnFailed when the runtime gave none; runtimeExited, runtimeStopped or notStarted when the turn ended without a turn/completed).", isSeedPoint: false),
         new(ItemDuration, CodexMetricCategory.Performance, "ms", CodexMetricKind.Gauge, "item/started → item/completed (emittedAtMs)",
             "How long each item took, labelled with its type (AgentMessage, CommandExecution, FileChange, ...).", isSeedPoint: false),
+
+        // Honest twins: what a seed name measured before it measured what it says, or what it can only approximate.
+        new(TurnsTotal, CodexMetricCategory.Performance, "turns", CodexMetricKind.Counter, "turn/start and review/start requests the module sent",
+            "Turns (turn/start and review/start) the module started since the collector started: what requests_total counted before it counted model requests.", isSeedPoint: false),
+        new(TurnDuration, CodexMetricCategory.Performance, "ms", CodexMetricKind.Gauge, "turn/completed turn.durationMs",
+            "The whole turn as the runtime measured it, its model requests plus the tools they called.", isSeedPoint: false),
+        new(TurnStartLatency, CodexMetricCategory.Performance, "ms", CodexMetricKind.Gauge, "turn/start request → turn/started notification",
+            "Client clock: from sending turn/start to receiving the runtime's turn/started.", isSeedPoint: false),
+        new(ThroughputTurnsPerSec, CodexMetricCategory.Performance, "turns/s", CodexMetricKind.Gauge, "turn/completed",
+            "Turns completed in the last 60 s ÷ the seconds of that window observed since the collector's first turn (at least 1 s), at each turn's end.", isSeedPoint: false),
+        new(RuntimeAvailability, CodexMetricCategory.SystemHealth, "%", CodexMetricKind.Gauge, "runtime exits observed",
+            "Time a runtime process was running ÷ time observed since the first runtime attached × 100; a runtime that exits on its own is down until the next one starts.", isSeedPoint: false),
+        new(MemoryUtilization, CodexMetricCategory.SystemHealth, "%", CodexMetricKind.Gauge, "the runtime process; the memory available to .NET",
+            "memory_usage ÷ the memory available to .NET on the machine (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes) × 100.", isSeedPoint: false),
+        new(ContextWindowTokens, CodexMetricCategory.TokenUsage, "tokens", CodexMetricKind.Gauge, TokenUsageSignal,
+            "tokenUsage.modelContextWindow: the model's context window, as the runtime reports it with each token report (tokens_limit under its own name).", isSeedPoint: false),
+        new(ContextWindowRemaining, CodexMetricCategory.TokenUsage, "tokens", CodexMetricKind.Gauge, TokenUsageSignal,
+            "modelContextWindow − tokenUsage.last.totalTokens: the room left in the context window after the last model request (tokens_remaining under its own name).", isSeedPoint: false),
     };
 
     private static readonly Dictionary<string, CodexMetricDefinition> ByName = Definitions.ToDictionary(d => d.Name, StringComparer.OrdinalIgnoreCase);

@@ -58,7 +58,7 @@ internal static class CodexMetricDashboard
         html.Append(Chart("tokens", "Tokens per turn", "tokens", from, to, null,
             S(InputTokensCurrent, "input"), S(OutputTokensCurrent, "output"), S(TotalTokensCurrent, "total")));
         html.Append(Chart("latency", "Latency", "ms", from, to, null,
-            S(ProcessingTime, "processing time"), S(ApiRequestDuration, "turn duration (runtime)"), S(TimeToFirstToken, "time to first token"), S(ConnectionLatency, "connection latency")));
+            S(ProcessingTime, "processing time"), S(TurnDuration, "turn duration (runtime)"), S(ApiRequestDuration, "model request"), S(TimeToFirstToken, "time to first token"), S(ConnectionLatency, "connection latency")));
         html.Append(Chart("throughput", "Throughput", "tokens/s", from, to, null, S(TokensPerSecond, "tokens per second")));
         html.Append(Chart("ratelimits", "Rate-limit windows, used", "%", from, to, 100,
             S(QuotaUsagePercent, "primary window"), S(SecondaryUsedPercent, "secondary window")));

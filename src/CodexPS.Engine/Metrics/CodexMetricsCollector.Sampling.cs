@@ -69,7 +69,6 @@ public sealed partial class CodexMetricsCollector
         }
 
         var running = 0;
-        double? memoryPercent = null;
         foreach (var attached in _clients)
         {
             var client = attached.Client;
@@ -88,17 +87,26 @@ public sealed partial class CodexMetricsCollector
             if (client.SampleRuntimeProcess() is { } sample)
             {
                 Record(at, MemoryUsage, sample.WorkingSet);
+                double? memoryPercent = null;
                 var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
                 if (available > 0)
                 {
                     memoryPercent = 100.0 * sample.WorkingSet / available;
-                    Record(at, ResourceUtilization, memoryPercent.Value);
+                    Record(at, MemoryUtilization, memoryPercent.Value);
                 }
 
+                double? cpuPercent = null;
                 if (attached.LastSampleAt is { } previousAt && at > previousAt)
                 {
                     var cpu = (sample.ProcessorTime - attached.LastProcessorTime).TotalSeconds / ((at - previousAt).TotalSeconds * Environment.ProcessorCount) * 100;
-                    Record(at, CpuUsage, Math.Clamp(cpu, 0, 100));
+                    cpuPercent = Math.Clamp(cpu, 0, 100);
+                    Record(at, CpuUsage, cpuPercent.Value);
+                }
+
+                // The resource nearest exhaustion; unknown until both are (the first sample has no CPU interval).
+                if (memoryPercent is { } memory && cpuPercent is { } processor)
+                {
+                    Record(at, ResourceUtilization, Math.Max(memory, processor));
                 }
 
                 attached.LastSampleAt = at;
@@ -116,10 +124,10 @@ public sealed partial class CodexMetricsCollector
         Record(at, ActiveConnections, running);
         var observed = at - _observedFrom.Value;
         var down = _downtime + (_downSince is { } since ? at - since : TimeSpan.Zero);
-        double? availability = observed > TimeSpan.Zero ? Math.Clamp(100 * (1 - down / observed), 0, 100) : null;
-        if (availability is { } a)
+        double? runtimeAvailability = observed > TimeSpan.Zero ? Math.Clamp(100 * (1 - down / observed), 0, 100) : null;
+        if (runtimeAvailability is { } a)
         {
-            Record(at, ServiceAvailability, a);
+            Record(at, RuntimeAvailability, a);
         }
 
         if (running == 0)
@@ -128,10 +136,16 @@ public sealed partial class CodexMetricsCollector
             return;
         }
 
+        // The formula the catalog documents for system_health_score: the mean of the components known so far.
         var components = new List<double>();
-        if (availability is { } available2)
+        if (_serviceAvailability is { } service)
         {
-            components.Add(available2);
+            components.Add(service);
+        }
+
+        if (runtimeAvailability is { } runtime)
+        {
+            components.Add(runtime);
         }
 
         if (_recent.Count > 0)

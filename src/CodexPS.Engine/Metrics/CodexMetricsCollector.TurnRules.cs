@@ -19,15 +19,46 @@ public sealed partial class CodexMetricsCollector
             Record(at, TokensOutput, total.OutputTokens, null, usage.ConversationId, usage.TurnId);
         }
 
+        // The context window is the only token limit the runtime reports: tokens_limit and tokens_remaining keep the
+        // seed's names for it, the context_window_* twins say what it is.
         if (usage.ContextWindow is { } window)
         {
             Record(at, TokensLimit, window, null, usage.ConversationId, usage.TurnId);
+            Record(at, ContextWindowTokens, window, null, usage.ConversationId, usage.TurnId);
             if (usage.Last is { } last)
             {
-                Record(at, TokensRemaining, Math.Max(0, window - last.TotalTokens), null, usage.ConversationId, usage.TurnId);
+                var room = Math.Max(0, window - last.TotalTokens);
+                Record(at, TokensRemaining, room, null, usage.ConversationId, usage.TurnId);
+                Record(at, ContextWindowRemaining, room, null, usage.ConversationId, usage.TurnId);
             }
         }
     }
+
+    private void OnModelRequest(ModelRequestSignal request)
+    {
+        var at = request.At;
+        _requestsTotal++;
+        Record(at, RequestsTotal, _requestsTotal, null, request.ConversationId, request.TurnId);
+        if (request.Outcome == ModelRequestOutcome.Completed && request.DurationMs is { } duration)
+        {
+            Record(at, ApiRequestDuration, duration, null, request.ConversationId, request.TurnId);
+        }
+
+        Bounded(_requestAnswered, request.Outcome != ModelRequestOutcome.Failed, AvailabilityRequests);
+        _serviceAvailability = 100.0 * _requestAnswered.Count(answered => answered) / _requestAnswered.Count;
+        Record(at, ServiceAvailability, _serviceAvailability);
+
+        _requestEnds.Enqueue(at);
+        while (_requestEnds.Count > 0 && at - _requestEnds.Peek() > TimeSpan.FromSeconds(60))
+        {
+            _requestEnds.Dequeue();
+        }
+
+        Record(at, ThroughputRequestsPerSec, _requestEnds.Count / ObservedSeconds(at));
+    }
+
+    /// <summary>The seconds of the last minute the collector has seen turns in (at least 1), the divisor of the throughputs.</summary>
+    private double ObservedSeconds(DateTimeOffset at) => Math.Clamp((at - (_firstTurnAt ?? at)).TotalSeconds, 1, 60);
 
     private void OnRateLimits(RateLimitSignal signal)
     {
@@ -72,14 +103,14 @@ public sealed partial class CodexMetricsCollector
             _inputCumulative += input;
             _outputCumulative += output;
             _totalCumulative += total;
-            _turnsWithUsage++;
+            _requestsWithUsage += turn.CompletedRequests;
             Record(at, InputTokensCurrent, input, null, conversation, turnId);
             Record(at, OutputTokensCurrent, output, null, conversation, turnId);
             Record(at, TotalTokensCurrent, total, null, conversation, turnId);
             Record(at, InputTokensCumulative, _inputCumulative);
             Record(at, OutputTokensCumulative, _outputCumulative);
             Record(at, TotalTokensCumulative, _totalCumulative);
-            Record(at, TokensPerRequestAvg, (double)_totalCumulative / _turnsWithUsage);
+            Record(at, TokensPerRequestAvg, (double)_totalCumulative / Math.Max(1, _requestsWithUsage));
             if (input > 0)
             {
                 Record(at, TokenEfficiencyRatio, (double)output / input, null, conversation, turnId);
@@ -107,13 +138,18 @@ public sealed partial class CodexMetricsCollector
 
         if (turn.RuntimeDuration is { } duration)
         {
-            Record(at, ApiRequestDuration, duration.TotalMilliseconds, null, conversation, turnId);
+            Record(at, TurnDuration, duration.TotalMilliseconds, null, conversation, turnId);
         }
 
         Record(at, ProcessingTime, turn.ProcessingMs, null, conversation, turnId);
         if (turn.ConnectionLatencyMs is { } latency)
         {
             Record(at, ConnectionLatency, latency, null, conversation, turnId);
+        }
+
+        if (turn.TurnStartLatencyMs is { } startLatency)
+        {
+            Record(at, TurnStartLatency, startLatency, null, conversation, turnId);
         }
 
         if (turn.StartedAt is { } started && turn.FirstOutputAt is { } firstOutput && firstOutput >= started)
@@ -132,8 +168,7 @@ public sealed partial class CodexMetricsCollector
             _completions.Dequeue();
         }
 
-        var observed = Math.Clamp((at - (_firstTurnAt ?? at)).TotalSeconds, 1, 60);
-        Record(at, ThroughputRequestsPerSec, _completions.Count / observed);
+        Record(at, ThroughputTurnsPerSec, _completions.Count / ObservedSeconds(at));
 
         var unstable = turn.Retried || (failed && IsTransport(turn.ErrorCategory));
         Bounded(_recent, new TurnOutcome(failed, unstable), RecentTurns);

@@ -16,6 +16,7 @@ public sealed partial class CodexMetricsCollector : IAsyncDisposable
 {
     private const int RecentTurns = 20;
     private const int PercentileTurns = 100;
+    private const int AvailabilityRequests = 100;
     private const int TrendTurns = 10;
     private const int MaxPendingStorePoints = 100_000;
 
@@ -36,13 +37,20 @@ public sealed partial class CodexMetricsCollector : IAsyncDisposable
     private readonly Queue<double> _turnTotals = new();
     private readonly Queue<DateTimeOffset> _completions = new();
     private readonly Dictionary<string, long> _errorsByCategory = new(StringComparer.Ordinal);
+    private readonly Queue<bool> _requestAnswered = new();
+    private readonly Queue<DateTimeOffset> _requestEnds = new();
+
+    // Written by the runtimes' reader threads (one turn per conversation at a time), read by the same.
+    private readonly ConcurrentDictionary<string, long> _threadTotals = new(StringComparer.Ordinal);
     private CodexMetricStore? _store;
     private string? _storeProblemId;
     private long _inputCumulative;
     private long _outputCumulative;
     private long _totalCumulative;
-    private long _turnsWithUsage;
     private long _turnsStarted;
+    private long _requestsTotal;
+    private long _requestsWithUsage;
+    private double? _serviceAvailability;
     private DateTimeOffset? _failingSince;
     private DateTimeOffset? _firstTurnAt;
     private DateTimeOffset? _observedFrom;
@@ -209,6 +217,18 @@ public sealed partial class CodexMetricsCollector : IAsyncDisposable
 
     internal void OnRateLimits(CodexRateLimits limits) => Post(new RateLimitSignal(limits));
 
+    /// <summary>Notes a thread's token total as last reported and returns the one before (null when none was seen).</summary>
+    internal long? ExchangeThreadTotal(string conversationId, long? total)
+    {
+        var previous = _threadTotals.TryGetValue(conversationId, out var before) ? before : (long?)null;
+        if (total is { } now)
+        {
+            _threadTotals[conversationId] = now;
+        }
+
+        return previous;
+    }
+
     private async Task DrainAsync()
     {
         var reader = _signals.Reader;
@@ -245,11 +265,14 @@ public sealed partial class CodexMetricsCollector : IAsyncDisposable
             case TurnStartSignal start:
                 _turnsStarted++;
                 _firstTurnAt ??= start.At;
-                Record(start.At, RequestsTotal, _turnsStarted, conversationId: start.ConversationId);
+                Record(start.At, TurnsTotal, _turnsStarted, conversationId: start.ConversationId);
                 SampleQueues(start.At);
                 break;
             case TokenUsageSignal usage:
                 OnTokenUsage(usage);
+                break;
+            case ModelRequestSignal request:
+                OnModelRequest(request);
                 break;
             case RateLimitSignal limits:
                 OnRateLimits(limits);

@@ -37,6 +37,10 @@ internal sealed class TurnSignal(DateTimeOffset at, string conversationId, strin
 
     public double? ConnectionLatencyMs { get; init; }
 
+    public double? TurnStartLatencyMs { get; init; }
+
+    public int CompletedRequests { get; init; }
+
     public DateTimeOffset? StartedAt { get; init; }
 
     public DateTimeOffset? FirstOutputAt { get; init; }
@@ -60,6 +64,21 @@ internal sealed class TokenUsageSignal(DateTimeOffset at, string conversationId,
     public CodexTokenUsage? Last { get; } = last;
 
     public long? ContextWindow { get; } = contextWindow;
+}
+
+/// <summary>A model request ended: completed (its tokens reported), refused or failed; its duration when its start is known.</summary>
+internal sealed class ModelRequestSignal(DateTimeOffset at, string conversationId, string? turnId, ModelRequestOutcome outcome, double? durationMs, string? errorCategory)
+    : MetricSignal(at)
+{
+    public string ConversationId { get; } = conversationId;
+
+    public string? TurnId { get; } = turnId;
+
+    public ModelRequestOutcome Outcome { get; } = outcome;
+
+    public double? DurationMs { get; } = durationMs;
+
+    public string? ErrorCategory { get; } = errorCategory;
 }
 
 internal sealed class RateLimitSignal(CodexRateLimits limits) : MetricSignal(limits.ReportedAt)

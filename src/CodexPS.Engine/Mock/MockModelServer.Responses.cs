@@ -139,12 +139,12 @@ public sealed partial class MockModelServer
             await output.FlushAsync().ConfigureAwait(false);
             var rest = new MemoryStream();
             using var restWriter = new MockSseWriter(rest);
-            restWriter.WriteCompleted(request, responseId, outputTokens);
+            restWriter.WriteCompleted(request, responseId, outputTokens, response.Usage);
             output = new MockDripStream(stream, response.DripDelay, rest, _stop.Token);
         }
         else
         {
-            sse.WriteCompleted(request, responseId, outputTokens);
+            sse.WriteCompleted(request, responseId, outputTokens, response.Usage);
         }
 
         await output.FlushAsync().ConfigureAwait(false);

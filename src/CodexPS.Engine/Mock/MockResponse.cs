@@ -67,6 +67,9 @@ public sealed class MockResponse
     /// <summary>Rate-limit headers to send with the answer; null sends none.</summary>
     public MockRateLimits? RateLimits { get; init; }
 
+    /// <summary>The token usage response.completed reports; null reports the mock's estimate (a quarter of the request body as input).</summary>
+    public MockUsage? Usage { get; init; }
+
     /// <summary>Extra HTTP headers to send with the answer.</summary>
     public IDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
@@ -103,7 +106,8 @@ public sealed class MockResponse
     /// Builds a response from a dictionary (a PowerShell hashtable or a JSON object): Text/Deltas, Delta+Deltas
     /// (repeated), Command/Escalate/Justification, Patch, Tool/Namespace/Arguments, Status/Body, Raw, Stall, Disconnect (with Text/Deltas streamed
     /// before the reset), DelayMs, DeltaDelayMs, DripMs,
-    /// RateLimits (PrimaryUsedPercent, PrimaryWindowMinutes, PrimaryResetAt, Secondary...), Headers.
+    /// RateLimits (PrimaryUsedPercent, PrimaryWindowMinutes, PrimaryResetAt, Secondary...), Headers,
+    /// Usage (InputTokens, OutputTokens, CachedInputTokens, ReasoningTokens).
     /// </summary>
     public static MockResponse FromDictionary(IDictionary entry)
     {
@@ -120,7 +124,7 @@ public sealed class MockResponse
         var known = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
             "Text", "Deltas", "Delta", "Phase", "Command", "Escalate", "Justification", "Patch", "Tool", "Namespace", "Arguments", "Status", "StatusCode", "Body",
-            "Stall", "Disconnect", "DelayMs", "DeltaDelayMs", "DripMs", "Raw", "RateLimits", "Headers",
+            "Stall", "Disconnect", "DelayMs", "DeltaDelayMs", "DripMs", "Raw", "RateLimits", "Headers", "Usage",
         };
         foreach (var key in values.Keys)
         {
@@ -166,6 +170,19 @@ public sealed class MockResponse
                 D("SecondaryUsedPercent"), N("SecondaryWindowMinutes"), L("SecondaryResetAt"));
         }
 
+        MockUsage? usage = null;
+        if (values.TryGetValue("Usage", out var u) && u is IDictionary usageTable)
+        {
+            var t = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            foreach (DictionaryEntry e in usageTable)
+            {
+                t[Convert.ToString(e.Key, CultureInfo.InvariantCulture)!] = Convert.ToString(Unwrap(e.Value), CultureInfo.InvariantCulture);
+            }
+
+            long T(string k) => t.TryGetValue(k, out var v) && v is not null ? long.Parse(v, CultureInfo.InvariantCulture) : 0;
+            usage = new MockUsage(T("InputTokens"), T("OutputTokens"), T("CachedInputTokens"), T("ReasoningTokens"));
+        }
+
         return new MockResponse
         {
             Kind = kind,
@@ -187,6 +204,7 @@ public sealed class MockResponse
             DripDelay = TimeSpan.FromMilliseconds(I("DripMs") ?? 0),
             Raw = S("Raw"),
             RateLimits = limits,
+            Usage = usage,
             Headers = headers,
         };
     }

@@ -43,9 +43,10 @@ internal sealed class MockSseWriter : IDisposable
         Pending += _json.WrittenCount + eventName.Length + 10;
     }
 
-    public void WriteCompleted(MockRequest request, string responseId, long outputTokens)
+    public void WriteCompleted(MockRequest request, string responseId, long outputTokens, MockUsage? usage = null)
     {
-        var inputTokens = Math.Max(1, request.Body.Length / 4);
+        var inputTokens = usage?.InputTokens ?? Math.Max(1, request.Body.Length / 4);
+        outputTokens = usage?.OutputTokens ?? outputTokens;
         Write("response.completed", w =>
         {
             w.WriteString("type", "response.completed");
@@ -54,11 +55,11 @@ internal sealed class MockSseWriter : IDisposable
             w.WriteStartObject("usage");
             w.WriteNumber("input_tokens", inputTokens);
             w.WriteStartObject("input_tokens_details");
-            w.WriteNumber("cached_tokens", 0);
+            w.WriteNumber("cached_tokens", usage?.CachedInputTokens ?? 0);
             w.WriteEndObject();
             w.WriteNumber("output_tokens", outputTokens);
             w.WriteStartObject("output_tokens_details");
-            w.WriteNumber("reasoning_tokens", 0);
+            w.WriteNumber("reasoning_tokens", usage?.ReasoningTokens ?? 0);
             w.WriteEndObject();
             w.WriteNumber("total_tokens", inputTokens + outputTokens);
             w.WriteEndObject();
