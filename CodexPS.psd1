@@ -52,6 +52,8 @@
         'Start-CodexMockProvider'
         'Stop-CodexMockProvider'
         'Stop-CodexTurn'
+        'Test-CodexEnvironment'
+        'Export-CodexConversation'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
