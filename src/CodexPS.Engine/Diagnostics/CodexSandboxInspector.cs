@@ -59,28 +59,39 @@ internal static class CodexSandboxInspector
         _ => new CodexEnvironmentCheck(Name, "windowsSandbox", CodexCheckStatus.Warn, $"windowsSandbox/readiness answered '{status}', which this CodexPS does not know.", "Check the runtime version (the Runtime check)."),
     };
 
-    /// <summary>The Linux verdict from where bwrap was found and whether a sandboxed command ran (null exit code: it did not finish).</summary>
-    internal static CodexEnvironmentCheck FromLinux(string? onPath, string? bundled, (int? ExitCode, string Error) probe)
+    /// <summary>
+    /// The Linux verdict from where bwrap was found and what a probe in the sandbox did: it must run (ExitCode 0,
+    /// Ran) and must not be able to write outside its allowed roots (Escaped false). A null exit code: it did not finish.
+    /// </summary>
+    internal static CodexEnvironmentCheck FromLinux(string? onPath, string? bundled, SandboxProbe probe)
     {
         var target = onPath ?? bundled;
-        if (probe.ExitCode != 0)
+        var where = $"bubblewrap: {onPath ?? "not on PATH"}; bundled copy: {bundled ?? "none"}";
+        if (probe.ExitCode != 0 || !probe.Ran)
         {
             var why = probe.ExitCode is null ? "did not finish" : $"failed (exit code {probe.ExitCode})";
             var detail = string.IsNullOrWhiteSpace(probe.Error) ? string.Empty : ": " + DisplayText.Sanitize(probe.Error.Trim(), 300);
             return new CodexEnvironmentCheck(Name, target, CodexCheckStatus.Fail,
-                $"A command run in the runtime's sandbox (codex sandbox -- true) {why}{detail}. bubblewrap: {(onPath ?? "not on PATH")}; bundled copy: {(bundled ?? "none")}.",
+                $"A command in the runtime's sandbox (codex sandbox -- sh) {why}{detail}. {where}.",
                 "Install bubblewrap (apt install bubblewrap / dnf install bubblewrap) and allow unprivileged user namespaces "
                 + "(sysctl kernel.unprivileged_userns_clone=1; on Ubuntu 24.04+ kernel.apparmor_restrict_unprivileged_userns=0 or an AppArmor profile for bwrap).");
+        }
+
+        if (probe.Escaped)
+        {
+            return new CodexEnvironmentCheck(Name, target, CodexCheckStatus.Fail,
+                $"A command in the runtime's read-only sandbox could write a file in {Path.GetTempPath()}: the sandbox does not confine commands. {where}.",
+                "Check that bubblewrap and the kernel's namespaces work (bwrap --ro-bind / / true); do not run the runtime with a writable sandbox until they do.");
         }
 
         if (onPath is null)
         {
             return new CodexEnvironmentCheck(Name, bundled, CodexCheckStatus.Warn,
-                $"bubblewrap is not on PATH; the runtime uses its bundled copy ({bundled ?? "location unknown"}), and a sandboxed command ran.",
+                $"bubblewrap is not on PATH; the runtime uses its bundled copy ({bundled ?? "location unknown"}). A command in its read-only sandbox ran and could not write outside it.",
                 "Install bubblewrap with the system's package manager (apt install bubblewrap / dnf install bubblewrap), as the runtime asks.");
         }
 
-        return new CodexEnvironmentCheck(Name, onPath, CodexCheckStatus.Pass, $"bubblewrap at {onPath}; a sandboxed command ran.", null);
+        return new CodexEnvironmentCheck(Name, onPath, CodexCheckStatus.Pass, $"bubblewrap at {onPath}; a command in the read-only sandbox ran and could not write outside it.", null);
     }
 
     private static string? BundledBubblewrap(string binary)
@@ -98,8 +109,14 @@ internal static class CodexSandboxInspector
             .Select(dir => Path.Combine(dir, name))
             .FirstOrDefault(File.Exists);
 
-    private static async Task<(int? ExitCode, string Error)> ProbeAsync(string binary, string? codexHome, CancellationToken cancellationToken)
+    /// <summary>What the sandbox probe did.</summary>
+    internal readonly record struct SandboxProbe(int? ExitCode, bool Ran, bool Escaped, string Error);
+
+    private static async Task<SandboxProbe> ProbeAsync(string binary, string? codexHome, CancellationToken cancellationToken)
     {
+        // `codex sandbox` runs a command under the same Linux sandbox the runtime gives commands (read-only by default):
+        // it must run, and its write outside must fail.
+        var escapeFile = Path.Combine(Path.GetTempPath(), "codexps-sandbox-probe-" + Guid.NewGuid().ToString("N"));
         var start = new ProcessStartInfo(binary)
         {
             RedirectStandardOutput = true,
@@ -108,7 +125,7 @@ internal static class CodexSandboxInspector
             UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
-        foreach (var argument in new[] { "sandbox", "--", "true" })
+        foreach (var argument in new[] { "sandbox", "--", "sh", "-c", "echo sandboxed; if touch \"$1\" 2>/dev/null; then echo escaped; fi", "sh", escapeFile })
         {
             start.ArgumentList.Add(argument);
         }
@@ -126,7 +143,7 @@ internal static class CodexSandboxInspector
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
-            return (-1, ex.Message);
+            return new SandboxProbe(-1, false, false, ex.Message);
         }
 
         process.StandardInput.Close();
@@ -142,13 +159,20 @@ internal static class CodexSandboxInspector
         {
             process.Kill(entireProcessTree: true);
             cancellationToken.ThrowIfCancellationRequested();
-            return (null, $"no answer within {ProbeTimeout.TotalSeconds:0} s");
+            return new SandboxProbe(null, false, false, $"no answer within {ProbeTimeout.TotalSeconds:0} s");
+        }
+        finally
+        {
+            if (File.Exists(escapeFile))
+            {
+                File.Delete(escapeFile);
+            }
         }
 
-        await output.ConfigureAwait(false);
+        var text = await output.ConfigureAwait(false);
 
         // The runtime's own notes about helper aliases under a temporary CODEX_HOME are not sandbox failures.
-        var text = string.Join(Environment.NewLine, (await error.ConfigureAwait(false)).Split('\n').Where(l => !l.StartsWith("WARNING:", StringComparison.Ordinal)));
-        return (process.ExitCode, text);
+        var problems = string.Join(Environment.NewLine, (await error.ConfigureAwait(false)).Split('\n').Where(l => !l.StartsWith("WARNING:", StringComparison.Ordinal)));
+        return new SandboxProbe(process.ExitCode, text.Contains("sandboxed", StringComparison.Ordinal), text.Contains("escaped", StringComparison.Ordinal), problems);
     }
 }
