@@ -29,12 +29,10 @@ public sealed class ExportCodexConversationCommand : CodexCmdlet
     public string? Id { get; set; }
 
     /// <summary>
-    /// CodexPS recordings of the conversation to pack too. Alone, the conversation and its rollout are taken from the
-    /// first recording's metadata, and no runtime is needed.
+    /// CodexPS recordings of one conversation to pack: the conversation and its rollout are taken from the first
+    /// recording's metadata, and no runtime is needed. (With -Conversation or -Id, its running JSONL recordings go in.)
     /// </summary>
     [Parameter(Mandatory = true, ParameterSetName = RecordingSet)]
-    [Parameter(ParameterSetName = IdSet)]
-    [Parameter(ParameterSetName = ConversationSet)]
     [ValidateNotNullOrEmpty]
     public string[]? RecordingPath { get; set; }
 
@@ -88,7 +86,7 @@ public sealed class ExportCodexConversationCommand : CodexCmdlet
             {
                 ConversationSet => FromConversation(Conversation!, recordings),
                 IdSet => FromId(Id!, recordings),
-                _ => FromRecording(recordings[0]),
+                _ => FromRecordings(recordings),
             };
         }
         catch (CodexSessionFileException ex)
@@ -170,16 +168,25 @@ public sealed class ExportCodexConversationCommand : CodexCmdlet
         return (thread.Id, thread.Path, thread.CliVersion ?? client.RuntimeVersion);
     }
 
-    private static (string Id, string? Rollout, string? RuntimeVersion) FromRecording(string recording)
+    private static (string Id, string? Rollout, string? RuntimeVersion) FromRecordings(List<string> recordings)
     {
-        var file = CodexSessionFile.Read(recording, strict: false);
-        if (file.Kind != CodexSessionFileKind.Recording || file.Metadata is not { } metadata)
+        var files = recordings.Select(r => CodexSessionFile.Read(r, strict: false)).ToArray();
+        foreach (var file in files)
         {
-            throw new CodexSessionFileException("CodexResumeSchemaUnknown", file.Path, 1,
-                $"'{file.Path}' is a rollout, not a CodexPS recording; export it with -Id {file.ConversationId}, or resume it with Resume-CodexConversation -Path.");
+            if (file.Kind != CodexSessionFileKind.Recording)
+            {
+                throw new CodexSessionFileException("CodexResumeSchemaUnknown", file.Path, 1,
+                    $"'{file.Path}' is a rollout, not a CodexPS recording; export it with -Id {file.ConversationId}, or resume it with Resume-CodexConversation -Path.");
+            }
+
+            if (file.ConversationId != files[0].ConversationId)
+            {
+                throw new CodexSessionFileException("CodexResumeSchemaUnknown", file.Path, 1,
+                    $"'{file.Path}' is a recording of conversation {file.ConversationId}, not of {files[0].ConversationId} like '{files[0].Path}'; a bundle holds one conversation.");
+            }
         }
 
-        return (file.ConversationId, metadata.RolloutPath, metadata.RuntimeVersion);
+        return (files[0].ConversationId, files[0].Metadata?.RolloutPath, files[0].Metadata?.RuntimeVersion);
     }
 
     /// <summary>The conversation's running recordings go in as written so far (a Json recording only once it is stopped: it is written whole at the end).</summary>
