@@ -133,7 +133,7 @@ public sealed class ExportCodexConversationCommand : CodexCmdlet
         }
         catch (CodexException ex) when (ex.ErrorId == "CodexRolloutNotFound")
         {
-            WriteError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidData, target));
+            WriteError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.ObjectNotFound, target));
         }
         catch (CodexException ex) when (ex.ErrorId == "CodexExportPathExists")
         {
