@@ -34,7 +34,12 @@ internal static class CodexConfigSchemaValidator
 
         schema = Resolve(schema, definitions);
         var branches = Branches(schema, definitions);
-        if (branches.Count > 1)
+        if (branches.Count == 1)
+        {
+            // The common optional value: anyOf [the value's schema, null].
+            schema = branches[0];
+        }
+        else if (branches.Count > 1)
         {
             // A value fits a union when it fits one branch; the problems of the best-fitting branch are reported.
             List<string>? best = null;
