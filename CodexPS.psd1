@@ -53,6 +53,8 @@
         'Start-CodexMockProvider'
         'Stop-CodexMockProvider'
         'Stop-CodexTurn'
+        'Test-CodexEnvironment'
+        'Export-CodexConversation'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -71,6 +71,12 @@ Describe 'Error kinds' {
             (Get-CodexStatus).ProcessId | Should -Be $before -Because 'nothing was started or replaced'
         }
 
+        It 'Test-CodexEnvironment: CodexProviderConflict is terminating' {
+            $url = [uri]'http://127.0.0.1:1/v1'
+            $err = Get-TerminatingError { Test-CodexEnvironment -MockProvider $mock -BaseUrl $url -ErrorAction SilentlyContinue }
+            Assert-ErrorKind $err Test-CodexEnvironment CodexProviderConflict InvalidArgument $url -Terminating
+        }
+
         It 'New-CodexConversation: CodexWorkingDirectoryNotFound is terminating' {
             $err = Get-TerminatingError { New-CodexConversation -WorkingDirectory $missingDir -ErrorAction SilentlyContinue }
             Assert-ErrorKind $err New-CodexConversation CodexWorkingDirectoryNotFound ObjectNotFound $missingDir -Terminating
@@ -253,6 +259,13 @@ Describe 'Error kinds' {
             $renamed = @(& $pair $saved.Id | Rename-CodexConversation -NewName 'error kinds' -PassThru -ErrorAction SilentlyContinue -ErrorVariable ev)
             Assert-ErrorKind $ev[0] Rename-CodexConversation CodexConversationNotFound ObjectNotFound $unknown
             $renamed.Id | Should -Be $saved.Id
+        }
+
+        It 'Export-CodexConversation: CodexConversationNotFound is non-terminating' {
+            $zip = Join-Path $ws 'error-kinds.zip'
+            $bundles = @(& $pair $saved.Id | Export-CodexConversation -Path $zip -Force -ErrorAction SilentlyContinue -ErrorVariable ev)
+            Assert-ErrorKind $ev[0] Export-CodexConversation CodexConversationNotFound ObjectNotFound $unknown
+            $bundles.ConversationId | Should -Be $saved.Id
         }
 
         It 'Resume-CodexConversation: CodexConversationNotFound is non-terminating' {

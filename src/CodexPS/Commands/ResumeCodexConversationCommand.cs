@@ -8,9 +8,11 @@ namespace CodexPS.Commands;
 
 /// <summary>
 /// Loads a saved conversation into the runtime so the next turn continues it, named by its id, by the runtime's
-/// rollout file or by a CodexPS recording; or replays a recording's events without any runtime.
+/// rollout file, by a CodexPS recording or by a bundle from Export-CodexConversation; or replays a recording's events
+/// without any runtime. A rollout the runtime's CODEX_HOME does not hold (another machine's, a bundle's) is imported
+/// into its sessions folder first.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Resume, "CodexConversation", DefaultParameterSetName = IdSet)]
+[Cmdlet(VerbsLifecycle.Resume, "CodexConversation", DefaultParameterSetName = IdSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(CodexConversation), ParameterSetName = new[] { IdSet, PathSet })]
 [OutputType(typeof(CodexEvent), ParameterSetName = new[] { ReplaySet })]
 public sealed class ResumeCodexConversationCommand : CodexCmdlet
@@ -25,7 +27,7 @@ public sealed class ResumeCodexConversationCommand : CodexCmdlet
     [ValidateNotNullOrEmpty]
     public string? Id { get; set; }
 
-    /// <summary>A rollout file of the runtime or a CodexPS recording; binds from a piped file's FullName.</summary>
+    /// <summary>A rollout file of the runtime, a CodexPS recording or a bundle (Export-CodexConversation); binds from a piped file's FullName.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ReplaySet)]
     [Alias("FullName")]
@@ -50,7 +52,7 @@ public sealed class ResumeCodexConversationCommand : CodexCmdlet
     {
         if (ParameterSetName == IdSet)
         {
-            ResumeThread(Id!, Id!, null);
+            ResumeThread(Id!, Id!, null, null);
             return;
         }
 
@@ -58,6 +60,12 @@ public sealed class ResumeCodexConversationCommand : CodexCmdlet
         if (path is null)
         {
             WriteError(NewError("CodexResumeFileNotFound", ErrorCategory.ObjectNotFound, Path, $"The session file '{Path}' does not exist: {pathProblem!.Message}", pathProblem));
+            return;
+        }
+
+        if (CodexConversationBundle.IsBundle(path))
+        {
+            ResumeBundle(path);
             return;
         }
 
@@ -96,26 +104,103 @@ public sealed class ResumeCodexConversationCommand : CodexCmdlet
         }
 
         WriteVerbose($"'{file.Path}' is a {(file.Kind == CodexSessionFileKind.Rollout ? "codex rollout" : $"CodexPS {file.Format} recording")} of conversation {file.ConversationId}.");
-        ResumeThread(file.ConversationId, file.Path, file.Path);
+        ResumeThread(file.ConversationId, file.Path, file.Path, RolloutImporter(file));
     }
 
-    private void ResumeThread(string threadId, object target, string? fromFile)
+    /// <summary>
+    /// How to bring the file's rollout into a CODEX_HOME that does not hold the thread: a rollout file is copied as it
+    /// is; a recording's rollout (its metadata names it) only when it exists here and is that thread's.
+    /// </summary>
+    private static Func<string, string>? RolloutImporter(CodexSessionFile file)
     {
+        var rollout = file.Kind == CodexSessionFileKind.Rollout ? file.Path : file.Metadata?.RolloutPath;
+        if (rollout is null || !File.Exists(rollout))
+        {
+            return null;
+        }
+
         try
         {
-            var client = GetClient();
-            var conversation = Await(client.GetOrResumeConversationAsync(threadId, CancellationToken));
+            CodexConversationBundle.ReadRolloutHead(rollout, file.ConversationId, "CodexRolloutNotFound");
+        }
+        catch (CodexException)
+        {
+            // Another thread's rollout (or none): the recording's thread stays unknown, and says so.
+            return null;
+        }
+
+        return home => CodexRolloutImport.IsInside(home, rollout) ? rollout : CodexRolloutImport.Import(home, rollout);
+    }
+
+    private void ResumeBundle(string path)
+    {
+        if (Replay)
+        {
+            WriteError(NewError("CodexReplayNeedsRecording", ErrorCategory.InvalidArgument, path,
+                $"'{path}' is a conversation bundle; -Replay reads a recording. Expand the bundle (Expand-Archive) and replay the file under recordings/."));
+            return;
+        }
+
+        CodexConversationBundle bundle;
+        try
+        {
+            bundle = CodexConversationBundle.Read(path);
+        }
+        catch (CodexSessionFileException ex)
+        {
+            WriteError(new ErrorRecord(ex, ex.ErrorId, ex.ErrorId == "CodexBundleInvalid" ? ErrorCategory.InvalidData : ErrorCategory.ReadError, path));
+            return;
+        }
+
+        WriteVerbose($"'{path}' is a bundle of conversation {bundle.ConversationId} (codex {bundle.RuntimeVersion}, CodexPS {bundle.ModuleVersion}, made {bundle.Created:u}).");
+        ResumeThread(bundle.ConversationId, path, path, bundle.ImportRollout);
+    }
+
+    private void ResumeThread(string threadId, object target, string? fromFile, Func<string, string>? importRollout)
+    {
+        CodexClient? client = null;
+        try
+        {
+            client = GetClient();
+            CodexConversation conversation;
+            try
+            {
+                conversation = Await(client.GetOrResumeConversationAsync(threadId, CancellationToken));
+            }
+            catch (CodexException ex) when (ex.ErrorId == "CodexConversationNotFound" && importRollout is not null && CanImport(client))
+            {
+                // The runtime resumes a thread by id once its rollout lies in its own sessions folder (thread/resume's
+                // path parameter needs the experimental API); see CodexRolloutImport.
+                if (!ShouldProcess($"CODEX_HOME {client.CodexHome}", $"Import the rollout of conversation {threadId} from '{fromFile}'"))
+                {
+                    return;
+                }
+
+                var imported = importRollout(client.CodexHome);
+                WriteVerbose($"Imported the rollout of conversation {threadId} as '{imported}'.");
+                conversation = Await(client.GetOrResumeConversationAsync(threadId, CancellationToken));
+            }
+
             WriteClientWarnings(client);
             WriteObject(conversation);
         }
         catch (CodexException ex) when (fromFile is not null && ex.ErrorId == "CodexConversationNotFound")
         {
-            var named = new CodexException(ex.ErrorId, $"'{fromFile}' (line 1) names conversation {threadId}, which this runtime (CODEX_HOME {RuntimeRegistry.ClientFor(null)?.CodexHome}) does not know: {ex.Message}", ex);
+            var why = importRollout is null ? "and the file brings no rollout of it"
+                : client is not null && !CanImport(client) ? "and a runtime connected with -Uri keeps its CODEX_HOME on its own machine, where the rollout cannot be imported from here"
+                : "even after its rollout was imported";
+            var named = new CodexException(ex.ErrorId, $"'{fromFile}' (line 1) names conversation {threadId}, which this runtime (CODEX_HOME {client?.CodexHome}) does not know, {why}: {ex.Message}", ex);
             WriteError(RecordingSupport.ToErrorRecord(named, target));
+        }
+        catch (CodexException ex) when (ex.ErrorId is "CodexConversationImportConflict" or "CodexBundleInvalid")
+        {
+            WriteError(new ErrorRecord(ex, ex.ErrorId, ex.ErrorId == "CodexBundleInvalid" ? ErrorCategory.InvalidData : ErrorCategory.ResourceExists, target));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
         {
             WriteError(ToErrorRecord(ex, target));
         }
     }
+
+    private static bool CanImport(CodexClient client) => client.Location.Source != "Remote" && !string.IsNullOrEmpty(client.CodexHome);
 }
