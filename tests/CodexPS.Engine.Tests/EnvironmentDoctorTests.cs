@@ -9,28 +9,31 @@ namespace CodexPS.Engine.Tests;
 /// <summary>The doctor's verdicts that a machine cannot be made to produce on demand, and the rollout import's rules.</summary>
 public sealed class EnvironmentDoctorTests
 {
+    /// <summary>Versions at, inside and outside the supported range (from native/package.json), with the verdict each gets.</summary>
+    public static TheoryData<string?, CodexCheckStatus> RangeCases()
+    {
+        var pinned = Version.Parse(Runtime.CodexRuntimeLocator.PinnedVersion);
+        var lowest = Version.Parse(Runtime.CodexRuntimeLocator.LowestSupportedVersion);
+        return new TheoryData<string?, CodexCheckStatus>
+        {
+            { Runtime.CodexRuntimeLocator.PinnedVersion, CodexCheckStatus.Pass },
+            { Runtime.CodexRuntimeLocator.LowestSupportedVersion, CodexCheckStatus.Pass },
+            { $"{pinned.Major}.{pinned.Minor}.{pinned.Build + 1}-alpha.2", CodexCheckStatus.Pass },
+            { lowest.Minor > 0 ? $"{lowest.Major}.{lowest.Minor - 1}.9" : "0.0.1", CodexCheckStatus.Warn },
+            { $"{pinned.Major}.{pinned.Minor + 1}.0", CodexCheckStatus.Warn },
+            { $"{pinned.Major + 1}.{pinned.Minor}.0", CodexCheckStatus.Warn },
+            { null, CodexCheckStatus.Warn },
+        };
+    }
+
     [Theory]
-    [InlineData("0.169.0", CodexCheckStatus.Pass)]
-    [InlineData("0.168.3", CodexCheckStatus.Pass)]
-    [InlineData("0.169.1-alpha.2", CodexCheckStatus.Pass)]
-    [InlineData("0.167.9", CodexCheckStatus.Warn)]
-    [InlineData("0.170.0", CodexCheckStatus.Warn)]
-    [InlineData("1.169.0", CodexCheckStatus.Warn)]
-    [InlineData(null, CodexCheckStatus.Warn)]
+    [MemberData(nameof(RangeCases))]
     public void RuntimeVersionOutsideTheSupportedRangeWarns(string? version, CodexCheckStatus expected)
     {
         var check = CodexEnvironmentDoctor.VersionCheck("/opt/codex", "explicit path", version);
         Assert.Equal("Runtime", check.Name);
         Assert.Equal(expected, check.Status);
         Assert.Equal(expected == CodexCheckStatus.Pass, check.Fix is null);
-    }
-
-    [Fact]
-    public void TheSupportedRangeIsThePinnedMinorAndTheOneBefore()
-    {
-        var (lowest, above) = CodexSupportedRuntimes.RangeOf("0.169.0");
-        Assert.Equal(new Version(0, 168, 0), lowest);
-        Assert.Equal(new Version(0, 170, 0), above);
     }
 
     [Fact]

@@ -138,12 +138,14 @@ public static class CodexEnvironmentDoctor
     internal static CodexEnvironmentCheck VersionCheck(string path, string source, string? version)
     {
         var where = $"codex {version ?? "(version not reported)"} at {path} ({source})";
-        return CodexSupportedRuntimes.Contains(version) switch
+        // Pre-release and platform suffixes (0.171.0-alpha.1) do not make a version unreadable.
+        bool? supported = Version.TryParse(version?.Split('-', '+')[0], out _) ? CodexRuntimeLocator.IsSupported(version) : null;
+        return supported switch
         {
             true => new CodexEnvironmentCheck("Runtime", path, CodexCheckStatus.Pass,
-                $"{where}; supported ({CodexSupportedRuntimes.Describe()}, pinned {CodexRuntimeLocator.PinnedVersion}).", null),
+                $"{where}; supported ({CodexRuntimeLocator.SupportedRange}, pinned {CodexRuntimeLocator.PinnedVersion}).", null),
             false => new CodexEnvironmentCheck("Runtime", path, CodexCheckStatus.Warn,
-                $"{where}; outside the supported range {CodexSupportedRuntimes.Describe()} (pinned {CodexRuntimeLocator.PinnedVersion}).",
+                $"{where}; outside the supported range {CodexRuntimeLocator.SupportedRange} (pinned {CodexRuntimeLocator.PinnedVersion}).",
                 $"Install the pinned version (Install-CodexRuntime -Version {CodexRuntimeLocator.PinnedVersion}, or npm install -g @openai/codex@{CodexRuntimeLocator.PinnedVersion}) and point -CodexPath at it."),
             null => new CodexEnvironmentCheck("Runtime", path, CodexCheckStatus.Warn,
                 $"{where}; its version could not be read from its initialize answer.",
