@@ -69,23 +69,7 @@ public sealed partial class CodexClient
     /// </summary>
     public async Task<CodexDeviceCodeLogin> StartDeviceCodeLoginAsync(CancellationToken cancellationToken)
     {
-        // Not abandoned on cancellation: a login the runtime has started must be withdrawn, which needs its id.
-        var request = RequestAsync("account/login/start", new JsonObject { ["type"] = "chatgptDeviceCode" }, CancellationToken.None);
-        JsonElement answer;
-        try
-        {
-            answer = await request.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            _ = WithdrawWhenStartedAsync(request);
-            throw;
-        }
-        catch (CodexRpcException ex)
-        {
-            throw new CodexException("CodexDeviceCodeLoginFailed", "The codex runtime could not start a device-code login: " + ex.Message, ex);
-        }
-
+        var answer = await StartLoginAsync("chatgptDeviceCode", "CodexDeviceCodeLoginFailed", "a device-code login", cancellationToken).ConfigureAwait(false);
         if (answer.Str("loginId") is not { } loginId || answer.Str("verificationUrl") is not { } url || answer.Str("userCode") is not { } code)
         {
             throw new CodexException("CodexProtocolError", "The codex runtime's answer to a device-code login lacks loginId, verificationUrl or userCode: " + answer.GetRawText());
@@ -96,13 +80,63 @@ public sealed partial class CodexClient
     }
 
     /// <summary>
+    /// Starts a ChatGPT browser login: the runtime opens a local callback server (127.0.0.1:1455) and answers the
+    /// sign-in page to open. When cancelled before the answer, the login is withdrawn once it arrives.
+    /// </summary>
+    public async Task<CodexBrowserLogin> StartBrowserLoginAsync(CancellationToken cancellationToken)
+    {
+        var answer = await StartLoginAsync("chatgpt", "CodexBrowserLoginFailed", "a browser login", cancellationToken).ConfigureAwait(false);
+        if (answer.Str("loginId") is not { } loginId || answer.Str("authUrl") is not { } url)
+        {
+            throw new CodexException("CodexProtocolError", "The codex runtime's answer to a browser login lacks loginId or authUrl: " + answer.GetRawText());
+        }
+
+        _logins.GetOrAdd(loginId, NewLoginWaiter);
+        return new CodexBrowserLogin(loginId, url);
+    }
+
+    private async Task<JsonElement> StartLoginAsync(string type, string failedId, string what, CancellationToken cancellationToken)
+    {
+        // Not abandoned on cancellation: a login the runtime has started must be withdrawn, which needs its id.
+        var request = RequestAsync("account/login/start", new JsonObject { ["type"] = type }, CancellationToken.None);
+        try
+        {
+            return await request.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _ = WithdrawWhenStartedAsync(request);
+            throw;
+        }
+        catch (CodexRpcException ex)
+        {
+            throw new CodexException(failedId, $"The codex runtime could not start {what}: " + ex.Message, ex);
+        }
+    }
+
+    /// <summary>
     /// Waits until the person has entered the code (account/login/completed) and returns the account. When the
     /// token is cancelled first, the login is withdrawn from the runtime (account/login/cancel) before this ends.
     /// </summary>
-    public async Task<CodexAccount?> WaitForLoginAsync(CodexDeviceCodeLogin login, CancellationToken cancellationToken)
+    public Task<CodexAccount?> WaitForLoginAsync(CodexDeviceCodeLogin login, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(login);
-        var waiter = _logins.GetOrAdd(login.LoginId, NewLoginWaiter);
+        return WaitForLoginAsync(login.LoginId, cancellationToken);
+    }
+
+    /// <summary>
+    /// Waits until the sign-in in the browser has finished (account/login/completed) and returns the account. When the
+    /// token is cancelled first, the login is withdrawn from the runtime (account/login/cancel) before this ends.
+    /// </summary>
+    public Task<CodexAccount?> WaitForLoginAsync(CodexBrowserLogin login, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(login);
+        return WaitForLoginAsync(login.LoginId, cancellationToken);
+    }
+
+    private async Task<CodexAccount?> WaitForLoginAsync(string loginId, CancellationToken cancellationToken)
+    {
+        var waiter = _logins.GetOrAdd(loginId, NewLoginWaiter);
         (bool Success, string? Error) outcome;
         try
         {
@@ -110,12 +144,12 @@ public sealed partial class CodexClient
         }
         catch (OperationCanceledException)
         {
-            await CancelLoginAsync(login.LoginId).ConfigureAwait(false);
+            await CancelLoginAsync(loginId).ConfigureAwait(false);
             throw;
         }
         finally
         {
-            _logins.TryRemove(login.LoginId, out _);
+            _logins.TryRemove(loginId, out _);
         }
 
         if (!outcome.Success)
@@ -150,6 +184,21 @@ public sealed partial class CodexClient
     /// withdraws the login once its start has succeeded; a start that failed leaves nothing to withdraw.
     /// </summary>
     public async Task AbandonLoginAsync(Task<CodexDeviceCodeLogin> start)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        try
+        {
+            var login = await start.ConfigureAwait(false);
+            await CancelLoginAsync(login.LoginId).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is CodexException or OperationCanceledException)
+        {
+            // The login never started.
+        }
+    }
+
+    /// <inheritdoc cref="AbandonLoginAsync(Task{CodexDeviceCodeLogin})"/>
+    public async Task AbandonLoginAsync(Task<CodexBrowserLogin> start)
     {
         ArgumentNullException.ThrowIfNull(start);
         try
