@@ -13,6 +13,15 @@ public sealed partial class CodexClient
     /// <summary>How long a cancelled device-code login may take to be withdrawn from the runtime.</summary>
     private static readonly TimeSpan LoginCancelTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long the runtime waits for new ChatGPT tokens; a handler slower than this is too late anyway.</summary>
+    private static readonly TimeSpan TokensRefreshTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long an access-token login may take to be confirmed (the runtime checks the workspace first).</summary>
+    private static readonly TimeSpan TokenLoginTimeout = TimeSpan.FromSeconds(30);
+
+    // The completion of the access-token login in flight: its account/login/completed carries no loginId.
+    private TaskCompletionSource<(bool Success, string? Error)>? _tokenLogin;
+
     // Keyed by loginId; whichever of the waiter and the account/login/completed notification comes first adds the entry.
     private readonly ConcurrentDictionary<string, TaskCompletionSource<(bool Success, string? Error)>> _logins = new(StringComparer.Ordinal);
 
@@ -21,6 +30,94 @@ public sealed partial class CodexClient
     /// When it does not (a custom provider such as the mock), the runtime reports no account even after a login.
     /// </summary>
     public bool? RequiresOpenaiAuth { get; private set; }
+
+    /// <summary>
+    /// Answers the runtime's account/chatgptAuthTokens/refresh (its ChatGPT access token was refused) with new tokens:
+    /// content accessToken, chatgptAccountId (default: the refused tokens' account), chatgptPlanType. Null declines.
+    /// </summary>
+    public ICodexServerRequestHandler? AuthTokensRefreshHandler { get; set; }
+
+    /// <summary>Whether the runtime was initialized with its experimental API.</summary>
+    public bool ExperimentalApi => _options.ExperimentalApi;
+
+    /// <summary>
+    /// Logs the runtime in with ChatGPT tokens obtained elsewhere (login type chatgptAuthTokens, which the runtime
+    /// offers through its experimental API only). The runtime keeps them in memory, not in auth.json; when they are
+    /// refused it asks <see cref="AuthTokensRefreshHandler"/> for new ones. The token is read out of the SecureString
+    /// only to build the request, and no exception raised here carries it.
+    /// </summary>
+    public async Task<CodexAccount?> LoginWithChatGptTokensAsync(SecureString accessToken, string accountId, string? planType, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(accessToken);
+        ArgumentException.ThrowIfNullOrEmpty(accountId);
+        EnsureRunning();
+        if (!_options.ExperimentalApi)
+        {
+            throw new CodexException("CodexExperimentalApiRequired",
+                "The runtime takes ChatGPT access tokens through its experimental API only; connect with Connect-Codex -ExperimentalApi first.");
+        }
+
+        var token = ReadSecure(accessToken);
+        if (token.Length == 0)
+        {
+            throw new CodexException("CodexAccessTokenEmpty", "The access token is empty.");
+        }
+
+        var parameters = new JsonObject { ["type"] = "chatgptAuthTokens", ["accessToken"] = token, ["chatgptAccountId"] = accountId };
+        if (!string.IsNullOrEmpty(planType))
+        {
+            parameters["chatgptPlanType"] = planType;
+        }
+
+        var completed = new TaskCompletionSource<(bool Success, string? Error)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _tokenLogin, completed);
+        try
+        {
+            try
+            {
+                await Rpc.RequestAsync("account/login/start", parameters, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CodexRpcException ex)
+            {
+                // A new exception without the original as inner one: its data member could echo the request.
+                throw new CodexException("CodexLoginRejected", ex.Message.Replace(token, "***", StringComparison.Ordinal));
+            }
+
+            var outcome = await completed.Task.WaitAsync(TokenLoginTimeout, cancellationToken).ConfigureAwait(false);
+            if (!outcome.Success)
+            {
+                throw new CodexException("CodexLoginFailed", "The runtime did not take the ChatGPT tokens: " + (outcome.Error ?? "it gave no reason."));
+            }
+        }
+        catch (TimeoutException)
+        {
+            throw new CodexException("CodexLoginFailed", $"The runtime did not confirm the ChatGPT tokens within {TokenLoginTimeout.TotalSeconds:0} s.");
+        }
+        finally
+        {
+            parameters.Remove("accessToken");
+            Interlocked.CompareExchange(ref _tokenLogin, null, completed);
+        }
+
+        return await ReadAccountAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The account's rate limits (account/rateLimits/read), read from the ChatGPT backend without a turn. Only a ChatGPT
+    /// login has them: otherwise the runtime refuses, and this throws CodexRpcException with its reason.
+    /// </summary>
+    public async Task<CodexRateLimits> ReadRateLimitsAsync(CancellationToken cancellationToken)
+    {
+        var answer = await RequestAsync("account/rateLimits/read", null, cancellationToken).ConfigureAwait(false);
+        return new CodexRateLimits(answer.Prop("rateLimits"), DateTimeOffset.Now);
+    }
+
+    /// <summary>The account's token activity (account/usage/read); like the rate limits, for a ChatGPT login only.</summary>
+    public async Task<CodexAccountUsage> ReadUsageAsync(CancellationToken cancellationToken)
+    {
+        var answer = await RequestAsync("account/usage/read", null, cancellationToken).ConfigureAwait(false);
+        return new CodexAccountUsage(answer, DateTimeOffset.Now);
+    }
 
     /// <summary>The account the runtime is logged in with, or null when it is logged out.</summary>
     public async Task<CodexAccount?> ReadAccountAsync(CancellationToken cancellationToken)
@@ -249,10 +346,14 @@ public sealed partial class CodexClient
             return false;
         }
 
-        // API-key logins complete with a null loginId; nobody waits for those.
+        // API-key and access-token logins complete with a null loginId; only an access-token login waits for it.
         if (parameters.Str("loginId") is { } loginId)
         {
             _logins.GetOrAdd(loginId, NewLoginWaiter).TrySetResult((parameters.Bool("success") ?? false, parameters.Str("error")));
+        }
+        else
+        {
+            Volatile.Read(ref _tokenLogin)?.TrySetResult((parameters.Bool("success") ?? false, parameters.Str("error")));
         }
 
         return true;

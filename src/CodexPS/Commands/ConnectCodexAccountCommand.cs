@@ -13,6 +13,7 @@ public sealed class ConnectCodexAccountCommand : CodexCmdlet
     private const string ApiKeySet = "ApiKey";
     private const string DeviceCodeSet = "DeviceCode";
     private const string ChatGptSet = "ChatGpt";
+    private const string AccessTokenSet = "AccessToken";
     private static readonly string[] DeviceCodeTags = { "PSHOST", "CodexDeviceCode" };
     private static readonly string[] BrowserTags = { "PSHOST", "CodexChatGptLogin" };
     private PendingLogin? _pendingLogin;
@@ -43,6 +44,35 @@ public sealed class ConnectCodexAccountCommand : CodexCmdlet
     [ValidateNotNull]
     public ScriptBlock? Browser { get; set; }
 
+    /// <summary>
+    /// A ChatGPT access token (JWT) obtained elsewhere, for the runtime to use instead of its own login (the runtime's
+    /// chatgptAuthTokens login: experimental, so the runtime must be connected with Connect-Codex -ExperimentalApi).
+    /// The runtime keeps it in memory only.
+    /// </summary>
+    [Parameter(Mandatory = true, ParameterSetName = AccessTokenSet)]
+    [ValidateNotNull]
+    public SecureString? AccessToken { get; set; }
+
+    /// <summary>The ChatGPT workspace/account id the token belongs to.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = AccessTokenSet)]
+    [ValidateNotNullOrEmpty]
+    public string? AccountId { get; set; }
+
+    /// <summary>The ChatGPT plan (plus, pro, team, ...); by default the runtime reads it from the token.</summary>
+    [Parameter(ParameterSetName = AccessTokenSet)]
+    [ValidateNotNullOrEmpty]
+    public string? PlanType { get; set; }
+
+    /// <summary>
+    /// Gives the runtime new tokens when it reports the token refused (account/chatgptAuthTokens/refresh). It runs in
+    /// a runspace of its own (none of the caller's variables), gets the request as $_ (Reason, PreviousAccountId), and
+    /// returns the new token (string or SecureString) or a hashtable with AccessToken (and ChatgptAccountId,
+    /// ChatgptPlanType). The runtime waits 10 s. Without it, such a request is declined.
+    /// </summary>
+    [Parameter(ParameterSetName = AccessTokenSet)]
+    [ValidateNotNull]
+    public ScriptBlock? RefreshScript { get; set; }
+
     /// <summary>How long to wait for the sign-in (the device code to be entered, or the browser sign-in to finish).</summary>
     [Parameter(ParameterSetName = DeviceCodeSet)]
     [Parameter(ParameterSetName = ChatGptSet)]
@@ -61,6 +91,12 @@ public sealed class ConnectCodexAccountCommand : CodexCmdlet
         if (ParameterSetName == ChatGptSet)
         {
             LoginInBrowser();
+            return;
+        }
+
+        if (ParameterSetName == AccessTokenSet)
+        {
+            LoginWithAccessToken();
             return;
         }
 
@@ -148,6 +184,43 @@ public sealed class ConnectCodexAccountCommand : CodexCmdlet
             {
                 _ = client.AbandonLoginAsync(start);
             }
+        }
+    }
+
+    private void LoginWithAccessToken()
+    {
+        var token = AccessToken!;
+        if (token.Length == 0)
+        {
+            WriteError(NewError("CodexAccessTokenEmpty", ErrorCategory.InvalidArgument, token, "The access token is empty."));
+            return;
+        }
+
+        var client = GetClient();
+        if (!ShouldProcess($"codex runtime '{client.Name}'", "Log in with a ChatGPT access token (kept in the runtime's memory)"))
+        {
+            return;
+        }
+
+        // The handler is in place before the login: the runtime may ask for new tokens at once.
+        var previous = client.AuthTokensRefreshHandler;
+        client.AuthTokensRefreshHandler = RefreshScript is null ? null
+            : new Hosting.RefreshScriptHandler(RefreshScript, AccountId!, MyInvocation.MyCommand.Module?.Path);
+        (previous as IDisposable)?.Dispose();
+        try
+        {
+            WriteVerbose("Logging the codex runtime in with a ChatGPT access token" + (RefreshScript is null ? "; refresh requests will be declined." : " and a refresh script."));
+            var account = Await(client.LoginWithChatGptTokensAsync(token, AccountId!, PlanType, CancellationToken));
+            if (account is null && client.RequiresOpenaiAuth == false)
+            {
+                WriteWarning("The runtime took the ChatGPT tokens, but its model provider does not use an OpenAI login, so it reports no account.");
+            }
+
+            WriteAccount(account);
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
+        {
+            ThrowTerminatingError(LoginError(ex, AccountId!));
         }
     }
 
@@ -264,7 +337,8 @@ public sealed class ConnectCodexAccountCommand : CodexCmdlet
         var record = ToErrorRecord(exception, target);
         var category = record.FullyQualifiedErrorId switch
         {
-            "CodexApiKeyEmpty" => ErrorCategory.InvalidArgument,
+            "CodexApiKeyEmpty" or "CodexAccessTokenEmpty" => ErrorCategory.InvalidArgument,
+            "CodexExperimentalApiRequired" => ErrorCategory.InvalidOperation,
             "CodexLoginRejected" or "CodexLoginFailed" => ErrorCategory.AuthenticationError,
             "CodexDeviceCodeLoginFailed" or "CodexBrowserLoginFailed" => ErrorCategory.ConnectionError,
             _ => record.CategoryInfo.Category,
