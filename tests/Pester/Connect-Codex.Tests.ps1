@@ -264,7 +264,7 @@ Describe 'Connect-Codex -ApiKeyEnvironmentVariable, the README''s first real-key
         $c = New-CodexConversation -ApprovalPolicy Untrusted -Sandbox WorkspaceWrite -WorkingDirectory $work
         $events = Send-CodexTurn 'Create hello.txt' -Conversation $c -ApprovalHandler { 'Accept' } -WarningAction SilentlyContinue
         $events[-1].Status | Should -Be 'Completed'
-        $events[-1].FinalAnswer | Should -Be 'Created hello.txt'
+        ($events | Where-Object { $_.Kind -eq 'ItemCompleted' -and $_.Item.Type -eq 'AgentMessage' }).Item.Text | Should -Be 'Created hello.txt'
         Get-Content (Join-Path $work 'hello.txt') | Should -Be 'hello'
         (Get-CodexStatus).RuntimeState | Should -Be 'Running'
         # The key reached the endpoint as the bearer token (the mock keeps only the fact), never the runtime's arguments.
