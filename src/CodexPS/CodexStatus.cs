@@ -93,7 +93,14 @@ public sealed class CodexStatus
                 // Not installed: the path stays unknown.
             }
 
-            return new CodexStatus { Name = name ?? RuntimeRegistry.DefaultName, CodexPath = path, ModuleVersion = moduleVersion };
+            return new CodexStatus
+            {
+                Name = name ?? RuntimeRegistry.DefaultName,
+                CodexPath = path,
+                ModuleVersion = moduleVersion,
+                RateLimitsUnavailableReason = "No runtime is running.",
+                UsageUnavailableReason = "No runtime is running.",
+            };
         }
 
         var running = client.State == CodexRuntimeState.Running;

@@ -430,3 +430,100 @@ Describe 'Connect-CodexAccount -ChatGpt (the browser login), up to the real Open
         Get-CodexAccount | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Connect-CodexAccount -AccessToken (ChatGPT tokens obtained elsewhere) and the runtime''s refresh request' {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'FakeChatGpt.ps1')
+
+        function Connect-TokenMock {
+            # The mock is the model endpoint; the stand-in ChatGPT backend keeps the runtime's own calls local.
+            param([object[]] $Response)
+            $mock = Start-CodexMockProvider -Response $Response
+            $script:logFile = Join-Path (New-TestDirectory) 'protocol.log'
+            Connect-Codex -MockProvider $mock -CodexHome (New-TestDirectory 'codexps-home') -ExperimentalApi -LogPath $script:logFile `
+                -Config @{ chatgpt_base_url = $script:service.BackendUrl } -WarningAction SilentlyContinue
+            $mock
+        }
+
+        function Get-AnswerText { param($Events) ($Events | Where-Object { $_.Kind -eq 'ItemCompleted' -and $_.Item.Type -eq 'AgentMessage' }).Item.Text }
+    }
+
+    BeforeEach {
+        $script:service = Start-FakeChatGptService
+        $script:token = New-TestJwt
+    }
+
+    AfterEach {
+        Disconnect-Codex
+        Stop-FakeChatGptService $script:service
+    }
+
+    It 'needs a runtime connected with -ExperimentalApi (the runtime offers this login there only)' {
+        $null = Connect-TestMock
+        $caught = $null
+        try { Connect-CodexAccount -AccessToken (ConvertTo-SecureString $script:token -AsPlainText -Force) -AccountId 'acct-codexps-test' -ErrorAction Stop } catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -BeLike 'CodexExperimentalApiRequired,*'
+        $caught.CategoryInfo.Category | Should -Be 'InvalidOperation'
+        $caught.Exception.Message | Should -Match 'ExperimentalApi'
+    }
+
+    It 'answers the runtime''s refresh request from -RefreshScript when the endpoint refuses the token, and the turn goes on' {
+        $mock = Connect-TokenMock -Response @(@{ Status = 401; Body = '{"error":{"message":"token expired","code":"token_expired"}}' }, @{ Text = 'after the refresh' })
+        $marker = Join-Path (New-TestDirectory) 'refresh.json'
+        $newToken = New-TestJwt -Email 'refreshed@example.com'
+        # The script runs in a runspace of its own: it gets the request as $_ and sees none of this scope's variables.
+        $refresh = [scriptblock]::Create("@{ Reason = `$_.Reason; PreviousAccountId = `$_.PreviousAccountId; Kind = [string]`$_.Kind } | ConvertTo-Json | Set-Content '$marker'; @{ AccessToken = '$newToken' }")
+        $Error.Clear()
+        $streams = Connect-CodexAccount -AccessToken (ConvertTo-SecureString $script:token -AsPlainText -Force) -AccountId 'acct-codexps-test' -RefreshScript $refresh -Verbose -Debug -WarningAction SilentlyContinue *>&1 | Out-String -Width 4096
+        $streams | Should -Match 'account/login/start'
+
+        $events = New-CodexConversation -WorkingDirectory (New-TestDirectory) | Send-CodexTurn 'hi' -WarningAction SilentlyContinue
+        $events[-1].Status | Should -Be 'Completed'
+        Get-AnswerText $events | Should -Be 'after the refresh'
+        # Refused once, retried with the new token.
+        @($mock.Requests | Where-Object Path -Like '*/responses').Count | Should -Be 2
+        Wait-Until { Test-Path $marker }
+        $asked = Get-Content -Raw $marker | ConvertFrom-Json
+        $asked.Kind | Should -Be 'ChatgptAuthTokensRefresh'
+        $asked.Reason | Should -Be 'unauthorized'
+        $asked.PreviousAccountId | Should -Be 'acct-codexps-test'
+
+        # Neither token shows anywhere CodexPS writes: streams, errors, the protocol log (the refresh answer is redacted there).
+        $log = Get-Content -Raw $script:logFile
+        $log | Should -Match 'account/chatgptAuthTokens/refresh'
+        foreach ($secret in $script:token, $newToken) {
+            $streams | Should -Not -Match ([regex]::Escape($secret))
+            $log | Should -Not -Match ([regex]::Escape($secret))
+            ($Error | ForEach-Object { $_ | Out-String; $_.Exception.ToString() }) -join "`n" | Should -Not -Match ([regex]::Escape($secret))
+        }
+    }
+
+    It 'declines the refresh request without -RefreshScript: the turn fails on the 401 and a warning says why' {
+        $mock = Connect-TokenMock -Response @(@{ Status = 401 }, @{ Text = 'never sent' })
+        Connect-CodexAccount -AccessToken (ConvertTo-SecureString $script:token -AsPlainText -Force) -AccountId 'acct-codexps-test' -WarningAction SilentlyContinue
+        $events = New-CodexConversation -WorkingDirectory (New-TestDirectory) | Send-CodexTurn 'hi' -WarningVariable turnWarnings -WarningAction SilentlyContinue
+        $events[-1].Status | Should -Be 'Failed'
+        Get-AnswerText $events | Should -Not -Be 'never sent'
+        $null = Get-CodexStatus -WarningVariable statusWarnings -WarningAction SilentlyContinue
+        (@($turnWarnings) + @($statusWarnings)) -join ' ' | Should -Match 'new ChatGPT tokens.*no refresh script.*declined'
+        Get-Content -Raw $script:logFile | Should -Match '"error".*CodexPS has no new ChatGPT tokens'
+    }
+
+    It 'declines when the refresh script fails, and reports its error' {
+        $mock = Connect-TokenMock -Response @(@{ Status = 401 }, @{ Text = 'never sent' })
+        Connect-CodexAccount -AccessToken (ConvertTo-SecureString $script:token -AsPlainText -Force) -AccountId 'acct-codexps-test' -RefreshScript { throw 'the vault is locked' } -WarningAction SilentlyContinue
+        $events = New-CodexConversation -WorkingDirectory (New-TestDirectory) | Send-CodexTurn 'hi' -WarningVariable turnWarnings -WarningAction SilentlyContinue
+        $events[-1].Status | Should -Be 'Failed'
+        $null = Get-CodexStatus -WarningVariable statusWarnings -WarningAction SilentlyContinue
+        (@($turnWarnings) + @($statusWarnings)) -join ' ' | Should -Match 'declined.*the vault is locked'
+    }
+
+    It 'refuses an empty token and changes nothing with -WhatIf' {
+        $null = Connect-TokenMock -Response @()
+        Connect-CodexAccount -AccessToken ([securestring]::new()) -AccountId 'a' -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'CodexAccessTokenEmpty,*'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        Connect-CodexAccount -AccessToken (ConvertTo-SecureString $script:token -AsPlainText -Force) -AccountId 'a' -WhatIf
+        Get-Content -Raw $script:logFile | Should -Not -Match 'chatgptAuthTokens'
+    }
+}
