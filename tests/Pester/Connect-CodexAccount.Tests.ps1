@@ -367,19 +367,20 @@ Describe 'Connect-CodexAccount -ChatGpt (the browser login), up to the real Open
         foreach ($case in 'NoBrowser', 'EmptyVariable', 'NoDisplay') {
             $saved = @{ DISPLAY = $env:DISPLAY; WAYLAND_DISPLAY = $env:WAYLAND_DISPLAY }
             try {
-                $parameters = @{ ChatGpt = $true; TimeoutSec = 2; ErrorAction = 'SilentlyContinue'; InformationVariable = 'shown' }
+                $parameters = @{ ChatGpt = $true; TimeoutSec = 2; ErrorAction = 'Stop'; InformationVariable = 'shown' }
                 switch ($case) {
                     'NoBrowser' { $parameters.NoBrowser = $true }
                     'EmptyVariable' { $env:CODEXPS_BROWSER = '' }
                     'NoDisplay' { Remove-Item Env:DISPLAY, Env:WAYLAND_DISPLAY -ErrorAction SilentlyContinue }
                 }
                 if ($case -eq 'NoDisplay' -and -not $IsLinux) { continue }
-                Connect-CodexAccount @parameters -ErrorVariable err
+                $caught = $null
+                try { Connect-CodexAccount @parameters } catch { $caught = $_ }
                 $text = $shown | Out-String
                 $text | Should -Match 'To sign in, open https://auth\.openai\.com/oauth/authorize\?' -Because $case
                 $text | Should -Match 'http://127\.0\.0\.1:\d+/auth/callback' -Because $case
                 $text | Should -Match 'DeviceCode' -Because $case
-                $err[0].FullyQualifiedErrorId | Should -BeLike 'CodexLoginTimedOut,*' -Because $case
+                $caught.FullyQualifiedErrorId | Should -BeLike 'CodexLoginTimedOut,*' -Because $case
             }
             finally {
                 Remove-Item Env:CODEXPS_BROWSER -ErrorAction SilentlyContinue
@@ -395,7 +396,8 @@ Describe 'Connect-CodexAccount -ChatGpt (the browser login), up to the real Open
         "#!/bin/sh`nprintf '%s' `"`$1`" > '$opened'`n" | Set-Content -NoNewline $opener
         chmod +x $opener
         $env:CODEXPS_BROWSER = $opener
-        Connect-CodexAccount -ChatGpt -TimeoutSec 3 -InformationVariable shown -ErrorAction SilentlyContinue
+        { Connect-CodexAccount -ChatGpt -TimeoutSec 3 -InformationVariable script:shown -ErrorAction Stop } | Should -Throw -ErrorId 'CodexLoginTimedOut,*'
+        $shown = $script:shown
         Wait-Until { Test-Path $opened } -TimeoutMs 10000
         $null = Assert-RealSignInUrl (Get-Content -Raw $opened)
         ($shown | Out-String) | Should -Match ([regex]::Escape('$CODEXPS_BROWSER'))
@@ -412,10 +414,12 @@ Describe 'Connect-CodexAccount -ChatGpt (the browser login), up to the real Open
                 # What the browser does once the person has signed in: the issuer sends it back to the callback with a code.
                 $query = [Web.HttpUtility]::ParseQueryString(([Uri]$_).Query)
                 $seen.Url = $_
-                $seen.Answer = Invoke-WebRequest -Uri ($query['redirect_uri'] + '?code=codexps-test-code&state=' + [Uri]::EscapeDataString($query['state'])) -MaximumRedirection 0 -SkipHttpErrorCheck -ErrorAction SilentlyContinue
+                # The runtime's server answers with the success page (after a redirect), and only then reports the login done.
+                $seen.Answer = Invoke-WebRequest -Uri ($query['redirect_uri'] + '?code=codexps-test-code&state=' + [Uri]::EscapeDataString($query['state'])) -SkipHttpErrorCheck
             }
             ([Uri]$seen.Url).GetLeftPart('Authority') | Should -Be $service.Url
-            $seen.Answer.StatusCode | Should -BeIn 302, 303, 307
+            $seen.Answer.StatusCode | Should -Be 200
+            $seen.Answer.BaseResponse.RequestMessage.RequestUri.AbsolutePath | Should -Be '/success'
             @($service.Log.ToArray() | Where-Object Path -EQ '/oauth/token').Count | Should -BeGreaterThan 0
             ($warnings -join ' ') | Should -Match 'does not use an OpenAI login'
             (Get-Content -Raw (Join-Path (Get-CodexStatus).CodexHome 'auth.json') | ConvertFrom-Json).auth_mode | Should -Be 'chatgpt'
@@ -501,9 +505,11 @@ Describe 'Connect-CodexAccount -AccessToken (ChatGPT tokens obtained elsewhere) 
     It 'declines the refresh request without -RefreshScript: the turn fails on the 401 and a warning says why' {
         $mock = Connect-TokenMock -Response @(@{ Status = 401 }, @{ Text = 'never sent' })
         Connect-CodexAccount -AccessToken (ConvertTo-SecureString $script:token -AsPlainText -Force) -AccountId 'acct-codexps-test' -WarningAction SilentlyContinue
-        $events = New-CodexConversation -WorkingDirectory (New-TestDirectory) | Send-CodexTurn 'hi' -WarningVariable turnWarnings -WarningAction SilentlyContinue
-        $events[-1].Status | Should -Be 'Failed'
-        Get-AnswerText $events | Should -Not -Be 'never sent'
+        $caught = $null
+        try { $null = New-CodexConversation -WorkingDirectory (New-TestDirectory) | Send-CodexTurn 'hi' -WarningVariable turnWarnings -WarningAction SilentlyContinue -ErrorAction Stop } catch { $caught = $_ }
+        # The runtime heard the decline and failed the turn with it; it sent nothing more to the endpoint.
+        $caught.Exception.Message | Should -Match 'auth refresh request failed'
+        @($mock.Requests | Where-Object Path -Like '*/responses').Count | Should -Be 1
         $null = Get-CodexStatus -WarningVariable statusWarnings -WarningAction SilentlyContinue
         (@($turnWarnings) + @($statusWarnings)) -join ' ' | Should -Match 'new ChatGPT tokens.*no refresh script.*declined'
         Get-Content -Raw $script:logFile | Should -Match '"error".*CodexPS has no new ChatGPT tokens'
@@ -512,8 +518,10 @@ Describe 'Connect-CodexAccount -AccessToken (ChatGPT tokens obtained elsewhere) 
     It 'declines when the refresh script fails, and reports its error' {
         $mock = Connect-TokenMock -Response @(@{ Status = 401 }, @{ Text = 'never sent' })
         Connect-CodexAccount -AccessToken (ConvertTo-SecureString $script:token -AsPlainText -Force) -AccountId 'acct-codexps-test' -RefreshScript { throw 'the vault is locked' } -WarningAction SilentlyContinue
-        $events = New-CodexConversation -WorkingDirectory (New-TestDirectory) | Send-CodexTurn 'hi' -WarningVariable turnWarnings -WarningAction SilentlyContinue
-        $events[-1].Status | Should -Be 'Failed'
+        $caught = $null
+        try { $null = New-CodexConversation -WorkingDirectory (New-TestDirectory) | Send-CodexTurn 'hi' -WarningVariable turnWarnings -WarningAction SilentlyContinue -ErrorAction Stop } catch { $caught = $_ }
+        $caught.Exception.Message | Should -Match 'auth refresh request failed'
+        @($mock.Requests | Where-Object Path -Like '*/responses').Count | Should -Be 1
         $null = Get-CodexStatus -WarningVariable statusWarnings -WarningAction SilentlyContinue
         (@($turnWarnings) + @($statusWarnings)) -join ' ' | Should -Match 'declined.*the vault is locked'
     }
