@@ -109,13 +109,14 @@ Describe 'Get-CodexStatus reads the account''s rate limits and usage without a t
 
     It 'leaves them null with an API key, saying why, and never asks the runtime' {
         $mock = Start-CodexMockProvider
-        Connect-Codex -MockProvider $mock -CodexHome (New-TestDirectory 'codexps-home') -Config @{ "model_providers.$($mock.Provider.Id).requires_openai_auth" = $true } -WarningAction SilentlyContinue
+        $log = Join-Path (New-TestDirectory) 'protocol.log'
+        Connect-Codex -MockProvider $mock -CodexHome (New-TestDirectory 'codexps-home') -LogPath $log -Config @{ "model_providers.$($mock.Provider.Id).requires_openai_auth" = $true } -WarningAction SilentlyContinue
         $null = Connect-CodexAccount -ApiKey (ConvertTo-SecureString ('sk-codexps-test-' + [guid]::NewGuid().ToString('N')) -AsPlainText -Force)
-        $debug = Get-CodexStatus -Debug 5>&1 | Where-Object { $_ -is [System.Management.Automation.DebugRecord] } | Out-String -Width 4096
-        $debug | Should -Match 'account/read'
-        $debug | Should -Not -Match 'account/rateLimits/read'
-        $debug | Should -Not -Match 'account/usage/read'
         $status = Get-CodexStatus
+        $sent = Get-Content -Raw $log
+        $sent | Should -Match '"method":"account/read"'
+        $sent | Should -Not -Match 'account/rateLimits/read'
+        $sent | Should -Not -Match 'account/usage/read'
         $status.AuthMode | Should -Be 'apiKey'
         $status.RateLimits | Should -BeNullOrEmpty
         $status.Usage | Should -BeNullOrEmpty
@@ -134,7 +135,7 @@ Describe 'Get-CodexStatus reads the account''s rate limits and usage without a t
         $status.UsageUnavailableReason | Should -Match 'authentication required'
     }
 
-    It 'reports no reason before a runtime runs but that none runs' {
+    It 'says that no runtime runs when none does' {
         Disconnect-Codex
         $status = Get-CodexStatus
         $status.RateLimits | Should -BeNullOrEmpty
