@@ -54,8 +54,20 @@ public sealed class CodexStatus
     /// <summary>The base URL of the model provider the runtime uses.</summary>
     public string? ModelProvider { get; private init; }
 
-    /// <summary>The rate limits the runtime last reported (Primary, Secondary); null when it has reported none.</summary>
+    /// <summary>
+    /// The account's rate limits (Primary, Secondary): read from the runtime (account/rateLimits/read) for a ChatGPT login,
+    /// so no turn is needed first; otherwise the ones a turn last reported (the model endpoint's rate-limit headers), or null.
+    /// </summary>
     public CodexRateLimits? RateLimits { get; private init; }
+
+    /// <summary>Why the account's rate limits could not be read (an API-key login, no login, the backend unreachable); null when they were.</summary>
+    public string? RateLimitsUnavailableReason { get; private init; }
+
+    /// <summary>The ChatGPT account's token activity (account/usage/read); null when it could not be read.</summary>
+    public CodexAccountUsage? Usage { get; private init; }
+
+    /// <summary>Why the account's usage could not be read; null when it was.</summary>
+    public string? UsageUnavailableReason { get; private init; }
 
     /// <summary>The conversations loaded in this runtime.</summary>
     public IReadOnlyCollection<CodexConversation> Conversations { get; private init; } = Array.Empty<CodexConversation>();
@@ -85,10 +97,38 @@ public sealed class CodexStatus
                 // Not installed: the path stays unknown.
             }
 
-            return new CodexStatus { Name = name ?? RuntimeRegistry.DefaultName, CodexPath = path, ModuleVersion = moduleVersion };
+            return new CodexStatus
+            {
+                Name = name ?? RuntimeRegistry.DefaultName,
+                CodexPath = path,
+                ModuleVersion = moduleVersion,
+                RateLimitsUnavailableReason = "No runtime is running.",
+                UsageUnavailableReason = "No runtime is running.",
+            };
         }
 
         var running = client.State == CodexRuntimeState.Running;
+        var account = running ? Ask(client.ReadAccountAsync, cancellationToken) : null;
+        CodexRateLimits? limits = null;
+        CodexAccountUsage? usage = null;
+        string? limitsReason;
+        string? usageReason;
+        if (!running)
+        {
+            limitsReason = usageReason = "The runtime is not running.";
+        }
+        else if (account?.AuthMode == "apiKey")
+        {
+            // The runtime has them for a ChatGPT login only; asking would only hear it refuse.
+            limitsReason = "Logged in with an API key: the runtime reads rate limits for a ChatGPT login only; a turn reports the API's rate-limit headers.";
+            usageReason = "Logged in with an API key: the runtime reads account usage for a ChatGPT login only.";
+        }
+        else
+        {
+            (limits, limitsReason) = AskWithReason(client.ReadRateLimitsAsync, cancellationToken);
+            (usage, usageReason) = AskWithReason(client.ReadUsageAsync, cancellationToken);
+        }
+
         return new CodexStatus
         {
             Name = client.Name,
@@ -100,14 +140,39 @@ public sealed class CodexStatus
             ProcessId = client.ProcessId,
             SessionId = client.SessionId,
             StartedAt = client.StartedAt,
-            Account = running ? Ask(client.ReadAccountAsync, cancellationToken) : null,
+            Account = account,
             ConfigRequirements = running && Ask(client.ReadConfigRequirementsAsync, cancellationToken) is { } requirements
                 ? PowerShellJson.ToPowerShell(requirements)
                 : null,
             ModelProvider = client.ModelProvider?.BaseUrl,
-            RateLimits = client.RateLimits,
+            RateLimits = limits ?? client.RateLimits,
+            RateLimitsUnavailableReason = limitsReason,
+            Usage = usage,
+            UsageUnavailableReason = usageReason,
             Conversations = client.Conversations,
         };
+    }
+
+    /// <summary>Like <see cref="Ask"/>, with the runtime's reason when it cannot answer.</summary>
+    private static (T? Value, string? Reason) AskWithReason<T>(Func<CancellationToken, Task<T>> request, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            return (PipelineWait.Wait(request(timeout.Token), timeout.Token), null);
+        }
+        catch (Engine.CodexRpcException ex)
+        {
+            return (null, "The runtime could not read it: " + ex.Message);
+        }
+        catch (Exception ex) when (ex is Engine.CodexException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+            return (null, ex is OperationCanceledException && !cancellationToken.IsCancellationRequested
+                ? "The runtime did not answer within 5 s."
+                : "The runtime could not be asked: " + ex.Message);
+        }
     }
 
     /// <summary>Asks a running runtime something for the report, waiting at most five seconds; null when it does not answer.</summary>

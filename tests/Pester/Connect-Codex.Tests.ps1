@@ -218,3 +218,146 @@ Disconnect-Codex
         Join-Path (Split-Path $moduleFile) 'System.Text.Json.dll' | Should -Not -Exist
     }
 }
+
+Describe 'Connect-Codex -ApiKeyEnvironmentVariable, the README''s first real-key path' {
+    BeforeEach {
+        Disconnect-Codex
+        Remove-Item Env:CODEXPS_TEST_README_KEY -ErrorAction SilentlyContinue
+    }
+
+    AfterEach {
+        Remove-Item Env:CODEXPS_TEST_README_KEY -ErrorAction SilentlyContinue
+    }
+
+    It 'refuses an unset or empty variable with CodexApiKeyVariableNotSet before any runtime starts' {
+        $home1 = New-TestDirectory 'codexps-home'
+        $caught = $null
+        try { Connect-Codex -ApiKeyEnvironmentVariable CODEXPS_TEST_README_KEY -CodexHome $home1 -ErrorAction Stop } catch { $caught = $_ }
+        $caught | Should -Not -BeNullOrEmpty
+        $caught.FullyQualifiedErrorId | Should -Be 'CodexApiKeyVariableNotSet,CodexPS.Commands.ConnectCodexCommand'
+        $caught.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $caught.TargetObject | Should -Be 'CODEXPS_TEST_README_KEY'
+        $caught.Exception.Message | Should -Match 'not set'
+        # Nothing started: no runtime, and the home was never used.
+        (Get-CodexStatus).RuntimeState | Should -Be 'NotStarted'
+        @(Get-ChildItem $home1 -Force).Count | Should -Be 0
+
+        $env:CODEXPS_TEST_README_KEY = '   '
+        { Connect-Codex -ApiKeyEnvironmentVariable CODEXPS_TEST_README_KEY -CodexHome $home1 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CodexApiKeyVariableNotSet,CodexPS.Commands.ConnectCodexCommand' -ExpectedMessage '*empty*'
+        (Get-CodexStatus).RuntimeState | Should -Be 'NotStarted'
+
+        # With -BaseUrl too, and a $null in -Environment removes the variable, which then counts as unset.
+        $env:CODEXPS_TEST_README_KEY = 'sk-inherited'
+        { Connect-Codex -ApiKeyEnvironmentVariable CODEXPS_TEST_README_KEY -BaseUrl 'http://127.0.0.1:9/v1' -Environment @{ CODEXPS_TEST_README_KEY = $null } -CodexHome $home1 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CodexApiKeyVariableNotSet,CodexPS.Commands.ConnectCodexCommand'
+        (Get-CodexStatus).RuntimeState | Should -Be 'NotStarted'
+    }
+
+    It 'runs the README''s first session against the mock standing in for the endpoint through -BaseUrl' {
+        $work = New-TestDirectory
+        $patch = "*** Begin Patch`n*** Add File: $(Join-Path $work 'hello.txt')`n+hello`n*** End Patch"
+        $endpoint = Start-CodexMockProvider -Response @(@{ Patch = $patch }, @{ Text = 'Created hello.txt' })
+        $key = 'sk-codexps-readme-' + [guid]::NewGuid().ToString('N')
+        $env:CODEXPS_TEST_README_KEY = $key
+        Connect-Codex -ApiKeyEnvironmentVariable CODEXPS_TEST_README_KEY -BaseUrl $endpoint.BaseUrl -Model 'gpt-5.5' -CodexHome (New-TestDirectory 'codexps-home') -WorkingDirectory $work -WarningAction SilentlyContinue
+        $c = New-CodexConversation -ApprovalPolicy Untrusted -Sandbox WorkspaceWrite -WorkingDirectory $work
+        $events = Send-CodexTurn 'Create hello.txt' -Conversation $c -ApprovalHandler { 'Accept' } -WarningAction SilentlyContinue
+        $events[-1].Status | Should -Be 'Completed'
+        ($events | Where-Object { $_.Kind -eq 'ItemCompleted' -and $_.Item.Type -eq 'AgentMessage' }).Item.Text | Should -Be 'Created hello.txt'
+        Get-Content (Join-Path $work 'hello.txt') | Should -Be 'hello'
+        (Get-CodexStatus).RuntimeState | Should -Be 'Running'
+        # The key reached the endpoint as the bearer token (the mock keeps only the fact), never the runtime's arguments.
+        $endpoint.Requests.Count | Should -BeGreaterOrEqual 2
+        $endpoint.Requests | ForEach-Object { $_.Headers['Authorization'] | Should -Be '(redacted)' }
+        if ($IsLinux) {
+            [IO.File]::ReadAllText("/proc/$((Get-CodexStatus).ProcessId)/cmdline") | Should -Not -Match ([regex]::Escape($key))
+        }
+        Disconnect-Codex
+    }
+}
+
+Describe 'Connect-Codex -Environment' {
+    BeforeAll {
+        function Get-RuntimeEnvironment {
+            # The runtime process's own environment, as the OS holds it.
+            param([int] $ProcessId)
+            $table = @{}
+            foreach ($entry in ([IO.File]::ReadAllText("/proc/$ProcessId/environ") -split "`0")) {
+                $at = $entry.IndexOf('=')
+                if ($at -gt 0) { $table[$entry.Substring(0, $at)] = $entry.Substring($at + 1) }
+            }
+            $table
+        }
+    }
+
+    AfterEach {
+        Disconnect-Codex
+        Remove-Item Env:CODEXPS_TEST_INHERITED -ErrorAction SilentlyContinue
+    }
+
+    It 'adds variables to the runtime and removes inherited ones with $null' -Skip:(-not $IsLinux) {
+        $env:CODEXPS_TEST_INHERITED = 'from-pwsh'
+        $mock = Start-CodexMockProvider
+        $certFile = Join-Path (New-TestDirectory) 'ca.pem'
+        $status = Connect-Codex -MockProvider $mock -CodexHome (New-TestDirectory 'codexps-home') -PassThru -WarningAction SilentlyContinue -Environment @{
+            HTTPS_PROXY            = 'http://127.0.0.1:3128'
+            SSL_CERT_FILE          = $certFile
+            CODEXPS_TEST_INHERITED = $null
+        }
+        $environment = Get-RuntimeEnvironment $status.ProcessId
+        $environment['HTTPS_PROXY'] | Should -Be 'http://127.0.0.1:3128'
+        $environment['SSL_CERT_FILE'] | Should -Be $certFile
+        $environment.ContainsKey('CODEXPS_TEST_INHERITED') | Should -BeFalse
+        # What CodexPS itself sets is still there.
+        $environment['CODEX_HOME'] | Should -Be $status.CodexHome
+
+        # Without -Environment the inherited variable reaches the runtime as before.
+        $plain = Connect-Codex -MockProvider $mock -CodexHome (New-TestDirectory 'codexps-home') -PassThru -WarningAction SilentlyContinue
+        (Get-RuntimeEnvironment $plain.ProcessId)['CODEXPS_TEST_INHERITED'] | Should -Be 'from-pwsh'
+        (Get-RuntimeEnvironment $plain.ProcessId).ContainsKey('HTTPS_PROXY') | Should -Be ($null -ne $env:HTTPS_PROXY)
+    }
+
+    It 'is part of the runtime''s settings: another environment is another runtime, the same one reuses it' {
+        $mock = Start-CodexMockProvider
+        $codexHome = New-TestDirectory 'codexps-home'
+        $first = Connect-Codex -MockProvider $mock -CodexHome $codexHome -Environment @{ CODEXPS_TEST_A = '1' } -PassThru -WarningAction SilentlyContinue
+        $same = Connect-Codex -MockProvider $mock -CodexHome $codexHome -Environment @{ CODEXPS_TEST_A = '1' } -PassThru -WarningAction SilentlyContinue
+        $same.ProcessId | Should -Be $first.ProcessId
+        $other = Connect-Codex -MockProvider $mock -CodexHome $codexHome -Environment @{ CODEXPS_TEST_A = '2' } -PassThru -WarningAction SilentlyContinue
+        $other.ProcessId | Should -Not -Be $first.ProcessId
+        $none = Connect-Codex -MockProvider $mock -CodexHome $codexHome -PassThru -WarningAction SilentlyContinue
+        $none.ProcessId | Should -Not -Be $other.ProcessId
+    }
+
+    It 'never shows a secret given this way: not in verbose, debug, errors, the status, the protocol log or the arguments' {
+        $secret = 'proxy-secret-' + [guid]::NewGuid().ToString('N')
+        $mock = Start-CodexMockProvider -Response @(@{ Text = 'ok' })
+        $log = Join-Path (New-TestDirectory) 'protocol.log'
+        $Error.Clear()
+        $streams = Connect-Codex -MockProvider $mock -CodexHome (New-TestDirectory 'codexps-home') -LogPath $log -PassThru -Verbose -Debug -Environment @{
+            HTTPS_PROXY = "http://user:$secret@127.0.0.1:3128"
+            CODEXPS_TEST_TOKEN = (ConvertTo-SecureString $secret -AsPlainText -Force)
+        } *>&1 | Out-String -Width 4096
+        $streams | Should -Match 'HTTPS_PROXY'
+        $streams | Should -Not -Match ([regex]::Escape($secret))
+        $status = Get-CodexStatus
+        ($status | Format-List * | Out-String -Width 4096) | Should -Not -Match ([regex]::Escape($secret))
+        ($status | ConvertTo-Json -Depth 4 -WarningAction SilentlyContinue) | Should -Not -Match ([regex]::Escape($secret))
+        $null = New-CodexConversation -WorkingDirectory (New-TestDirectory) | Send-CodexTurn 'hi' -Verbose -Debug *>&1 | Out-String -Width 4096 | Should -Not -Match ([regex]::Escape($secret))
+        Get-Content -Raw $log | Should -Not -Match ([regex]::Escape($secret))
+        ($Error | ForEach-Object { $_ | Out-String; $_.Exception.ToString() }) -join "`n" | Should -Not -Match ([regex]::Escape($secret))
+        if ($IsLinux) {
+            [IO.File]::ReadAllText("/proc/$($status.ProcessId)/cmdline") | Should -Not -Match ([regex]::Escape($secret))
+            # The runtime itself has it: that is what it was given for.
+            [IO.File]::ReadAllText("/proc/$($status.ProcessId)/environ") | Should -Match ([regex]::Escape($secret))
+        }
+    }
+
+    It 'refuses CODEX_HOME, a bad name, and -Environment with -Uri' {
+        { Connect-Codex -Environment @{ CODEX_HOME = '/tmp/x' } -ErrorAction Stop } | Should -Throw -ErrorId 'CodexEnvironmentInvalid,CodexPS.Commands.ConnectCodexCommand'
+        { Connect-Codex -Environment @{ 'A=B' = '1' } -ErrorAction Stop } | Should -Throw -ErrorId 'CodexEnvironmentInvalid,CodexPS.Commands.ConnectCodexCommand'
+        { Connect-Codex -Uri 'ws://127.0.0.1:9' -Environment @{ A = '1' } -ErrorAction Stop } | Should -Throw -ErrorId 'CodexProviderConflict,CodexPS.Commands.ConnectCodexCommand'
+        (Get-CodexStatus).RuntimeState | Should -Be 'NotStarted'
+    }
+}

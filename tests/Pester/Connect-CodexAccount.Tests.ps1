@@ -284,3 +284,256 @@ Describe 'Get-CodexStatus account, rate-limit labels and config requirements' {
         $status.PSObject.Properties.Name | Should -Contain 'ConfigRequirements'
     }
 }
+
+Describe 'Connect-CodexAccount -ChatGpt (the browser login), up to the real OpenAI page' {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'FakeChatGpt.ps1')
+
+        function Assert-RealSignInUrl {
+            # The page a person would see: OpenAI's authorize endpoint for Codex, answering the runtime's local server.
+            param([string] $Url)
+            $uri = [Uri]$Url
+            $uri.Scheme | Should -Be 'https'
+            $uri.Host | Should -Be 'auth.openai.com'
+            $uri.AbsolutePath | Should -Be '/oauth/authorize'
+            $query = [Web.HttpUtility]::ParseQueryString($uri.Query)
+            $query['response_type'] | Should -Be 'code'
+            $query['client_id'] | Should -Match '^app_'
+            $query['code_challenge_method'] | Should -Be 'S256'
+            $query['code_challenge'] | Should -Not -BeNullOrEmpty
+            $query['state'] | Should -Not -BeNullOrEmpty
+            $query['originator'] | Should -Be 'codexps'
+            $callback = [Uri]$query['redirect_uri']
+            $callback.Host | Should -Be '127.0.0.1'
+            $callback.AbsolutePath | Should -Be '/auth/callback'
+            $callback
+        }
+    }
+
+    BeforeEach {
+        $null = Connect-TestMock
+        $script:savedBrowser = $env:CODEXPS_BROWSER
+        Remove-Item Env:CODEXPS_BROWSER -ErrorAction SilentlyContinue
+    }
+
+    AfterEach {
+        Disconnect-Codex
+        if ($null -ne $script:savedBrowser) { $env:CODEXPS_BROWSER = $script:savedBrowser } else { Remove-Item Env:CODEXPS_BROWSER -ErrorAction SilentlyContinue }
+    }
+
+    It 'opens the real sign-in page while the runtime''s callback server listens, and withdraws the login when -TimeoutSec passes' {
+        $seen = @{}
+        $caught = $null
+        try {
+            Connect-CodexAccount -ChatGpt -TimeoutSec 3 -InformationVariable shown -ErrorAction Stop -Browser {
+                $seen.Url = $_
+                $callback = [Web.HttpUtility]::ParseQueryString(([Uri]$_).Query)['redirect_uri']
+                $seen.Listening = Test-LocalPort $callback
+            }
+        }
+        catch { $caught = $_ }
+        $callback = Assert-RealSignInUrl $seen.Url
+        $seen.Listening | Should -BeTrue
+        ($shown | Out-String) | Should -Match 'Opened the ChatGPT sign-in page with the -Browser script block'
+        $shown[0].Tags | Should -Contain 'CodexChatGptLogin'
+        $caught.FullyQualifiedErrorId | Should -BeLike 'CodexLoginTimedOut,*'
+        $caught.CategoryInfo.Category | Should -Be 'OperationTimeout'
+        $caught.TargetObject | Should -Be $seen.Url
+        # account/login/cancel reached the runtime: its callback server is gone, and nothing was logged in.
+        Wait-Until { -not (Test-LocalPort $callback) } -TimeoutMs 10000
+        Get-CodexAccount | Should -BeNullOrEmpty
+        Join-Path (Get-CodexStatus).CodexHome 'auth.json' | Should -Not -Exist
+        (Get-CodexStatus).RuntimeState | Should -Be 'Running'
+    }
+
+    It 'stops waiting on Ctrl+C and withdraws the login' {
+        $box = [hashtable]::Synchronized(@{})
+        $run = Start-InRunspace -Arguments @{ Box = $box } {
+            param($Box)
+            Connect-CodexAccount -ChatGpt -TimeoutSec 600 -Browser { $Box.Url = $_ }
+        }
+        Wait-Until { $box.Url } -TimeoutMs 30000
+        $callback = Assert-RealSignInUrl $box.Url
+        Wait-Until { Test-LocalPort $callback } -TimeoutMs 10000
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        $run.PowerShell.Stop()
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 10
+        $run.PowerShell.InvocationStateInfo.State | Should -Be 'Stopped'
+        $run.PowerShell.Dispose()
+        Wait-Until { -not (Test-LocalPort $callback) } -TimeoutMs 10000
+        Get-CodexAccount | Should -BeNullOrEmpty
+        (Get-CodexStatus).RuntimeState | Should -Be 'Running'
+    }
+
+    It 'shows the URL where no browser can be opened (no display, -NoBrowser, or $env:CODEXPS_BROWSER empty)' {
+        foreach ($case in 'NoBrowser', 'EmptyVariable', 'NoDisplay') {
+            $saved = @{ DISPLAY = $env:DISPLAY; WAYLAND_DISPLAY = $env:WAYLAND_DISPLAY }
+            try {
+                $parameters = @{ ChatGpt = $true; TimeoutSec = 2; ErrorAction = 'Stop'; InformationVariable = 'shown' }
+                switch ($case) {
+                    'NoBrowser' { $parameters.NoBrowser = $true }
+                    'EmptyVariable' { $env:CODEXPS_BROWSER = '' }
+                    'NoDisplay' { Remove-Item Env:DISPLAY, Env:WAYLAND_DISPLAY -ErrorAction SilentlyContinue }
+                }
+                if ($case -eq 'NoDisplay' -and -not $IsLinux) { continue }
+                $caught = $null
+                try { Connect-CodexAccount @parameters } catch { $caught = $_ }
+                $text = $shown | Out-String
+                $text | Should -Match 'To sign in, open https://auth\.openai\.com/oauth/authorize\?' -Because $case
+                $text | Should -Match 'http://127\.0\.0\.1:\d+/auth/callback' -Because $case
+                $text | Should -Match 'DeviceCode' -Because $case
+                $caught.FullyQualifiedErrorId | Should -BeLike 'CodexLoginTimedOut,*' -Because $case
+            }
+            finally {
+                Remove-Item Env:CODEXPS_BROWSER -ErrorAction SilentlyContinue
+                foreach ($name in $saved.Keys) { if ($null -ne $saved[$name]) { Set-Item "Env:$name" $saved[$name] } }
+            }
+        }
+    }
+
+    It 'opens the page with the program named by $env:CODEXPS_BROWSER, the system opener''s stand-in' -Skip:$IsWindows {
+        $folder = New-TestDirectory 'codexps-browser'
+        $opened = Join-Path $folder 'opened.txt'
+        $opener = Join-Path $folder 'open-browser'
+        "#!/bin/sh`nprintf '%s' `"`$1`" > '$opened'`n" | Set-Content -NoNewline $opener
+        chmod +x $opener
+        $env:CODEXPS_BROWSER = $opener
+        { Connect-CodexAccount -ChatGpt -TimeoutSec 3 -InformationVariable script:shown -ErrorAction Stop } | Should -Throw -ErrorId 'CodexLoginTimedOut,*'
+        $shown = $script:shown
+        Wait-Until { Test-Path $opened } -TimeoutMs 10000
+        $null = Assert-RealSignInUrl (Get-Content -Raw $opened)
+        ($shown | Out-String) | Should -Match ([regex]::Escape('$CODEXPS_BROWSER'))
+    }
+
+    It 'finishes the sign-in against a stand-in issuer: the runtime exchanges the code and stores a ChatGPT login' {
+        $service = Start-FakeChatGptService
+        try {
+            $mock = Start-CodexMockProvider
+            Connect-Codex -MockProvider $mock -CodexHome (New-TestDirectory 'codexps-home') -WarningAction SilentlyContinue `
+                -Environment @{ CODEX_APP_SERVER_LOGIN_ISSUER = $service.Url } -Config @{ chatgpt_base_url = $service.BackendUrl }
+            $seen = @{}
+            Connect-CodexAccount -ChatGpt -TimeoutSec 60 -WarningVariable warnings -WarningAction SilentlyContinue -ErrorAction Stop -Browser {
+                # What the browser does once the person has signed in: the issuer sends it back to the callback with a code.
+                $query = [Web.HttpUtility]::ParseQueryString(([Uri]$_).Query)
+                $seen.Url = $_
+                # The runtime's server answers with the success page (after a redirect), and only then reports the login done.
+                $seen.Answer = Invoke-WebRequest -Uri ($query['redirect_uri'] + '?code=codexps-test-code&state=' + [Uri]::EscapeDataString($query['state'])) -SkipHttpErrorCheck
+            }
+            ([Uri]$seen.Url).GetLeftPart('Authority') | Should -Be $service.Url
+            $seen.Answer.StatusCode | Should -Be 200
+            $seen.Answer.BaseResponse.RequestMessage.RequestUri.AbsolutePath | Should -Be '/success'
+            @($service.Log.ToArray() | Where-Object Path -EQ '/oauth/token').Count | Should -BeGreaterThan 0
+            ($warnings -join ' ') | Should -Match 'does not use an OpenAI login'
+            (Get-Content -Raw (Join-Path (Get-CodexStatus).CodexHome 'auth.json') | ConvertFrom-Json).auth_mode | Should -Be 'chatgpt'
+        }
+        finally { Stop-FakeChatGptService $service }
+    }
+
+    It 'asks nothing of the runtime with -ChatGpt -WhatIf' {
+        $seen = @{}
+        Connect-CodexAccount -ChatGpt -WhatIf -Browser { $seen.Url = $_ } | Should -BeNullOrEmpty
+        $seen.Url | Should -BeNullOrEmpty
+        Get-CodexAccount | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Connect-CodexAccount -AccessToken (ChatGPT tokens obtained elsewhere) and the runtime''s refresh request' {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'FakeChatGpt.ps1')
+
+        function Connect-TokenMock {
+            # The mock is the model endpoint; the stand-in ChatGPT backend keeps the runtime's own calls local.
+            param([object[]] $Response)
+            $mock = Start-CodexMockProvider -Response $Response
+            $script:logFile = Join-Path (New-TestDirectory) 'protocol.log'
+            Connect-Codex -MockProvider $mock -CodexHome (New-TestDirectory 'codexps-home') -ExperimentalApi -LogPath $script:logFile `
+                -Config @{ chatgpt_base_url = $script:service.BackendUrl } -WarningAction SilentlyContinue
+            $mock
+        }
+
+        function Get-AnswerText { param($Events) ($Events | Where-Object { $_.Kind -eq 'ItemCompleted' -and $_.Item.Type -eq 'AgentMessage' }).Item.Text }
+    }
+
+    BeforeEach {
+        $script:service = Start-FakeChatGptService
+        $script:token = New-TestJwt
+    }
+
+    AfterEach {
+        Disconnect-Codex
+        Stop-FakeChatGptService $script:service
+    }
+
+    It 'needs a runtime connected with -ExperimentalApi (the runtime offers this login there only)' {
+        $null = Connect-TestMock
+        $caught = $null
+        try { Connect-CodexAccount -AccessToken (ConvertTo-SecureString $script:token -AsPlainText -Force) -AccountId 'acct-codexps-test' -ErrorAction Stop } catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -BeLike 'CodexExperimentalApiRequired,*'
+        $caught.CategoryInfo.Category | Should -Be 'InvalidOperation'
+        $caught.Exception.Message | Should -Match 'ExperimentalApi'
+    }
+
+    It 'answers the runtime''s refresh request from -RefreshScript when the endpoint refuses the token, and the turn goes on' {
+        $mock = Connect-TokenMock -Response @(@{ Status = 401; Body = '{"error":{"message":"token expired","code":"token_expired"}}' }, @{ Text = 'after the refresh' })
+        $marker = Join-Path (New-TestDirectory) 'refresh.json'
+        $newToken = New-TestJwt -Email 'refreshed@example.com'
+        # The script runs in a runspace of its own: it gets the request as $_ and sees none of this scope's variables.
+        $refresh = [scriptblock]::Create("@{ Reason = `$_.Reason; PreviousAccountId = `$_.PreviousAccountId; Kind = [string]`$_.Kind } | ConvertTo-Json | Set-Content '$marker'; @{ AccessToken = '$newToken' }")
+        $Error.Clear()
+        $streams = Connect-CodexAccount -AccessToken (ConvertTo-SecureString $script:token -AsPlainText -Force) -AccountId 'acct-codexps-test' -RefreshScript $refresh -Verbose -Debug -WarningAction SilentlyContinue *>&1 | Out-String -Width 4096
+        $streams | Should -Match 'account/login/start'
+
+        $events = New-CodexConversation -WorkingDirectory (New-TestDirectory) | Send-CodexTurn 'hi' -WarningAction SilentlyContinue
+        $events[-1].Status | Should -Be 'Completed'
+        Get-AnswerText $events | Should -Be 'after the refresh'
+        # Refused once, retried with the new token.
+        @($mock.Requests | Where-Object Path -Like '*/responses').Count | Should -Be 2
+        Wait-Until { Test-Path $marker }
+        $asked = Get-Content -Raw $marker | ConvertFrom-Json
+        $asked.Kind | Should -Be 'ChatgptAuthTokensRefresh'
+        $asked.Reason | Should -Be 'unauthorized'
+        $asked.PreviousAccountId | Should -Be 'acct-codexps-test'
+
+        # Neither token shows anywhere CodexPS writes: streams, errors, the protocol log (the refresh answer is redacted there).
+        $log = Get-Content -Raw $script:logFile
+        $log | Should -Match 'account/chatgptAuthTokens/refresh'
+        foreach ($secret in $script:token, $newToken) {
+            $streams | Should -Not -Match ([regex]::Escape($secret))
+            $log | Should -Not -Match ([regex]::Escape($secret))
+            ($Error | ForEach-Object { $_ | Out-String; $_.Exception.ToString() }) -join "`n" | Should -Not -Match ([regex]::Escape($secret))
+        }
+    }
+
+    It 'declines the refresh request without -RefreshScript: the turn fails on the 401 and a warning says why' {
+        $mock = Connect-TokenMock -Response @(@{ Status = 401 }, @{ Text = 'never sent' })
+        Connect-CodexAccount -AccessToken (ConvertTo-SecureString $script:token -AsPlainText -Force) -AccountId 'acct-codexps-test' -WarningAction SilentlyContinue
+        $caught = $null
+        try { $null = New-CodexConversation -WorkingDirectory (New-TestDirectory) | Send-CodexTurn 'hi' -WarningVariable turnWarnings -WarningAction SilentlyContinue -ErrorAction Stop } catch { $caught = $_ }
+        # The runtime heard the decline and failed the turn with it; it sent nothing more to the endpoint.
+        $caught.Exception.Message | Should -Match 'auth refresh request failed'
+        @($mock.Requests | Where-Object Path -Like '*/responses').Count | Should -Be 1
+        $null = Get-CodexStatus -WarningVariable statusWarnings -WarningAction SilentlyContinue
+        (@($turnWarnings) + @($statusWarnings)) -join ' ' | Should -Match 'new ChatGPT tokens.*no refresh script.*declined'
+        Get-Content -Raw $script:logFile | Should -Match '"error".*CodexPS has no new ChatGPT tokens'
+    }
+
+    It 'declines when the refresh script fails, and reports its error' {
+        $mock = Connect-TokenMock -Response @(@{ Status = 401 }, @{ Text = 'never sent' })
+        Connect-CodexAccount -AccessToken (ConvertTo-SecureString $script:token -AsPlainText -Force) -AccountId 'acct-codexps-test' -RefreshScript { throw 'the vault is locked' } -WarningAction SilentlyContinue
+        $caught = $null
+        try { $null = New-CodexConversation -WorkingDirectory (New-TestDirectory) | Send-CodexTurn 'hi' -WarningVariable turnWarnings -WarningAction SilentlyContinue -ErrorAction Stop } catch { $caught = $_ }
+        $caught.Exception.Message | Should -Match 'auth refresh request failed'
+        @($mock.Requests | Where-Object Path -Like '*/responses').Count | Should -Be 1
+        $null = Get-CodexStatus -WarningVariable statusWarnings -WarningAction SilentlyContinue
+        (@($turnWarnings) + @($statusWarnings)) -join ' ' | Should -Match 'declined.*the vault is locked'
+    }
+
+    It 'refuses an empty token and changes nothing with -WhatIf' {
+        $null = Connect-TokenMock -Response @()
+        Connect-CodexAccount -AccessToken ([securestring]::new()) -AccountId 'a' -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'CodexAccessTokenEmpty,*'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        Connect-CodexAccount -AccessToken (ConvertTo-SecureString $script:token -AsPlainText -Force) -AccountId 'a' -WhatIf
+        Get-Content -Raw $script:logFile | Should -Not -Match 'chatgptAuthTokens'
+    }
+}

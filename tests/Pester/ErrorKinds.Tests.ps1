@@ -310,9 +310,11 @@ Describe 'Error kinds' {
         }
 
         It 'Set-CodexConfig: CodexConfigWriteRejected is non-terminating' {
-            [pscustomobject]@{ Key = 'model'; Value = 42 }, [pscustomobject]@{ Key = 'hide_agent_reasoning'; Value = $true } |
-                Set-CodexConfig -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable ev
-            Assert-ErrorKind $ev[0] Set-CodexConfig CodexConfigWriteRejected InvalidArgument 'model'
+            # history is not in the embedded config schema, so the runtime itself refuses the value (a described key
+            # such as model is refused by CodexPS first, as CodexConfigValueInvalid, also non-terminating).
+            [pscustomobject]@{ Key = 'history.persistence'; Value = 42 }, [pscustomobject]@{ Key = 'hide_agent_reasoning'; Value = $true } |
+                Set-CodexConfig -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable ev -WarningAction SilentlyContinue
+            Assert-ErrorKind $ev[0] Set-CodexConfig CodexConfigWriteRejected InvalidArgument 'history.persistence'
             Get-CodexConfig -Key hide_agent_reasoning | Should -BeTrue
         }
 

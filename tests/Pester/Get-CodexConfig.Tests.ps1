@@ -100,20 +100,26 @@ Describe 'Set-CodexConfig' {
     It 'rejects a value of the wrong type with the runtime message and leaves the file unchanged' {
         Set-CodexConfig -Key model -Value 'gpt-5.5'
         $before = Get-ConfigFileText
-        Set-CodexConfig -Key model -Value 42 -ErrorVariable err -ErrorAction SilentlyContinue
+        # A key the embedded schema describes is refused by CodexPS before the runtime is asked (Set-CodexConfig.Tests);
+        # one it does not describe (history) reaches the runtime, which refuses it with its own message.
+        Set-CodexConfig -Key model -Value 42 -ErrorVariable early -ErrorAction SilentlyContinue
+        $early[0].FullyQualifiedErrorId | Should -BeLike 'CodexConfigValueInvalid,*'
+        Set-CodexConfig -Key history.persistence -Value 42 -ErrorVariable err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
         $err.Count | Should -Be 1
         $err[0].FullyQualifiedErrorId | Should -BeLike 'CodexConfigWriteRejected,*'
         $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
         $err[0].Exception | Should -BeOfType ([CodexPS.Engine.CodexRpcException])
-        $err[0].Exception.Message | Should -Match 'invalid type: integer `42`, expected a string'
-        $err[0].TargetObject | Should -Be 'model'
+        $err[0].Exception.Message | Should -Match 'invalid type: .*\s*in `history\.persistence`'
+        $err[0].TargetObject | Should -Be 'history.persistence'
         Get-ConfigFileText | Should -BeExactly $before
     }
 
     It 'writes none of a batch when one value is bad' {
         Set-CodexConfig -Key model -Value 'gpt-5.5'
         $before = Get-ConfigFileText
-        Set-CodexConfig -Values @{ model = 'gpt-5.4'; approval_policy = 'bogus' } -ErrorVariable err -ErrorAction SilentlyContinue
+        # history is not in the embedded schema, so this bad value reaches the runtime, which refuses the whole batch.
+        Set-CodexConfig -Values @{ model = 'gpt-5.4'; 'history.persistence' = 'bogus' } -ErrorVariable err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'CodexConfigWriteRejected,*'
         $err[0].Exception.Message | Should -Match 'unknown variant `bogus`'
         Get-ConfigFileText | Should -BeExactly $before
         Get-ConfigFileText | Should -Not -Match 'gpt-5\.4'

@@ -13,6 +13,15 @@ public sealed partial class CodexClient
     /// <summary>How long a cancelled device-code login may take to be withdrawn from the runtime.</summary>
     private static readonly TimeSpan LoginCancelTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long the runtime waits for new ChatGPT tokens; a handler slower than this is too late anyway.</summary>
+    private static readonly TimeSpan TokensRefreshTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long an access-token login may take to be confirmed (the runtime checks the workspace first).</summary>
+    private static readonly TimeSpan TokenLoginTimeout = TimeSpan.FromSeconds(30);
+
+    // The completion of the access-token login in flight: its account/login/completed carries no loginId.
+    private TaskCompletionSource<(bool Success, string? Error)>? _tokenLogin;
+
     // Keyed by loginId; whichever of the waiter and the account/login/completed notification comes first adds the entry.
     private readonly ConcurrentDictionary<string, TaskCompletionSource<(bool Success, string? Error)>> _logins = new(StringComparer.Ordinal);
 
@@ -21,6 +30,94 @@ public sealed partial class CodexClient
     /// When it does not (a custom provider such as the mock), the runtime reports no account even after a login.
     /// </summary>
     public bool? RequiresOpenaiAuth { get; private set; }
+
+    /// <summary>
+    /// Answers the runtime's account/chatgptAuthTokens/refresh (its ChatGPT access token was refused) with new tokens:
+    /// content accessToken, chatgptAccountId (default: the refused tokens' account), chatgptPlanType. Null declines.
+    /// </summary>
+    public ICodexServerRequestHandler? AuthTokensRefreshHandler { get; set; }
+
+    /// <summary>Whether the runtime was initialized with its experimental API.</summary>
+    public bool ExperimentalApi => _options.ExperimentalApi;
+
+    /// <summary>
+    /// Logs the runtime in with ChatGPT tokens obtained elsewhere (login type chatgptAuthTokens, which the runtime
+    /// offers through its experimental API only). The runtime keeps them in memory, not in auth.json; when they are
+    /// refused it asks <see cref="AuthTokensRefreshHandler"/> for new ones. The token is read out of the SecureString
+    /// only to build the request, and no exception raised here carries it.
+    /// </summary>
+    public async Task<CodexAccount?> LoginWithChatGptTokensAsync(SecureString accessToken, string accountId, string? planType, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(accessToken);
+        ArgumentException.ThrowIfNullOrEmpty(accountId);
+        EnsureRunning();
+        if (!_options.ExperimentalApi)
+        {
+            throw new CodexException("CodexExperimentalApiRequired",
+                "The runtime takes ChatGPT access tokens through its experimental API only; connect with Connect-Codex -ExperimentalApi first.");
+        }
+
+        var token = ReadSecure(accessToken);
+        if (token.Length == 0)
+        {
+            throw new CodexException("CodexAccessTokenEmpty", "The access token is empty.");
+        }
+
+        var parameters = new JsonObject { ["type"] = "chatgptAuthTokens", ["accessToken"] = token, ["chatgptAccountId"] = accountId };
+        if (!string.IsNullOrEmpty(planType))
+        {
+            parameters["chatgptPlanType"] = planType;
+        }
+
+        var completed = new TaskCompletionSource<(bool Success, string? Error)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _tokenLogin, completed);
+        try
+        {
+            try
+            {
+                await Rpc.RequestAsync("account/login/start", parameters, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CodexRpcException ex)
+            {
+                // A new exception without the original as inner one: its data member could echo the request.
+                throw new CodexException("CodexLoginRejected", ex.Message.Replace(token, "***", StringComparison.Ordinal));
+            }
+
+            var outcome = await completed.Task.WaitAsync(TokenLoginTimeout, cancellationToken).ConfigureAwait(false);
+            if (!outcome.Success)
+            {
+                throw new CodexException("CodexLoginFailed", "The runtime did not take the ChatGPT tokens: " + (outcome.Error ?? "it gave no reason."));
+            }
+        }
+        catch (TimeoutException)
+        {
+            throw new CodexException("CodexLoginFailed", $"The runtime did not confirm the ChatGPT tokens within {TokenLoginTimeout.TotalSeconds:0} s.");
+        }
+        finally
+        {
+            parameters.Remove("accessToken");
+            Interlocked.CompareExchange(ref _tokenLogin, null, completed);
+        }
+
+        return await ReadAccountAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The account's rate limits (account/rateLimits/read), read from the ChatGPT backend without a turn. Only a ChatGPT
+    /// login has them: otherwise the runtime refuses, and this throws CodexRpcException with its reason.
+    /// </summary>
+    public async Task<CodexRateLimits> ReadRateLimitsAsync(CancellationToken cancellationToken)
+    {
+        var answer = await RequestAsync("account/rateLimits/read", null, cancellationToken).ConfigureAwait(false);
+        return new CodexRateLimits(answer.Prop("rateLimits"), DateTimeOffset.Now);
+    }
+
+    /// <summary>The account's token activity (account/usage/read); like the rate limits, for a ChatGPT login only.</summary>
+    public async Task<CodexAccountUsage> ReadUsageAsync(CancellationToken cancellationToken)
+    {
+        var answer = await RequestAsync("account/usage/read", null, cancellationToken).ConfigureAwait(false);
+        return new CodexAccountUsage(answer, DateTimeOffset.Now);
+    }
 
     /// <summary>The account the runtime is logged in with, or null when it is logged out.</summary>
     public async Task<CodexAccount?> ReadAccountAsync(CancellationToken cancellationToken)
@@ -69,23 +166,7 @@ public sealed partial class CodexClient
     /// </summary>
     public async Task<CodexDeviceCodeLogin> StartDeviceCodeLoginAsync(CancellationToken cancellationToken)
     {
-        // Not abandoned on cancellation: a login the runtime has started must be withdrawn, which needs its id.
-        var request = RequestAsync("account/login/start", new JsonObject { ["type"] = "chatgptDeviceCode" }, CancellationToken.None);
-        JsonElement answer;
-        try
-        {
-            answer = await request.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            _ = WithdrawWhenStartedAsync(request);
-            throw;
-        }
-        catch (CodexRpcException ex)
-        {
-            throw new CodexException("CodexDeviceCodeLoginFailed", "The codex runtime could not start a device-code login: " + ex.Message, ex);
-        }
-
+        var answer = await StartLoginAsync("chatgptDeviceCode", "CodexDeviceCodeLoginFailed", "a device-code login", cancellationToken).ConfigureAwait(false);
         if (answer.Str("loginId") is not { } loginId || answer.Str("verificationUrl") is not { } url || answer.Str("userCode") is not { } code)
         {
             throw new CodexException("CodexProtocolError", "The codex runtime's answer to a device-code login lacks loginId, verificationUrl or userCode: " + answer.GetRawText());
@@ -96,13 +177,63 @@ public sealed partial class CodexClient
     }
 
     /// <summary>
+    /// Starts a ChatGPT browser login: the runtime opens a local callback server (127.0.0.1:1455) and answers the
+    /// sign-in page to open. When cancelled before the answer, the login is withdrawn once it arrives.
+    /// </summary>
+    public async Task<CodexBrowserLogin> StartBrowserLoginAsync(CancellationToken cancellationToken)
+    {
+        var answer = await StartLoginAsync("chatgpt", "CodexBrowserLoginFailed", "a browser login", cancellationToken).ConfigureAwait(false);
+        if (answer.Str("loginId") is not { } loginId || answer.Str("authUrl") is not { } url)
+        {
+            throw new CodexException("CodexProtocolError", "The codex runtime's answer to a browser login lacks loginId or authUrl: " + answer.GetRawText());
+        }
+
+        _logins.GetOrAdd(loginId, NewLoginWaiter);
+        return new CodexBrowserLogin(loginId, url);
+    }
+
+    private async Task<JsonElement> StartLoginAsync(string type, string failedId, string what, CancellationToken cancellationToken)
+    {
+        // Not abandoned on cancellation: a login the runtime has started must be withdrawn, which needs its id.
+        var request = RequestAsync("account/login/start", new JsonObject { ["type"] = type }, CancellationToken.None);
+        try
+        {
+            return await request.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _ = WithdrawWhenStartedAsync(request);
+            throw;
+        }
+        catch (CodexRpcException ex)
+        {
+            throw new CodexException(failedId, $"The codex runtime could not start {what}: " + ex.Message, ex);
+        }
+    }
+
+    /// <summary>
     /// Waits until the person has entered the code (account/login/completed) and returns the account. When the
     /// token is cancelled first, the login is withdrawn from the runtime (account/login/cancel) before this ends.
     /// </summary>
-    public async Task<CodexAccount?> WaitForLoginAsync(CodexDeviceCodeLogin login, CancellationToken cancellationToken)
+    public Task<CodexAccount?> WaitForLoginAsync(CodexDeviceCodeLogin login, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(login);
-        var waiter = _logins.GetOrAdd(login.LoginId, NewLoginWaiter);
+        return WaitForLoginAsync(login.LoginId, cancellationToken);
+    }
+
+    /// <summary>
+    /// Waits until the sign-in in the browser has finished (account/login/completed) and returns the account. When the
+    /// token is cancelled first, the login is withdrawn from the runtime (account/login/cancel) before this ends.
+    /// </summary>
+    public Task<CodexAccount?> WaitForLoginAsync(CodexBrowserLogin login, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(login);
+        return WaitForLoginAsync(login.LoginId, cancellationToken);
+    }
+
+    private async Task<CodexAccount?> WaitForLoginAsync(string loginId, CancellationToken cancellationToken)
+    {
+        var waiter = _logins.GetOrAdd(loginId, NewLoginWaiter);
         (bool Success, string? Error) outcome;
         try
         {
@@ -110,12 +241,12 @@ public sealed partial class CodexClient
         }
         catch (OperationCanceledException)
         {
-            await CancelLoginAsync(login.LoginId).ConfigureAwait(false);
+            await CancelLoginAsync(loginId).ConfigureAwait(false);
             throw;
         }
         finally
         {
-            _logins.TryRemove(login.LoginId, out _);
+            _logins.TryRemove(loginId, out _);
         }
 
         if (!outcome.Success)
@@ -150,6 +281,21 @@ public sealed partial class CodexClient
     /// withdraws the login once its start has succeeded; a start that failed leaves nothing to withdraw.
     /// </summary>
     public async Task AbandonLoginAsync(Task<CodexDeviceCodeLogin> start)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        try
+        {
+            var login = await start.ConfigureAwait(false);
+            await CancelLoginAsync(login.LoginId).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is CodexException or OperationCanceledException)
+        {
+            // The login never started.
+        }
+    }
+
+    /// <inheritdoc cref="AbandonLoginAsync(Task{CodexDeviceCodeLogin})"/>
+    public async Task AbandonLoginAsync(Task<CodexBrowserLogin> start)
     {
         ArgumentNullException.ThrowIfNull(start);
         try
@@ -200,10 +346,14 @@ public sealed partial class CodexClient
             return false;
         }
 
-        // API-key logins complete with a null loginId; nobody waits for those.
+        // API-key and access-token logins complete with a null loginId; only an access-token login waits for it.
         if (parameters.Str("loginId") is { } loginId)
         {
             _logins.GetOrAdd(loginId, NewLoginWaiter).TrySetResult((parameters.Bool("success") ?? false, parameters.Str("error")));
+        }
+        else
+        {
+            Volatile.Read(ref _tokenLogin)?.TrySetResult((parameters.Bool("success") ?? false, parameters.Str("error")));
         }
 
         return true;

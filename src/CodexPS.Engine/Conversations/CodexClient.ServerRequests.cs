@@ -20,6 +20,12 @@ public sealed partial class CodexClient
 
     async ValueTask IJsonRpcHandler.OnServerRequestAsync(JsonElement id, string method, JsonElement parameters, JsonElement message)
     {
+        if (method == "account/chatgptAuthTokens/refresh")
+        {
+            AnswerTokensRefresh(id, parameters);
+            return;
+        }
+
         var turn = FindByThreadId(parameters)?.ActiveTurn;
         var timestamp = Json.UnixMs(message.Long("emittedAtMs")) ?? DateTimeOffset.Now;
         if (ApprovalKindOf(method) is { } kind)
@@ -57,5 +63,48 @@ public sealed partial class CodexClient
         {
             turn.Pipeline.OnReaderThreadNotification(method, parameters, timestamp);
         }
+    }
+
+    /// <summary>
+    /// New ChatGPT tokens for the runtime (its tokens were refused): asked of <see cref="AuthTokensRefreshHandler"/>, off
+    /// the reader (a handler may take its time; the runtime waits 10 s). It belongs to no thread or turn, so nothing is
+    /// recorded; nobody to ask is a decline, sent as an error reply, and a warning.
+    /// </summary>
+    private void AnswerTokensRefresh(JsonElement id, JsonElement parameters)
+    {
+        var rpc = Rpc;
+        var request = new CodexApprovalRequest(CodexApprovalKind.ChatgptAuthTokensRefresh, parameters.Clone(), Array.Empty<CodexFileChange>(),
+            reply => rpc.RespondAsync(id, reply, CancellationToken.None),
+            () => rpc.RespondErrorAsync(id, -32000, "CodexPS has no new ChatGPT tokens (declined).", CancellationToken.None));
+        var handler = AuthTokensRefreshHandler;
+        _ = Task.Run(async () =>
+        {
+            using var timeout = new CancellationTokenSource(TokensRefreshTimeout);
+            try
+            {
+                var answer = await CodexServerRequestHandlers.AnswerAsync(request, handler, timeout.Token).ConfigureAwait(false);
+                if (answer?.Problem is { } problem)
+                {
+                    AddWarning($"New ChatGPT tokens were declined: {problem.Message}");
+                }
+                else if (handler is null)
+                {
+                    AddWarning($"The runtime asked for {request}; no refresh script was given (Connect-CodexAccount -RefreshScript), so it was declined.");
+                }
+                else if (request.Decision is not (CodexApprovalDecision.Accept or CodexApprovalDecision.AcceptForSession))
+                {
+                    AddWarning($"The runtime asked for {request}; the refresh script gave none, so it was declined.");
+                }
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                if (!request.IsAnswered)
+                {
+                    await request.RespondAsync(CodexApprovalDecision.Decline, "CodexPS (the refresh failed)").ConfigureAwait(false);
+                }
+
+                AddWarning($"New ChatGPT tokens were declined: {ex.Message}");
+            }
+        });
     }
 }

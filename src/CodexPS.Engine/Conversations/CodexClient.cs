@@ -152,7 +152,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
                     ["title"] = _options.ClientTitle,
                     ["version"] = _options.ClientVersion,
                 },
-                ["capabilities"] = new JsonObject { ["experimentalApi"] = false },
+                ["capabilities"] = new JsonObject { ["experimentalApi"] = _options.ExperimentalApi },
             };
             var answer = await _rpc!.RequestAsync("initialize", init, cancellationToken)
                 .WaitAsync(_options.StartTimeout, cancellationToken).ConfigureAwait(false);

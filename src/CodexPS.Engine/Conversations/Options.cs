@@ -66,6 +66,9 @@ public sealed class CodexClientOptions
     /// <summary>Extra environment for the runtime (null removes a variable).</summary>
     public IDictionary<string, string?> Environment { get; } = new Dictionary<string, string?>();
 
+    /// <summary>Initializes the runtime with the experimental API (ChatGPT access-token logins need it); off by default.</summary>
+    public bool ExperimentalApi { get; set; }
+
     /// <summary>The folder the runtime process starts in and new conversations default to; null: the current directory.</summary>
     public string? WorkingDirectory { get; set; }
 

@@ -17,4 +17,10 @@ public enum CodexApprovalKind
 
     /// <summary>An MCP server asks the user for input or to visit a URL (mcpServer/elicitation/request).</summary>
     McpElicitation,
+
+    /// <summary>
+    /// The runtime's ChatGPT access token was refused (401) and it asks for new tokens
+    /// (account/chatgptAuthTokens/refresh); answered with content (accessToken, chatgptAccountId), declined otherwise.
+    /// </summary>
+    ChatgptAuthTokensRefresh,
 }

@@ -13,15 +13,24 @@ namespace CodexPS.Engine.Protocol;
 public sealed class CodexApprovalRequest
 {
     private readonly Func<JsonNode, Task> _send;
+    private readonly Func<Task>? _refuse;
+    private static readonly string[] TokenFields = { "accessToken", "chatgptAccountId", "chatgptPlanType" };
     private readonly JsonElement _permissions;
     private readonly object _answeredGate = new();
     private Action<CodexApprovalRequest>? _answeredCallbacks;
     private int _answered;
 
     internal CodexApprovalRequest(CodexApprovalKind kind, JsonElement parameters, IReadOnlyList<CodexFileChange> changes, Func<JsonNode, Task> send)
+        : this(kind, parameters, changes, send, refuse: null)
+    {
+    }
+
+    /// <summary>A request whose decline is an error reply (<paramref name="refuse"/>), not a result.</summary>
+    internal CodexApprovalRequest(CodexApprovalKind kind, JsonElement parameters, IReadOnlyList<CodexFileChange> changes, Func<JsonNode, Task> send, Func<Task>? refuse)
     {
         Kind = kind;
         _send = send;
+        _refuse = refuse;
         ConversationId = parameters.Str("threadId");
         TurnId = parameters.Str("turnId");
         ItemId = parameters.Str("itemId");
@@ -46,6 +55,9 @@ public sealed class CodexApprovalRequest
             case CodexApprovalKind.UserInput:
                 Questions = parameters.Array("questions").Where(q => q.ValueKind == JsonValueKind.Object).Select(q => new CodexUserInputQuestion(q)).ToArray();
                 IsBlocking = parameters.Bool("isBlocking");
+                break;
+            case CodexApprovalKind.ChatgptAuthTokensRefresh:
+                PreviousAccountId = parameters.Str("previousAccountId");
                 break;
             case CodexApprovalKind.McpElicitation:
                 ServerName = parameters.Str("serverName");
@@ -124,6 +136,9 @@ public sealed class CodexApprovalRequest
     /// <summary>The form's fields read from RequestedSchema (McpElicitation); empty for other kinds.</summary>
     public IReadOnlyList<CodexElicitationField> Fields { get; }
 
+    /// <summary>The ChatGPT workspace/account the refused tokens were for (ChatgptAuthTokensRefresh); null when the runtime does not say.</summary>
+    public string? PreviousAccountId { get; }
+
     /// <summary>The answer sent, null while none has been.</summary>
     public CodexApprovalDecision? Decision { get; private set; }
 
@@ -140,7 +155,7 @@ public sealed class CodexApprovalRequest
     /// </summary>
     public Task<bool> RespondAsync(CodexApprovalDecision decision, string decidedBy)
     {
-        return SendAsync(decision, BuildReply(decision, null), decidedBy);
+        return SendAsync(decision, ReplyFor(decision, null), decidedBy);
     }
 
     /// <summary>
@@ -158,7 +173,7 @@ public sealed class CodexApprovalRequest
     public Task<bool> RespondWithContentAsync(JsonObject content, string decidedBy)
     {
         ArgumentNullException.ThrowIfNull(content);
-        return SendAsync(CodexApprovalDecision.Accept, BuildReply(CodexApprovalDecision.Accept, content), decidedBy);
+        return SendAsync(CodexApprovalDecision.Accept, ReplyFor(CodexApprovalDecision.Accept, content), decidedBy);
     }
 
     /// <inheritdoc/>
@@ -168,15 +183,30 @@ public sealed class CodexApprovalRequest
         CodexApprovalKind.FileChange => "apply changes to " + string.Join(", ", Changes.Select(c => c.Path)),
         CodexApprovalKind.Permissions => $"grant {PermissionsSummary ?? "nothing"}" + (Reason is null ? string.Empty : $" ({Reason})"),
         CodexApprovalKind.UserInput => Questions.Count == 0 ? "no questions" : string.Join(" | ", Questions.Select(q => q.ToString())),
+        CodexApprovalKind.ChatgptAuthTokensRefresh => $"new ChatGPT tokens ({Reason ?? "refused"})" + (PreviousAccountId is null ? string.Empty : $" for account {PreviousAccountId}"),
         _ => $"{ServerName ?? "an MCP server"}: {Message}" + (Url is null ? string.Empty : $" ({Url})"),
     };
 
     /// <summary>The reply the runtime expects for this kind of request; throws CodexApprovalAnswerInvalid when content does not fit.</summary>
+    /// <summary>The reply to send; null when the answer is an error reply (new tokens declined, or accepted without any).</summary>
+    internal JsonObject? ReplyFor(CodexApprovalDecision decision, JsonObject? content)
+    {
+        if (Kind == CodexApprovalKind.ChatgptAuthTokensRefresh)
+        {
+            var accept = decision is CodexApprovalDecision.Accept or CodexApprovalDecision.AcceptForSession;
+            return accept && content is not null ? TokensReply(content) : null;
+        }
+
+        return BuildReply(decision, content);
+    }
+
     internal JsonObject BuildReply(CodexApprovalDecision decision, JsonObject? content)
     {
         var accept = decision is CodexApprovalDecision.Accept or CodexApprovalDecision.AcceptForSession;
         switch (Kind)
         {
+            case CodexApprovalKind.ChatgptAuthTokensRefresh:
+                return TokensReply(content ?? throw CodexApprovalContent.Invalid("New ChatGPT tokens need an accessToken."));
             case CodexApprovalKind.Permissions:
                 RefuseContent(content);
                 if (!accept || _permissions.ValueKind != JsonValueKind.Object)
@@ -219,7 +249,7 @@ public sealed class CodexApprovalRequest
         }
     }
 
-    private async Task<bool> SendAsync(CodexApprovalDecision decision, JsonNode reply, string decidedBy)
+    private async Task<bool> SendAsync(CodexApprovalDecision decision, JsonNode? reply, string decidedBy)
     {
         if (Interlocked.Exchange(ref _answered, 1) != 0)
         {
@@ -237,7 +267,15 @@ public sealed class CodexApprovalRequest
 
         // Heard before the runtime hears the answer, so a recording notes it before serverRequest/resolved.
         answered?.Invoke(this);
-        await _send(reply).ConfigureAwait(false);
+        if (reply is null)
+        {
+            await (_refuse?.Invoke() ?? Task.CompletedTask).ConfigureAwait(false);
+        }
+        else
+        {
+            await _send(reply).ConfigureAwait(false);
+        }
+
         return true;
     }
 
@@ -257,6 +295,29 @@ public sealed class CodexApprovalRequest
         }
 
         callback(this);
+    }
+
+    /// <summary>New ChatGPT tokens: accessToken is needed; the account defaults to the one whose tokens were refused.</summary>
+    private JsonObject TokensReply(JsonObject content)
+    {
+        string? Text(string name) => content.FirstOrDefault(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase)).Value is JsonValue v
+            && v.TryGetValue<string>(out var text) && !string.IsNullOrWhiteSpace(text) ? text.Trim() : null;
+        var unknown = content.Select(p => p.Key).FirstOrDefault(k => !TokenFields.Contains(k, StringComparer.OrdinalIgnoreCase));
+        if (unknown is not null)
+        {
+            throw CodexApprovalContent.Invalid($"New ChatGPT tokens are accessToken, chatgptAccountId and chatgptPlanType; '{unknown}' is none of these.");
+        }
+
+        var token = Text("accessToken") ?? throw CodexApprovalContent.Invalid("New ChatGPT tokens need an accessToken.");
+        var account = Text("chatgptAccountId") ?? PreviousAccountId
+            ?? throw CodexApprovalContent.Invalid("New ChatGPT tokens need a chatgptAccountId (the runtime named no previous account).");
+        var reply = new JsonObject { ["accessToken"] = token, ["chatgptAccountId"] = account };
+        if (Text("chatgptPlanType") is { } plan)
+        {
+            reply["chatgptPlanType"] = plan;
+        }
+
+        return reply;
     }
 
     private void RefuseContent(JsonObject? content)

@@ -68,6 +68,15 @@ public sealed record CodexRuntimeSettings
     /// <summary>Conversations idle this long are unloaded; null: never.</summary>
     public TimeSpan? IdleTimeout { get; init; }
 
+    /// <summary>
+    /// Changes to the environment the local runtime inherits from this process: a value sets the variable, null removes
+    /// it. The values can be secrets (a proxy password, a key): they go to the runtime process only, never to a log.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?>? Environment { get; init; }
+
+    /// <summary>Whether the runtime is initialized with the experimental API (needed by ChatGPT access-token logins).</summary>
+    public bool ExperimentalApi { get; init; }
+
     /// <summary>Whether a local runtime would be started in a folder the caller did not choose yet (no CODEX_HOME pinned).</summary>
     public bool NeedsCodexHome => Uri is null && string.IsNullOrEmpty(CodexHome);
 
@@ -118,6 +127,8 @@ public sealed record CodexRuntimeSettings
             && Equals(Uri, other.Uri)
             && ReferenceEquals(Token, other.Token)
             && IdleTimeout == other.IdleTimeout
+            && ExperimentalApi == other.ExperimentalApi
+            && EnvironmentEquals(Environment, other.Environment)
             && ConfigEquals(Config, other.Config);
     }
 
@@ -143,7 +154,13 @@ public sealed record CodexRuntimeSettings
             Name = Name,
             MaxConversations = MaxConversations,
             IdleTimeout = IdleTimeout,
+            ExperimentalApi = ExperimentalApi,
         };
+        foreach (var (name, value) in Environment ?? new Dictionary<string, string?>())
+        {
+            options.Environment[name] = value;
+        }
+
         if (RequestTimeout is { } timeout)
         {
             options.RequestTimeout = timeout;
@@ -192,6 +209,29 @@ public sealed record CodexRuntimeSettings
 
     private static bool PathEquals(string? a, string? b) =>
         string.Equals(a, b, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+
+    /// <summary>The same variables set to the same values and the same ones removed; names compare as the OS compares them.</summary>
+    private static bool EnvironmentEquals(IReadOnlyDictionary<string, string?>? a, IReadOnlyDictionary<string, string?>? b)
+    {
+        var left = a ?? new Dictionary<string, string?>();
+        var right = b ?? new Dictionary<string, string?>();
+        if (left.Count != right.Count)
+        {
+            return false;
+        }
+
+        var names = OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+        foreach (var (name, value) in left)
+        {
+            var match = right.FirstOrDefault(pair => names.Equals(pair.Key, name));
+            if (match.Key is null || !string.Equals(match.Value, value, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static bool ConfigEquals(IDictionary? a, IDictionary? b)
     {

@@ -108,6 +108,19 @@ public sealed class ConnectCodexCommand : CodexCmdlet
     [Parameter]
     public System.Security.SecureString? Token { get; set; }
 
+    /// <summary>
+    /// Environment variables for the runtime on top of what it inherits from PowerShell (a proxy, SSL_CERT_FILE, a key
+    /// named by -ApiKeyEnvironmentVariable); a $null value removes an inherited variable. Values may be SecureStrings;
+    /// no value is ever logged or shown. Part of the runtime's settings: another environment is another runtime.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public IDictionary? Environment { get; set; }
+
+    /// <summary>Initializes the runtime with its experimental API, which Connect-CodexAccount -AccessToken needs.</summary>
+    [Parameter]
+    public SwitchParameter ExperimentalApi { get; set; }
+
     /// <summary>Writes the runtime's status.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -139,6 +152,18 @@ public sealed class ConnectCodexCommand : CodexCmdlet
         if (BaseUrl is not null && MockProvider is not null)
         {
             ThrowTerminatingError(NewError("CodexProviderConflict", ErrorCategory.InvalidArgument, BaseUrl, "Give either -MockProvider or -BaseUrl, not both."));
+        }
+
+        if (Uri is not null && Environment is { Count: > 0 })
+        {
+            ThrowTerminatingError(NewError("CodexProviderConflict", ErrorCategory.InvalidArgument, Uri,
+                "-Environment applies to a runtime started here; the -Uri runtime runs elsewhere with its own environment."));
+        }
+
+        var environment = ReadEnvironment();
+        if (ApiKeyEnvironmentVariable is not null && Uri is null)
+        {
+            CheckApiKeyVariable(ApiKeyEnvironmentVariable, environment);
         }
 
         string? logPath = null;
@@ -176,6 +201,8 @@ public sealed class ConnectCodexCommand : CodexCmdlet
             Token = Token,
             MaxConversations = MaxConversations > 0 ? MaxConversations : null,
             IdleTimeout = IdleTimeoutSec > 0 ? TimeSpan.FromSeconds(IdleTimeoutSec) : null,
+            Environment = environment,
+            ExperimentalApi = ExperimentalApi,
             MetricsPath = MetricsPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(MetricsPath),
             RequestTimeout = RequestTimeoutSec > 0 ? TimeSpan.FromSeconds(RequestTimeoutSec) : null,
             ResponseTimeout = MyInvocation.BoundParameters.ContainsKey(nameof(ResponseTimeoutSec))
@@ -214,6 +241,12 @@ public sealed class ConnectCodexCommand : CodexCmdlet
             }
 
             WriteClientWarnings(client);
+            if (environment is { Count: > 0 })
+            {
+                // Names only: the values can be secrets.
+                WriteVerbose("Runtime environment: " + string.Join(", ", environment.Select(e => (e.Value is null ? "-" : "+") + e.Key)) + ".");
+            }
+
             WriteVerbose($"codex {client.RuntimeVersion} (pid {client.ProcessId}) from {client.Location.Path} [{client.Location.Source}], CODEX_HOME {client.CodexHome}.");
             if (PassThru)
             {
@@ -223,6 +256,58 @@ public sealed class ConnectCodexCommand : CodexCmdlet
         catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
         {
             ThrowTerminatingError(ToErrorRecord(ex, CodexPath ?? MockProvider?.BaseUrl ?? (object)"codex"));
+        }
+    }
+
+    /// <summary>-Environment as names and values (null removes); a name the runtime cannot take, or CODEX_HOME, is refused.</summary>
+    private Dictionary<string, string?>? ReadEnvironment()
+    {
+        if (Environment is null || Environment.Count == 0)
+        {
+            return null;
+        }
+
+        var result = new Dictionary<string, string?>(OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in Environment)
+        {
+            var name = LanguagePrimitives.ConvertTo<string>(entry.Key is PSObject key ? key.BaseObject : entry.Key);
+            if (string.IsNullOrEmpty(name) || name.Contains('=', StringComparison.Ordinal) || name.Contains('\0', StringComparison.Ordinal))
+            {
+                ThrowTerminatingError(NewError("CodexEnvironmentInvalid", ErrorCategory.InvalidArgument, name ?? string.Empty,
+                    $"'{name}' is not an environment variable name."));
+            }
+
+            if (string.Equals(name, "CODEX_HOME", StringComparison.OrdinalIgnoreCase))
+            {
+                ThrowTerminatingError(NewError("CodexEnvironmentInvalid", ErrorCategory.InvalidArgument, name,
+                    "CODEX_HOME is the runtime's own setting: give it with -CodexHome."));
+            }
+
+            var value = entry.Value is PSObject wrapped ? wrapped.BaseObject : entry.Value;
+            result[name!] = value switch
+            {
+                null => null,
+                System.Security.SecureString secure => new System.Net.NetworkCredential(string.Empty, secure).Password,
+                string text => text,
+                _ => LanguagePrimitives.ConvertTo<string>(value),
+            };
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The key's variable must hold a key before anything starts: otherwise the runtime starts, and the first turn fails
+    /// with a 401 that does not say why. The variable is read from -Environment first, then from this process.
+    /// </summary>
+    private void CheckApiKeyVariable(string name, Dictionary<string, string?>? environment)
+    {
+        var value = environment is not null && environment.TryGetValue(name, out var given) ? given : System.Environment.GetEnvironmentVariable(name);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            ThrowTerminatingError(NewError("CodexApiKeyVariableNotSet", ErrorCategory.InvalidArgument, name,
+                $"The environment variable '{name}' named by -ApiKeyEnvironmentVariable is {(value is null ? "not set" : "empty")}, so the runtime would have no key. " +
+                $"Set it (for example $env:{name} = '<your key>') or give it with -Environment @{{ {name} = $secureKey }}, then connect again."));
         }
     }
 }
