@@ -56,8 +56,8 @@ Describe 'Test-CodexEnvironment on this machine with the mock as endpoint' {
     It 'Runtime: finds the pinned runtime and says it is in the supported range' {
         $runtime = Get-Check $checks Runtime
         $runtime.Status | Should -Be 'Pass'
-        $runtime.Found | Should -Match 'codex 0\.169\.0'
-        $runtime.Found | Should -Match 'supported \(0\.168\.0 up to \(not including\) 0\.170\.0'
+        $runtime.Found | Should -Match ('codex ' + [regex]::Escape((Get-CodexStatus).PinnedCodexVersion) + ' ')
+        $runtime.Found | Should -Match ('supported \(' + [regex]::Escape((Get-CodexStatus).SupportedCodexVersions) + ', pinned')
         Test-Path -LiteralPath $runtime.Target | Should -BeTrue
     }
 
