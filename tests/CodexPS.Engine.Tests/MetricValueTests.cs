@@ -88,6 +88,8 @@ public sealed class MetricValueTests
             Assert.Equal("internalServerError", ends[2].Error?.CodexErrorInfo);
             Assert.Equal(7, mock.Requests.Count(r => r.Path.EndsWith("/responses", StringComparison.Ordinal)));
 
+            // The collector turns signals into points on its own task: every signal of these turns first.
+            await metrics.FlushAsync(CancellationToken.None);
             var points = metrics.Snapshot();
             IReadOnlyList<CodexMetricPoint> All(string name) => points.Where(p => p.Name == name).ToList();
             double[] Values(string name) => All(name).Select(p => p.Value!.Value).ToArray();
@@ -293,6 +295,8 @@ public sealed class MetricValueTests
             Assert.Equal(new long[] { 1010, 1010, 2230 }, reports);
             Assert.Single(events.OfType<ErrorEvent>(), e => e.WillRetry);
 
+            // The collector turns signals into points on its own task: every signal of these turns first.
+            await metrics.FlushAsync(CancellationToken.None);
             var points = metrics.Snapshot();
             double[] Values(string name) => points.Where(p => p.Name == name).Select(p => p.Value!.Value).ToArray();
             Assert.Equal(new double[] { 1000, 1200 }, Values(InputTokensCurrent));
