@@ -466,6 +466,9 @@ Describe 'Error kinds when the runtime cannot start' -Skip:$IsWindows {
             $null = New-Item -ItemType File -Path $brokenFlag
             Stop-Process -Id $pid0 -Force
             Wait-Until { -not (Test-ProcessAlive $pid0) }
+            # And until the module has seen it exit: a command issued before would still find the old client and
+            # fail on its request, not on the start this context is about.
+            Wait-Until { (Get-CodexStatus).RuntimeState -ne 'Running' }
         }
 
         AfterAll {
