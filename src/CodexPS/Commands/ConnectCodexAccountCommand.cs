@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Security;
 using CodexPS.Engine;
+using CodexPS.Engine.Conversations;
 using CodexPS.Engine.Protocol;
 
 namespace CodexPS.Commands;
@@ -138,53 +139,19 @@ public sealed class ConnectCodexAccountCommand : CodexCmdlet
             return;
         }
 
-        // Ctrl+C can end the cmdlet's wait just as the runtime starts the login; the finally block withdraws it then.
-        var start = client.StartDeviceCodeLoginAsync(CancellationToken);
-        Task<CodexAccount?>? wait = null;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
-        try
-        {
-            CodexDeviceCodeLogin login;
-            try
-            {
-                login = Await(start);
-                Volatile.Write(ref _pendingLogin, new PendingLogin(client, login.LoginId));
-            }
-            catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
-            {
-                ThrowTerminatingError(LoginError(ex, "chatgptDeviceCode"));
-                return;
-            }
-
-            WriteInformation(
+        RunInteractiveLogin(
+            client,
+            client.StartDeviceCodeLoginAsync(CancellationToken),
+            "chatgptDeviceCode",
+            login => login.LoginId,
+            login => login.VerificationUrl,
+            login => WriteInformation(
                 new HostInformationMessage { Message = $"To sign in, open {login.VerificationUrl} and enter the code {login.UserCode} (it expires; Ctrl+C cancels)." },
-                DeviceCodeTags);
-
-            // From here on, cancelling the token withdraws the login from the runtime before the task ends.
-            timeout.CancelAfter(TimeSpan.FromSeconds(TimeoutSec));
-            wait = client.WaitForLoginAsync(login, timeout.Token);
-            try
-            {
-                WriteAccount(Await(wait));
-            }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !CancellationToken.IsCancellationRequested)
-            {
-                ThrowTerminatingError(NewError("CodexLoginTimedOut", ErrorCategory.OperationTimeout, login.VerificationUrl,
-                    $"The device code was not entered within {TimeoutSec} s; the login was cancelled."));
-            }
-            catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
-            {
-                ThrowTerminatingError(LoginError(ex, login.VerificationUrl));
-            }
-        }
-        finally
-        {
-            Volatile.Write(ref _pendingLogin, null);
-            if (wait is null)
-            {
-                _ = client.AbandonLoginAsync(start);
-            }
-        }
+                DeviceCodeTags),
+            client.WaitForLoginAsync,
+            client.AbandonLoginAsync,
+            $"The device code was not entered within {TimeoutSec} s; the login was cancelled.",
+            noAccountWarning: null);
     }
 
     private void LoginWithAccessToken()
@@ -232,51 +199,81 @@ public sealed class ConnectCodexAccountCommand : CodexCmdlet
             return;
         }
 
-        // As with the device code: Ctrl+C just as the runtime starts the login is withdrawn by the finally block.
-        var start = client.StartBrowserLoginAsync(CancellationToken);
+        RunInteractiveLogin(
+            client,
+            client.StartBrowserLoginAsync(CancellationToken),
+            "chatgpt",
+            login => login.LoginId,
+            login => login.AuthUrl,
+            login =>
+            {
+                var openedBy = NoBrowser ? null : OpenBrowser(login.AuthUrl);
+                var message = openedBy is not null
+                    ? $"Opened the ChatGPT sign-in page with {openedBy}; sign in there (Ctrl+C cancels). If no page opened, open {login.AuthUrl}"
+                    : $"To sign in, open {login.AuthUrl} in a browser on this machine (the page answers the runtime at {login.CallbackUrl ?? "a local address"}; " +
+                      "on another machine use -DeviceCode). Ctrl+C cancels.";
+                WriteInformation(new HostInformationMessage { Message = message }, BrowserTags);
+            },
+            client.WaitForLoginAsync,
+            client.AbandonLoginAsync,
+            $"The sign-in did not finish within {TimeoutSec} s; the login was cancelled.",
+            "The ChatGPT login succeeded, but the runtime's model provider does not use an OpenAI login, so it reports no account.");
+    }
+
+    /// <summary>
+    /// A login the person finishes elsewhere (device code, browser): starts it, tells them what to do, waits for its end
+    /// within -TimeoutSec. Ctrl+C just as the runtime starts it, Ctrl+C later or the timeout withdraw it from the runtime.
+    /// </summary>
+    private void RunInteractiveLogin<TLogin>(
+        CodexClient client,
+        Task<TLogin> start,
+        string kind,
+        Func<TLogin, string> loginId,
+        Func<TLogin, string> target,
+        Action<TLogin> announce,
+        Func<TLogin, CancellationToken, Task<CodexAccount?>> waitFor,
+        Func<Task<TLogin>, Task> abandon,
+        string timedOut,
+        string? noAccountWarning)
+    {
         Task<CodexAccount?>? wait = null;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
         try
         {
-            CodexBrowserLogin login;
+            TLogin login;
             try
             {
                 login = Await(start);
-                Volatile.Write(ref _pendingLogin, new PendingLogin(client, login.LoginId));
+                Volatile.Write(ref _pendingLogin, new PendingLogin(client, loginId(login)));
             }
             catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
             {
-                ThrowTerminatingError(LoginError(ex, "chatgpt"));
+                ThrowTerminatingError(LoginError(ex, kind));
                 return;
             }
 
-            var openedBy = NoBrowser ? null : OpenBrowser(login.AuthUrl);
-            var message = openedBy is not null
-                ? $"Opened the ChatGPT sign-in page with {openedBy}; sign in there (Ctrl+C cancels). If no page opened, open {login.AuthUrl}"
-                : $"To sign in, open {login.AuthUrl} in a browser on this machine (the page answers the runtime at {login.CallbackUrl ?? "a local address"}; " +
-                  "on another machine use -DeviceCode). Ctrl+C cancels.";
-            WriteInformation(new HostInformationMessage { Message = message }, BrowserTags);
+            announce(login);
 
+            // From here on, cancelling the token withdraws the login from the runtime before the task ends.
             timeout.CancelAfter(TimeSpan.FromSeconds(TimeoutSec));
-            wait = client.WaitForLoginAsync(login, timeout.Token);
+            wait = waitFor(login, timeout.Token);
             try
             {
                 var account = Await(wait);
-                if (account is null && client.RequiresOpenaiAuth == false)
+                if (noAccountWarning is not null && account is null && client.RequiresOpenaiAuth == false)
                 {
-                    WriteWarning("The ChatGPT login succeeded, but the runtime's model provider does not use an OpenAI login, so it reports no account.");
+                    WriteWarning(noAccountWarning);
                 }
 
                 WriteAccount(account);
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !CancellationToken.IsCancellationRequested)
             {
-                ThrowTerminatingError(NewError("CodexLoginTimedOut", ErrorCategory.OperationTimeout, login.AuthUrl,
-                    $"The sign-in did not finish within {TimeoutSec} s; the login was cancelled."));
+                ThrowTerminatingError(NewError("CodexLoginTimedOut", ErrorCategory.OperationTimeout, target(login), timedOut));
             }
             catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
             {
-                ThrowTerminatingError(LoginError(ex, login.AuthUrl));
+                ThrowTerminatingError(LoginError(ex, target(login)));
             }
         }
         finally
@@ -284,7 +281,7 @@ public sealed class ConnectCodexAccountCommand : CodexCmdlet
             Volatile.Write(ref _pendingLogin, null);
             if (wait is null)
             {
-                _ = client.AbandonLoginAsync(start);
+                _ = abandon(start);
             }
         }
     }
