@@ -68,7 +68,8 @@ public sealed partial class CodexClient
     /// <summary>
     /// New ChatGPT tokens for the runtime (its tokens were refused): asked of <see cref="AuthTokensRefreshHandler"/>, off
     /// the reader (a handler may take its time; the runtime waits 10 s). It belongs to no thread or turn, so nothing is
-    /// recorded; nobody to ask is a decline, sent as an error reply, and a warning.
+    /// recorded; nobody to ask is a decline, sent as an error reply, and a warning. The warning is added before the
+    /// decline is sent: the runtime fails the turn on the decline, and the turn's own warnings must already say why.
     /// </summary>
     private void AnswerTokensRefresh(JsonElement id, JsonElement parameters)
     {
@@ -76,35 +77,83 @@ public sealed partial class CodexClient
         var request = new CodexApprovalRequest(CodexApprovalKind.ChatgptAuthTokensRefresh, parameters.Clone(), Array.Empty<CodexFileChange>(),
             reply => rpc.RespondAsync(id, reply, CancellationToken.None),
             () => rpc.RespondErrorAsync(id, -32000, "CodexPS has no new ChatGPT tokens (declined).", CancellationToken.None));
-        var handler = AuthTokensRefreshHandler;
+        var handler = AuthTokensRefreshHandler is { } inner ? new WarnBeforeTokensDecline(inner, AddWarning) : null;
         _ = Task.Run(async () =>
         {
             using var timeout = new CancellationTokenSource(TokensRefreshTimeout);
             try
             {
-                var answer = await CodexServerRequestHandlers.AnswerAsync(request, handler, timeout.Token).ConfigureAwait(false);
-                if (answer?.Problem is { } problem)
-                {
-                    AddWarning($"New ChatGPT tokens were declined: {problem.Message}");
-                }
-                else if (handler is null)
+                if (handler is null)
                 {
                     AddWarning($"The runtime asked for {request}; no refresh script was given (Connect-CodexAccount -RefreshScript), so it was declined.");
                 }
-                else if (request.Decision is not (CodexApprovalDecision.Accept or CodexApprovalDecision.AcceptForSession))
+
+                var answer = await CodexServerRequestHandlers.AnswerAsync(request, handler, timeout.Token).ConfigureAwait(false);
+                if (answer?.Problem is { } problem && handler?.Warned != true)
                 {
-                    AddWarning($"The runtime asked for {request}; the refresh script gave none, so it was declined.");
+                    // Tokens that did not fit the request: found while answering, after the handler.
+                    AddWarning($"New ChatGPT tokens were declined: {problem.Message}");
                 }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
+                if (handler?.Warned != true)
+                {
+                    AddWarning($"New ChatGPT tokens were declined: {ex.Message}");
+                }
+
                 if (!request.IsAnswered)
                 {
                     await request.RespondAsync(CodexApprovalDecision.Decline, "CodexPS (the refresh failed)").ConfigureAwait(false);
                 }
-
-                AddWarning($"New ChatGPT tokens were declined: {ex.Message}");
             }
         });
+    }
+
+    /// <summary>Says why new tokens are declined as soon as the refresh handler has decided, before the answer is sent.</summary>
+    private sealed class WarnBeforeTokensDecline : ICodexServerRequestHandler
+    {
+        private readonly ICodexServerRequestHandler _inner;
+        private readonly Action<string> _warn;
+
+        public WarnBeforeTokensDecline(ICodexServerRequestHandler inner, Action<string> warn)
+        {
+            _inner = inner;
+            _warn = warn;
+        }
+
+        public bool Warned { get; private set; }
+
+        public async ValueTask<CodexServerRequestAnswer?> HandleAsync(CodexApprovalRequest request, CancellationToken cancellationToken)
+        {
+            CodexServerRequestAnswer? answer;
+            try
+            {
+                answer = await _inner.HandleAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Warn($"New ChatGPT tokens were declined: {ex.Message}");
+                throw;
+            }
+
+            if (answer?.Problem is { } problem)
+            {
+                Warn($"New ChatGPT tokens were declined: {problem.Message}");
+            }
+            else if (!request.IsAnswered && (answer is null || answer.Content is null
+                || answer.Decision is not (CodexApprovalDecision.Accept or CodexApprovalDecision.AcceptForSession)))
+            {
+                Warn($"The runtime asked for {request}; the refresh script gave none, so it was declined.");
+            }
+
+            return answer;
+        }
+
+        private void Warn(string message)
+        {
+            Warned = true;
+            _warn(message);
+        }
     }
 }
