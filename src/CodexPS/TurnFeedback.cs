@@ -43,7 +43,14 @@ internal sealed class TurnFeedback
         switch (evt)
         {
             case DeltaEvent { Kind: CodexEventKind.AgentMessageDelta } delta:
-                SetStatus("Writing the answer");
+                if (!_streamText)
+                {
+                    SetStatus("Writing the answer");
+                    break;
+                }
+
+                // The text itself shows what the agent does; the bar comes back when it does something else.
+                _status = "Writing the answer";
                 if (delta.ItemId is { } id)
                 {
                     _streamedItems.Add(id);
@@ -99,6 +106,11 @@ internal sealed class TurnFeedback
     public void Complete()
     {
         EndLine();
+        HideProgress();
+    }
+
+    private void HideProgress()
+    {
         if (_progressShown)
         {
             _progressShown = false;
@@ -129,6 +141,11 @@ internal sealed class TurnFeedback
         {
             return;
         }
+
+        // No bar stays up while text is written: the console host redraws a shown bar after every write, and to do so
+        // asks the terminal where the cursor is and waits for its answer. Per piece of text that is a round trip to
+        // the terminal, and a Ctrl+C that flushes the terminal's input loses the answer: the wait never ends.
+        HideProgress();
 
         _lineOpen = !text.EndsWith('\n');
         var message = new HostInformationMessage { Message = DisplayText.Sanitize(text, int.MaxValue, keepLineBreaks: true), NoNewLine = true };

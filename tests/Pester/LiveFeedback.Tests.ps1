@@ -53,11 +53,26 @@ Describe 'Live feedback in an interactive host' {
         $wait = [array]::FindIndex([string[]] $statuses, [Predicate[string]] { $args[0] -like 'Waiting for approval*' })
         $running = [array]::FindLastIndex([string[]] $statuses, [Predicate[string]] { $args[0] -like 'Running: *' })
         $wait | Should -BeLessThan $running
-        # Each of the two commands ends its progress with a Completed record.
-        @($progress | Where-Object { $_ -like 'progress|Completed|*' }).Count | Should -Be 2
+        # Each of the two commands ends its progress with a Completed record; the only other Completed records take the
+        # bar down just before the answer's text is written.
+        $shown = @($run.Shown)
+        $ends = @(for ($i = 0; $i -lt $shown.Count; $i++) {
+                if ($shown[$i] -like 'progress|Completed|*' -and -not ($i + 1 -lt $shown.Count -and $shown[$i + 1] -like 'text|?*')) { $i }
+            })
+        $ends.Count | Should -Be 2
         $progress[-1] | Should -BeLike 'progress|Completed|*'
         # Progress is written when the activity changes, not for each piece of text.
         $progress.Count | Should -BeLessThan 30
+    }
+
+    It 'writes no text while a progress bar is up (the console host would redraw the bar after every piece, asking the terminal where the cursor is)' {
+        $barUp = $false
+        $texts = 0
+        foreach ($entry in $run.Shown) {
+            if ($entry -like 'progress|*') { $barUp = $entry -notlike 'progress|Completed|*' }
+            elseif ($entry -like 'text|?*') { $texts++; $barUp | Should -BeFalse -Because "'$entry' was written while the bar was up" }
+        }
+        $texts | Should -BeGreaterThan 4
     }
 
     It 'shows the answer text while it streams, without -IncludeDelta' {
