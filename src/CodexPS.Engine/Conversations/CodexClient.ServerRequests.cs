@@ -15,6 +15,7 @@ public sealed partial class CodexClient
         "item/permissions/requestApproval" => CodexApprovalKind.Permissions,
         "item/tool/requestUserInput" => CodexApprovalKind.UserInput,
         "mcpServer/elicitation/request" => CodexApprovalKind.McpElicitation,
+        "item/tool/call" => CodexApprovalKind.ToolCall,
         _ => null,
     };
 

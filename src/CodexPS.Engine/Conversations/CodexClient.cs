@@ -250,11 +250,35 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
         var parameters = options.ToThreadParameters(
             options.Model ?? _options.ModelProvider?.DefaultModel,
             options.WorkingDirectory ?? _options.WorkingDirectory ?? Environment.CurrentDirectory);
+        if (options.Tools.Count > 0)
+        {
+            CheckTools(options.Tools);
+            parameters["dynamicTools"] = CodexDynamicTool.ToSpecs(options.Tools);
+        }
+
         var answer = await Rpc.RequestAsync("thread/start", parameters, cancellationToken).ConfigureAwait(false);
         var conversation = new CodexConversation(this, answer, options);
         _conversations[conversation.Id] = conversation;
         Registered(conversation, CodexConversationEventKind.ConversationCreated, "started");
         return conversation;
+    }
+
+    /// <summary>
+    /// Tools go to the runtime only through its experimental API (thread/start dynamicTools), and the model must be
+    /// able to tell them apart: both are checked before anything is sent.
+    /// </summary>
+    internal void CheckTools(IReadOnlyList<CodexDynamicTool> tools)
+    {
+        if (tools.GroupBy(t => t.FullName, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
+        {
+            throw new CodexException("CodexToolNameDuplicate", $"Two tools are named '{duplicate.Key}'; the model could not tell them apart. Give one another name (New-CodexTool -Name, or -Namespace).");
+        }
+
+        if (!_options.ExperimentalApi)
+        {
+            throw new CodexException("CodexExperimentalApiRequired",
+                "The runtime takes a conversation's own tools through its experimental API only; connect with Connect-Codex -ExperimentalApi first.");
+        }
     }
 
     /// <summary>Sends any request to the runtime; for methods CodexPS has no typed wrapper for yet.</summary>

@@ -31,8 +31,29 @@ public sealed class CodexConversation
         NetworkAccess = options.NetworkAccess;
         CreatedAt = Json.UnixSeconds(thread.Long("createdAt")) ?? DateTimeOffset.Now;
         RequestHandler = options.RequestHandler;
+        _tools = options.Tools;
         Pipeline = new EventPipeline(this);
     }
+
+    private IReadOnlyList<CodexDynamicTool> _tools;
+
+    /// <summary>
+    /// The conversation's own tools the model may call, and what runs them. Given at the start (the runtime keeps the
+    /// specs with the thread); a conversation loaded again gets its runners back with <see cref="AttachTools"/>.
+    /// </summary>
+    public IReadOnlyList<CodexDynamicTool> Tools => Volatile.Read(ref _tools);
+
+    /// <summary>Gives a loaded conversation (resumed, forked, recovered) the runners of its tools again.</summary>
+    public void AttachTools(IReadOnlyList<CodexDynamicTool> tools)
+    {
+        ArgumentNullException.ThrowIfNull(tools);
+        Volatile.Write(ref _tools, tools.ToArray());
+    }
+
+    /// <summary>The tool a call names, or null when the conversation has none by that name.</summary>
+    public CodexDynamicTool? FindTool(string? toolNamespace, string? name) =>
+        name is null ? null : Tools.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.Ordinal)
+            && string.Equals(t.Namespace, string.IsNullOrEmpty(toolNamespace) ? null : toolNamespace, StringComparison.Ordinal));
 
     /// <summary>The runtime the conversation is loaded in; after a recovery, the new one.</summary>
     public CodexClient Client { get; private set; }

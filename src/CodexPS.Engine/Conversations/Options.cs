@@ -149,6 +149,9 @@ public sealed class CodexConversationOptions
     /// <summary>Answers the requests of every turn that brings no handler of their own; with none, requests are declined.</summary>
     public ICodexServerRequestHandler? RequestHandler { get; set; }
 
+    /// <summary>The conversation's own tools the model may call (thread/start dynamicTools; the runtime needs its experimental API).</summary>
+    public IReadOnlyList<CodexDynamicTool> Tools { get; set; } = Array.Empty<CodexDynamicTool>();
+
     /// <summary>The parameters thread/start and thread/fork share; the folder is made absolute when given.</summary>
     internal System.Text.Json.Nodes.JsonObject ToThreadParameters(string? model, string? workingDirectory)
     {

@@ -28,6 +28,7 @@ public sealed class ApprovalRequestedEvent : CodexEvent
         CodexApprovalKind.Permissions => "permissions: ",
         CodexApprovalKind.UserInput => "question: ",
         CodexApprovalKind.McpElicitation => "elicitation: ",
+        CodexApprovalKind.ToolCall => "tool: ",
         _ => "approval: ",
     };
 }

@@ -23,4 +23,11 @@ public enum CodexApprovalKind
     /// (account/chatgptAuthTokens/refresh); answered with content (accessToken, chatgptAccountId), declined otherwise.
     /// </summary>
     ChatgptAuthTokensRefresh,
+
+    /// <summary>
+    /// The model calls one of the conversation's own tools (item/tool/call, a dynamic tool): answered with the tool's
+    /// result; declined, the model is told the call was not run. A tool that changes the world asks the approval
+    /// handler first, as a request of this kind that carries the tool and its bound arguments.
+    /// </summary>
+    ToolCall,
 }

@@ -59,6 +59,14 @@ public sealed class CodexApprovalRequest
             case CodexApprovalKind.ChatgptAuthTokensRefresh:
                 PreviousAccountId = parameters.Str("previousAccountId");
                 break;
+            case CodexApprovalKind.ToolCall:
+                Tool = parameters.Str("tool");
+                ToolNamespace = parameters.Str("namespace");
+                CallId = parameters.Str("callId");
+                ItemId ??= CallId;
+                var arguments = parameters.Prop("arguments");
+                Arguments = arguments.ValueKind == JsonValueKind.Undefined ? null : arguments.GetRawText();
+                break;
             case CodexApprovalKind.McpElicitation:
                 ServerName = parameters.Str("serverName");
                 Message = parameters.Str("message");
@@ -139,6 +147,53 @@ public sealed class CodexApprovalRequest
     /// <summary>The ChatGPT workspace/account the refused tokens were for (ChatgptAuthTokensRefresh); null when the runtime does not say.</summary>
     public string? PreviousAccountId { get; }
 
+    /// <summary>The tool the model calls (ToolCall), as the conversation named it.</summary>
+    public string? Tool { get; }
+
+    /// <summary>The namespace of the tool the model calls (ToolCall); null for a tool of no namespace.</summary>
+    public string? ToolNamespace { get; }
+
+    /// <summary>The runtime's id of the call (ToolCall).</summary>
+    public string? CallId { get; }
+
+    /// <summary>
+    /// The arguments as JSON text (ToolCall): for the runtime's request, as the model wrote them; for the consent a
+    /// tool asks before it runs, as they were bound to the command's parameters.
+    /// </summary>
+    public string? Arguments { get; }
+
+    /// <summary>
+    /// The consent a tool that changes the world asks before it runs: a request of Kind ToolCall for the approval
+    /// handler, carrying the tool and its bound arguments. Its answer goes nowhere; the caller reads Decision.
+    /// </summary>
+    public static CodexApprovalRequest ForToolConsent(CodexApprovalRequest call, string boundArgumentsJson)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var parameters = new JsonObject
+        {
+            ["threadId"] = call.ConversationId,
+            ["turnId"] = call.TurnId,
+            ["callId"] = call.CallId,
+            ["tool"] = call.Tool,
+            ["namespace"] = call.ToolNamespace,
+            ["arguments"] = JsonNode.Parse(boundArgumentsJson),
+        };
+        using var document = JsonDocument.Parse(parameters.ToJsonString());
+        return new CodexApprovalRequest(CodexApprovalKind.ToolCall, document.RootElement.Clone(), Array.Empty<CodexFileChange>(), static _ => Task.CompletedTask);
+    }
+
+    /// <summary>Answers a tool call with what the tool gave (ToolCall): its text, and whether it succeeded.</summary>
+    public Task<bool> RespondWithToolResultAsync(string text, bool success, string decidedBy)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (Kind != CodexApprovalKind.ToolCall)
+        {
+            throw new InvalidOperationException($"A {Kind} request is not answered with a tool's result.");
+        }
+
+        return SendAsync(success ? CodexApprovalDecision.Accept : CodexApprovalDecision.Decline, ToolReply(text, success), decidedBy);
+    }
+
     /// <summary>The answer sent, null while none has been.</summary>
     public CodexApprovalDecision? Decision { get; private set; }
 
@@ -183,6 +238,7 @@ public sealed class CodexApprovalRequest
         CodexApprovalKind.FileChange => "apply changes to " + string.Join(", ", Changes.Select(c => c.Path)),
         CodexApprovalKind.Permissions => $"grant {PermissionsSummary ?? "nothing"}" + (Reason is null ? string.Empty : $" ({Reason})"),
         CodexApprovalKind.UserInput => Questions.Count == 0 ? "no questions" : string.Join(" | ", Questions.Select(q => q.ToString())),
+        CodexApprovalKind.ToolCall => $"call {(ToolNamespace is null ? string.Empty : ToolNamespace + ".")}{Tool} {Arguments}",
         CodexApprovalKind.ChatgptAuthTokensRefresh => $"new ChatGPT tokens ({Reason ?? "refused"})" + (PreviousAccountId is null ? string.Empty : $" for account {PreviousAccountId}"),
         _ => $"{ServerName ?? "an MCP server"}: {Message}" + (Url is null ? string.Empty : $" ({Url})"),
     };
@@ -207,6 +263,12 @@ public sealed class CodexApprovalRequest
         {
             case CodexApprovalKind.ChatgptAuthTokensRefresh:
                 return TokensReply(content ?? throw CodexApprovalContent.Invalid("New ChatGPT tokens need an accessToken."));
+            case CodexApprovalKind.ToolCall:
+                // Only the tool's own result says it ran (RespondWithToolResultAsync); any plain answer tells the model it did not.
+                RefuseContent(content);
+                return ToolReply(accept
+                    ? $"CodexPS did not run the tool {Tool}: the call was answered without running it."
+                    : $"CodexPS did not run the tool {Tool}: the call was declined ({(decision == CodexApprovalDecision.Cancel ? "cancelled" : "no consent")}).", success: false);
             case CodexApprovalKind.Permissions:
                 RefuseContent(content);
                 if (!accept || _permissions.ValueKind != JsonValueKind.Object)
@@ -319,6 +381,12 @@ public sealed class CodexApprovalRequest
 
         return reply;
     }
+
+    private static JsonObject ToolReply(string text, bool success) => new()
+    {
+        ["contentItems"] = new JsonArray(new JsonObject { ["type"] = "inputText", ["text"] = text }),
+        ["success"] = success,
+    };
 
     private void RefuseContent(JsonObject? content)
     {

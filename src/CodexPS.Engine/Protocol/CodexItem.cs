@@ -44,6 +44,7 @@ public class CodexItem
             "reasoning" => new ReasoningItem(json),
             "userMessage" => new UserMessageItem(json),
             "mcpToolCall" => new McpToolCallItem(json),
+            "dynamicToolCall" => new DynamicToolCallItem(json),
             _ => new CodexItem(json),
         };
     }
