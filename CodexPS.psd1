@@ -47,6 +47,7 @@
         'Invoke-CodexPatch'
         'Install-CodexRuntime'
         'New-CodexConversation'
+        'New-CodexTool'
         'Send-CodexTurn'
         'Set-CodexConfig'
         'Set-CodexConversation'
