@@ -80,13 +80,16 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
     /// <summary>The named runtime this command uses (a -Runtime parameter); null: the default one.</summary>
     protected virtual string? RuntimeName => null;
 
+    /// <summary>Whether this command needs the runtime's experimental API (a default runtime it starts is started with it).</summary>
+    protected virtual bool NeedsExperimentalApi => false;
+
     /// <summary>The command's runtime, started when needed; its protocol lines and warnings go to this command's streams. Throws a CodexErrorRecordException when it cannot start.</summary>
     protected CodexClient GetClient()
     {
         CodexClient client;
         try
         {
-            client = RuntimeRegistry.GetOrStart(RuntimeName, CancellationToken);
+            client = RuntimeRegistry.GetOrStart(RuntimeName, NeedsExperimentalApi, CancellationToken);
         }
         catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
         {

@@ -120,7 +120,12 @@ public sealed class CodexTurnJob : Job
             return true;
         }
 
-        if (evt is ApprovalRequestedEvent approval
+        if (evt is ApprovalRequestedEvent { Request.Kind: CodexApprovalKind.ToolCall } call)
+        {
+            Hosting.ToolCallRunner.DeclineInJob(call.Request);
+            Warning.Add(new WarningRecord($"The tool {call.Request.Tool} was not run: a turn started with -AsJob runs no tools; the model was told."));
+        }
+        else if (evt is ApprovalRequestedEvent approval
             && PipelineWait.Wait(CodexServerRequestHandlers.AnswerAsync(approval.Request, handler, _stop.Token), _stop.Token) is { } answer)
         {
             Report(approval.Request, answer);

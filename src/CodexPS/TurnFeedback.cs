@@ -62,6 +62,9 @@ internal sealed class TurnFeedback
             case TurnStartedEvent:
                 SetStatus("Thinking");
                 break;
+            case ApprovalRequestedEvent { Request.Kind: CodexApprovalKind.ToolCall }:
+                // The model calls a tool of the conversation's own: no approval, the item names the call.
+                break;
             case ApprovalRequestedEvent approval:
                 EndLine();
                 _beforeApproval ??= _status;
@@ -78,6 +81,7 @@ internal sealed class TurnFeedback
                     CommandExecutionItem c => $"Running: {c.Command}",
                     FileChangeItem f => $"Editing: {f}",
                     McpToolCallItem t => $"Calling tool {t.Server}.{t.Tool}",
+                    DynamicToolCallItem d => $"Calling: {d}",
                     AgentMessageItem => "Writing the answer",
                     ReasoningItem => "Thinking",
                     _ => _status ?? "Thinking",

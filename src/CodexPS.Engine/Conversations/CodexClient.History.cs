@@ -161,6 +161,12 @@ public sealed partial class CodexClient
         // thread/fork answers in the shape of thread/start, so the conversation is built the same way.
         var answer = await ThreadRequestAsync("thread/fork", threadId, parameters, cancellationToken).ConfigureAwait(false);
         var conversation = new CodexConversation(this, answer, options);
+        if (options.Tools.Count == 0 && FindConversation(threadId) is { Tools.Count: > 0 } source)
+        {
+            // The runtime gives the fork the source thread's tools; what runs them is the source's.
+            conversation.AttachTools(source.Tools);
+        }
+
         _conversations[conversation.Id] = conversation;
         Registered(conversation, CodexConversationEventKind.ConversationCreated, "forked from " + threadId);
         return conversation;

@@ -267,7 +267,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
     /// Tools go to the runtime only through its experimental API (thread/start dynamicTools), and the model must be
     /// able to tell them apart: both are checked before anything is sent.
     /// </summary>
-    internal void CheckTools(IReadOnlyList<CodexDynamicTool> tools)
+    public void CheckTools(IReadOnlyList<CodexDynamicTool> tools)
     {
         if (tools.GroupBy(t => t.FullName, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
         {

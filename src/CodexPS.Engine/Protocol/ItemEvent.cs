@@ -24,6 +24,7 @@ public sealed class ItemEvent : CodexEvent
         FileChangeItem f => $"file change: {OneLine(f.ToString())}" + (f.Status is { } s ? $" ({s})" : string.Empty),
         ReasoningItem r => "reasoning: " + OneLine(r.ToString()),
         UserMessageItem u => "user: " + OneLine(u.Text),
+        DynamicToolCallItem d => $"tool: {d} {OneLine(d.Arguments ?? string.Empty)}" + (d.Success is false ? " failed" : string.Empty) + (d.Output is { } output ? " → " + OneLine(output) : d.Status is { } ds ? $" ({ds})" : string.Empty),
         McpToolCallItem t => $"mcp: {t.Server}.{t.Tool}" + (t.Error is { } error ? $" failed: {OneLine(error)}" : t.ResultText is { } text ? " → " + OneLine(text) : t.Status is { } st ? $" ({st})" : string.Empty),
         _ => Item.Type,
     };

@@ -188,7 +188,11 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
                         }
                     }
 
-                    if (evt is ApprovalRequestedEvent approval)
+                    if (evt is ApprovalRequestedEvent { Request.Kind: CodexApprovalKind.ToolCall } call)
+                    {
+                        CallTool(conversation, call.Request, handler);
+                    }
+                    else if (evt is ApprovalRequestedEvent approval)
                     {
                         Answer(approval.Request, handler);
                     }
@@ -312,6 +316,33 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
     }
 
     private static readonly TimeSpan StopWait = TimeSpan.FromMilliseconds(750);
+
+    /// <summary>
+    /// The model calls one of the conversation's own tools: it runs here, on the pipeline thread, after the turn's
+    /// approval path has agreed when the tool changes the world (the consent request of Kind ToolCall).
+    /// </summary>
+    private void CallTool(CodexConversation conversation, CodexApprovalRequest call, ICodexServerRequestHandler? handler)
+    {
+        var outcome = Hosting.ToolCallRunner.Run(
+            conversation,
+            call,
+            consent =>
+            {
+                Answer(consent, handler);
+                return consent.Decision is CodexApprovalDecision.Accept or CodexApprovalDecision.AcceptForSession;
+            },
+            CancellationToken);
+        if (outcome is null)
+        {
+            return;
+        }
+
+        WriteVerbose($"Tool {call.Tool}: {(outcome.Success ? "succeeded" : "did not succeed")} in {outcome.Duration.TotalMilliseconds:0} ms.");
+        if (outcome.TimedOut)
+        {
+            WriteWarning($"The tool {call.Tool} ran longer than its time limit and was stopped; the model was told.");
+        }
+    }
 
     /// <summary>Decides one request through the handler chain and says what was decided; the runtime never hears silence.</summary>
     private void Answer(CodexApprovalRequest request, ICodexServerRequestHandler? handler)

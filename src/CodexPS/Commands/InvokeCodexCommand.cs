@@ -31,6 +31,14 @@ public sealed class InvokeCodexCommand : CodexTurnCmdlet
     [Parameter]
     public string? Effort { get; set; }
 
+    /// <summary>Tools the model may call in this run (New-CodexTool); see New-CodexConversation -Tool.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Tools.CodexTool[]? Tool { get; set; }
+
+    /// <inheritdoc/>
+    protected override bool NeedsExperimentalApi => Tool is { Length: > 0 };
+
     /// <inheritdoc/>
     protected override void ProcessRecord()
     {
@@ -52,7 +60,15 @@ public sealed class InvokeCodexCommand : CodexTurnCmdlet
         {
             var client = GetClient();
             conversation = Await(client.StartConversationAsync(
-                new CodexConversationOptions { Model = Model, WorkingDirectory = cwd, Sandbox = Sandbox, ApprovalPolicy = ApprovalPolicy, Ephemeral = true },
+                new CodexConversationOptions
+                {
+                    Model = Model,
+                    WorkingDirectory = cwd,
+                    Sandbox = Sandbox,
+                    ApprovalPolicy = ApprovalPolicy,
+                    Ephemeral = true,
+                    Tools = Hosting.ToolCallRunner.ToSpecs(Tool),
+                },
                 CancellationToken));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)

@@ -46,6 +46,18 @@ public sealed class NewCodexConversationCommand : CodexCmdlet
     public ScriptBlock? ApprovalHandler { get; set; }
 
     /// <summary>
+    /// The conversation's own tools (New-CodexTool): commands and script blocks the model may call. They run in this
+    /// runspace, on the pipeline thread of the command that reads the turn. Needs the runtime's experimental API: a
+    /// default runtime started here gets it; a runtime already connected needs Connect-Codex -ExperimentalApi.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Tools.CodexTool[]? Tool { get; set; }
+
+    /// <inheritdoc/>
+    protected override bool NeedsExperimentalApi => Tool is { Length: > 0 };
+
+    /// <summary>
     /// Records the conversation from its start to a file (a path template: {sessionId}, {conversationId},
     /// {timestamp}, {date}; .json writes one document, anything else JSONL) until Stop-CodexRecording.
     /// </summary>
@@ -94,6 +106,7 @@ public sealed class NewCodexConversationCommand : CodexCmdlet
                     Ephemeral = Ephemeral,
                     NetworkAccess = NetworkAccess,
                     RequestHandler = ApprovalHandler is null ? null : new Hosting.ScriptBlockRequestHandler(ApprovalHandler),
+                    Tools = Hosting.ToolCallRunner.ToSpecs(Tool),
                 },
                 CancellationToken));
             if (RecordTo is not null)

@@ -47,6 +47,19 @@ public sealed class ResumeCodexConversationCommand : CodexCmdlet
     [Parameter(ParameterSetName = ReplaySet)]
     public SwitchParameter IncludeDelta { get; set; }
 
+    /// <summary>
+    /// Gives the loaded conversation its own tools again (New-CodexTool): the runtime keeps the tools' specs with the
+    /// thread, but what runs a call lives in a PowerShell session. Without -Tool, a call of one of its tools is
+    /// answered with an error the model reads ("no tool ...; give the tools back with Resume-CodexConversation -Tool").
+    /// </summary>
+    [Parameter(ParameterSetName = IdSet)]
+    [Parameter(ParameterSetName = PathSet)]
+    [ValidateNotNull]
+    public Tools.CodexTool[]? Tool { get; set; }
+
+    /// <inheritdoc/>
+    protected override bool NeedsExperimentalApi => Tool is { Length: > 0 };
+
     /// <inheritdoc/>
     protected override void ProcessRecord()
     {
@@ -179,6 +192,13 @@ public sealed class ResumeCodexConversationCommand : CodexCmdlet
                 var imported = importRollout(client.CodexHome);
                 WriteVerbose($"Imported the rollout of conversation {threadId} as '{imported}'.");
                 conversation = Await(client.GetOrResumeConversationAsync(threadId, CancellationToken));
+            }
+
+            if (Tool is { Length: > 0 })
+            {
+                var tools = Hosting.ToolCallRunner.ToSpecs(Tool);
+                client.CheckTools(tools);
+                conversation.AttachTools(tools);
             }
 
             WriteClientWarnings(client);

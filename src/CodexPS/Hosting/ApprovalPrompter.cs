@@ -21,6 +21,8 @@ internal sealed class ApprovalPrompter : ICodexServerRequestHandler
     private bool _noToAll;
     private bool _permissionsYesToAll;
     private bool _permissionsNoToAll;
+    private bool _toolsYesToAll;
+    private bool _toolsNoToAll;
 
     /// <param name="cmdlet">The command running the turn.</param>
     /// <param name="hostIsInteractive">Whether a person can answer at its host.</param>
@@ -52,6 +54,7 @@ internal sealed class ApprovalPrompter : ICodexServerRequestHandler
         CodexApprovalKind.FileChange => ("Apply file changes", string.Join(", ", request.Changes.Select(c => $"{c.Kind} {c.Path}"))),
         CodexApprovalKind.Permissions => ("Grant permissions", $"{request.PermissionsSummary ?? "nothing"} (in {request.Cwd})"),
         CodexApprovalKind.UserInput => ("Answer the model's questions", string.Join(" | ", request.Questions.Select(q => q.Question ?? q.Id))),
+        CodexApprovalKind.ToolCall => ("Run tool", $"{(request.ToolNamespace is null ? string.Empty : request.ToolNamespace + ".")}{request.Tool} {request.Arguments}"),
         _ when request.Mode == "url" => ($"Open a page for MCP server '{request.ServerName}'", request.Url ?? string.Empty),
         _ => ($"Answer MCP server '{request.ServerName}'", request.Message ?? string.Empty),
     };
@@ -102,10 +105,11 @@ internal sealed class ApprovalPrompter : ICodexServerRequestHandler
             return DeclineNonInteractive(action, target);
         }
 
-        // Yes to All for commands is no Yes to All for permissions: each kind keeps its own answer.
+        // Yes to All for commands is no Yes to All for permissions or for your own tools: each keeps its own answer.
         var permissions = request.Kind == CodexApprovalKind.Permissions;
-        ref var yesToAll = ref permissions ? ref _permissionsYesToAll : ref _yesToAll;
-        ref var noToAll = ref permissions ? ref _permissionsNoToAll : ref _noToAll;
+        var tools = request.Kind == CodexApprovalKind.ToolCall;
+        ref var yesToAll = ref permissions ? ref _permissionsYesToAll : ref tools ? ref _toolsYesToAll : ref _yesToAll;
+        ref var noToAll = ref permissions ? ref _permissionsNoToAll : ref tools ? ref _toolsNoToAll : ref _noToAll;
         if (yesToAll)
         {
             return new(CodexApprovalDecision.AcceptForSession, "User (Yes to All)");

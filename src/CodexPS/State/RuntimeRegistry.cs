@@ -83,7 +83,14 @@ internal static class RuntimeRegistry
     /// runtime is started with the default settings on first use when nothing is connected; any other name must have
     /// been connected.
     /// </summary>
-    public static CodexClient GetOrStart(string? name, CancellationToken cancellationToken)
+    public static CodexClient GetOrStart(string? name, CancellationToken cancellationToken) => GetOrStart(name, experimentalApi: false, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="GetOrStart(string?, CancellationToken)"/>; a default runtime started here for a command that needs
+    /// the runtime's experimental API (a conversation's own tools) is started with it. A runtime already running keeps
+    /// what it was connected with.
+    /// </summary>
+    public static CodexClient GetOrStart(string? name, bool experimentalApi, CancellationToken cancellationToken)
     {
         name ??= DefaultName;
         var runspace = CurrentRunspace;
@@ -98,7 +105,7 @@ internal static class RuntimeRegistry
             else if (name.Equals(DefaultName, StringComparison.OrdinalIgnoreCase))
             {
                 // First use without Connect-Codex: the default settings are pinned now, and held by this runspace.
-                runtime = JoinOrAddLocked(Pin(new CodexRuntimeSettings { Name = name }), runspace);
+                runtime = JoinOrAddLocked(Pin(new CodexRuntimeSettings { Name = name, ExperimentalApi = experimentalApi }), runspace);
                 BindLocked(runspace, runtime);
             }
             else
