@@ -51,6 +51,18 @@ Describe 'about_CodexPS' {
         $run.Output | Should -Contain 'FIRST-SESSION-DONE'
     }
 
+    It 'its runbook with tools runs as written: two read-only tools and one that asks first' {
+        $block = Get-CodeBlock '### GIVING THE AGENT YOUR COMMANDS'
+        $run = Invoke-Fresh ("`$ErrorActionPreference = 'Stop'`n" + $block + "`n'TOOLS-DONE'")
+        $text = $run.Output -join "`n"
+        $run.ExitCode | Should -Be 0 -Because $text
+        $text | Should -Match 'ams-web02 did not answer; I restarted it.'
+        $run.Output | Should -Contain 'restarted: ams-web02'
+        $text | Should -Match 'Get-ServerHealth\s+True\s+\{"Name":"ams-web02","Healthy":false\}'
+        $text | Should -Match 'Restart-SiteServer\s+True\s+"restarted ams-web02"'
+        $run.Output | Should -Contain 'TOOLS-DONE'
+    }
+
     It 'its runbook passes under Pester as written' {
         $block = Get-CodeBlock '### TESTING RUNBOOKS WITH PESTER'
         $runbook = Join-Path (New-TestDirectory 'codexps-runbook') 'Runbook.Tests.ps1'

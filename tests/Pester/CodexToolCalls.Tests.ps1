@@ -341,6 +341,7 @@ Describe 'Bad tool lists (nothing is sent to the runtime)' {
         try { $null = New-CodexConversation -Tool $one, $two -WorkingDirectory (New-TestDirectory) -ErrorAction Stop } catch { $caught = $_ }
         $caught.FullyQualifiedErrorId | Should -BeLike 'CodexToolNameDuplicate,*'
         $caught.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $caught.TargetObject | Should -Be $two
         Get-Content -Raw $script:log | Should -Not -Match 'thread/start'
     }
 
@@ -353,6 +354,7 @@ Describe 'Bad tool lists (nothing is sent to the runtime)' {
         $caught.FullyQualifiedErrorId | Should -BeLike 'CodexExperimentalApiRequired,*'
         $caught.CategoryInfo.Category | Should -Be 'InvalidOperation'
         $caught.Exception.Message | Should -Match 'Connect-Codex -ExperimentalApi'
+        $caught.TargetObject.Name | Should -Be 'Get-TestInventory'
         Get-Content -Raw $log | Should -Not -Match 'thread/start'
     }
 }

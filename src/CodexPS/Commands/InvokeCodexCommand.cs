@@ -59,6 +59,12 @@ public sealed class InvokeCodexCommand : CodexTurnCmdlet
         try
         {
             var client = GetClient();
+            if (Hosting.ToolCallRunner.Check(client, Tool, out var tools) is { } refused)
+            {
+                WriteError(ToErrorRecord(refused.Error, refused.Target));
+                return;
+            }
+
             conversation = Await(client.StartConversationAsync(
                 new CodexConversationOptions
                 {
@@ -67,7 +73,7 @@ public sealed class InvokeCodexCommand : CodexTurnCmdlet
                     Sandbox = Sandbox,
                     ApprovalPolicy = ApprovalPolicy,
                     Ephemeral = true,
-                    Tools = Hosting.ToolCallRunner.ToSpecs(Tool),
+                    Tools = tools,
                 },
                 CancellationToken));
         }

@@ -94,6 +94,12 @@ public sealed class NewCodexConversationCommand : CodexCmdlet
 
         // A runtime that cannot start ends the command with the runtime's name as the target.
         var client = GetClient();
+        if (Hosting.ToolCallRunner.Check(client, Tool, out var tools) is { } refused)
+        {
+            ThrowTerminatingError(ToErrorRecord(refused.Error, refused.Target));
+            return;
+        }
+
         try
         {
             var conversation = Await(client.StartConversationAsync(
@@ -106,7 +112,7 @@ public sealed class NewCodexConversationCommand : CodexCmdlet
                     Ephemeral = Ephemeral,
                     NetworkAccess = NetworkAccess,
                     RequestHandler = ApprovalHandler is null ? null : new Hosting.ScriptBlockRequestHandler(ApprovalHandler),
-                    Tools = Hosting.ToolCallRunner.ToSpecs(Tool),
+                    Tools = tools,
                 },
                 CancellationToken));
             if (RecordTo is not null)

@@ -194,10 +194,14 @@ public sealed class ResumeCodexConversationCommand : CodexCmdlet
                 conversation = Await(client.GetOrResumeConversationAsync(threadId, CancellationToken));
             }
 
-            if (Tool is { Length: > 0 })
+            if (Hosting.ToolCallRunner.Check(client, Tool, out var tools) is { } refused)
             {
-                var tools = Hosting.ToolCallRunner.ToSpecs(Tool);
-                client.CheckTools(tools);
+                WriteError(ToErrorRecord(refused.Error, refused.Target));
+                return;
+            }
+
+            if (tools.Count > 0)
+            {
                 conversation.AttachTools(tools);
             }
 

@@ -22,6 +22,40 @@ internal static class ToolCallRunner
             : tools.Select(t => new CodexDynamicTool(t.Name, t.Namespace, t.Description, (JsonObject)JsonNode.Parse(t.InputSchemaJson)!, t)).ToArray();
 
     /// <summary>
+    /// Checks a command's -Tool list against the runtime before anything is sent: two tools of one name
+    /// (CodexToolNameDuplicate, the second tool as the target) or a runtime without the experimental API
+    /// (CodexExperimentalApiRequired, the tools as the target). Null when the tools can be given.
+    /// </summary>
+    public static (CodexPS.Engine.CodexException Error, object Target)? Check(CodexClient client, CodexTool[]? tools, out IReadOnlyList<CodexDynamicTool> specs)
+    {
+        specs = ToSpecs(tools);
+        if (tools is not { Length: > 0 })
+        {
+            return null;
+        }
+
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var tool in tools)
+        {
+            if (!seen.Add(tool.ToString()))
+            {
+                return (new CodexPS.Engine.CodexException("CodexToolNameDuplicate",
+                    $"Two tools are named '{tool}'; the model could not tell them apart. Give one another name (New-CodexTool -Name, or -Namespace)."), tool);
+            }
+        }
+
+        try
+        {
+            client.CheckTools(specs);
+            return null;
+        }
+        catch (CodexPS.Engine.CodexException ex)
+        {
+            return (ex, tools);
+        }
+    }
+
+    /// <summary>
     /// Answers one call: an unknown tool, arguments that do not bind or consent withheld are told to the model
     /// (success false) and nothing runs; otherwise the tool runs and its outcome is the answer.
     /// <paramref name="askConsent"/> puts the consent request (Kind ToolCall, the bound arguments) through the
