@@ -16,8 +16,9 @@ internal sealed class CodexToolCall : IDisposable
     /// <summary>
     /// The only script a call runs: a constant. The command (a CommandInfo or the tool's ScriptBlock object) and the
     /// arguments (a hashtable of values) arrive as parameters, so no value the model sent is ever parsed as PowerShell.
+    /// Warnings are merged into the output (3&gt;&amp;1): a nested pipeline writes them to the host, out of the model's sight.
     /// </summary>
-    private const string CallScript = "param($__codexToolCommand, $__codexToolArguments) & $__codexToolCommand @__codexToolArguments";
+    private const string CallScript = "param($__codexToolCommand, $__codexToolArguments) & $__codexToolCommand @__codexToolArguments 3>&1";
 
     private readonly CodexTool _tool;
     private readonly object _gate = new();
@@ -67,6 +68,9 @@ internal sealed class CodexToolCall : IDisposable
             errors.InsertRange(0, shell.Streams.Error.Select(Describe));
             warnings.AddRange(shell.Streams.Warning.Select(w => w.Message));
         }
+
+        warnings.AddRange(output.Select(o => o?.BaseObject).OfType<WarningRecord>().Select(w => w.Message));
+        output.RemoveAll(o => o?.BaseObject is WarningRecord);
 
         // A stopped call's partial output is not formatted: formatting is a pipeline too, and the call must end now.
         var formatted = output.Count == 0 ? string.Empty : IsStopped ? Fallback(output) : Format(output);

@@ -346,14 +346,13 @@ internal static class CodexToolSchema
         type == typeof(int) || type == typeof(long) || type == typeof(short) || type == typeof(byte) || type == typeof(sbyte)
         || type == typeof(uint) || type == typeof(ulong) || type == typeof(ushort) || type == typeof(BigInteger);
 
-    /// <summary>The bounds worth telling the model (small types); long and BigInteger have none worth saying.</summary>
+    /// <summary>The bounds worth telling the model: small types, and no negatives for unsigned ones; int, long and BigInteger have none worth saying.</summary>
     private static (long Min, long? Max)? IntegerRange(Type type)
     {
         if (type == typeof(byte)) return (byte.MinValue, byte.MaxValue);
         if (type == typeof(sbyte)) return (sbyte.MinValue, sbyte.MaxValue);
         if (type == typeof(short)) return (short.MinValue, short.MaxValue);
         if (type == typeof(ushort)) return (ushort.MinValue, ushort.MaxValue);
-        if (type == typeof(int)) return (int.MinValue, int.MaxValue);
         if (type == typeof(uint)) return (uint.MinValue, uint.MaxValue);
         if (type == typeof(ulong)) return (0, null);
         return null;
