@@ -221,6 +221,31 @@ Describe 'New-CodexTool: the schema from command metadata' {
         (Invoke-Tool $tool @{ Login = 'ann' }).Text | Should -Be '"ann/7"'
     }
 
+    It 'maps [ValidateRange(''Positive'')] and friends to exclusive bounds' {
+        $tool = New-CodexTool -Name ranged_kinds -ScriptBlock { param([ValidateRange('Positive')][int] $Up, [ValidateRange('NonNegative')][double] $Zero, [ValidateRange('Negative')][int] $Down) }
+        $p = (Get-Schema $tool).properties
+        $p.Up.exclusiveMinimum | Should -Be 0
+        $p.Zero.minimum | Should -Be 0
+        $p.Down.exclusiveMaximum | Should -Be 0
+    }
+
+    It 'makes a tool of a script file, named after the file' {
+        $path = Join-Path $script:ws 'Get-Report.ps1'
+        Set-Content -LiteralPath $path -Value @'
+<#
+.SYNOPSIS
+Builds a report.
+#>
+param([Parameter(Mandatory)][string] $Title)
+"report: $Title"
+'@
+        $tool = New-CodexTool -Command (Get-Command $path)
+        $tool.Name | Should -Be 'Get-Report'
+        $tool.Description | Should -Be 'Builds a report.'
+        (Get-Schema $tool).required | Should -Be @('Title')
+        (Invoke-Tool $tool @{ Title = 'Q3' }).Text | Should -Be '"report: Q3"'
+    }
+
     It '-Description wins over the help' {
         (New-CodexTool -Command (Get-Command Set-Validated) -Description 'Mine.').Description | Should -Be 'Mine.'
     }
@@ -423,6 +448,20 @@ Describe 'CodexTool.Invoke: a call' {
         $result.Quiet | Should -BeFalse -Because 'a false switch is left out'
         $result.Nested | Should -Be 'yes'
         $result.Ratio | Should -Be 0.5
+    }
+
+    It 'takes null as an argument not given' {
+        $tool = New-CodexTool -Name nullable -ScriptBlock { param([string] $Name = 'default', [int] $Count = 7) "$Name/$Count/$($PSBoundParameters.Keys -join ',')" }
+        (Invoke-Tool $tool '{"Name": null, "Count": 2}').Text | Should -Be '"default/2/Count"'
+    }
+
+    It 'runs a module''s function in its module' {
+        New-Module -Name CodexToolTestScoped -ScriptBlock {
+            $script:secret = 'module-scope'
+            function Get-ModuleSecret { param() $script:secret }
+        } | Import-Module -Force
+        (Invoke-Tool (New-CodexTool -Command (Get-Command Get-ModuleSecret))).Text | Should -Be '"module-scope"'
+        Remove-Module CodexToolTestScoped
     }
 
     It 'passes strings that look like code as data: nothing runs' {

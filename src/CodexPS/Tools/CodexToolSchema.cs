@@ -296,8 +296,9 @@ internal static class CodexToolSchema
             return;
         }
 
-        // PowerShell 7's [ValidateRange('Positive')] etc.; the reference assembly (5.1) does not name RangeKind.
-        switch (range.GetType().GetProperty("RangeKind")?.GetValue(range)?.ToString())
+        // PowerShell 7's [ValidateRange('Positive')] etc.: RangeKind is not public, and the reference assembly (5.1) does not name it.
+        var kindProperty = range.GetType().GetProperty("RangeKind", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic);
+        switch (kindProperty?.GetValue(range)?.ToString())
         {
             case "Positive":
                 value.Remove("minimum");
