@@ -368,11 +368,20 @@ Describe 'New-CodexTool: bad input' {
     }
 
     It 'refuses duplicate names within one call (CodexToolNameDuplicate)' {
-        $made = @(New-CodexTool -Command (Get-Command Get-Plain), (Get-Command Get-Plain) -Namespace twice -ErrorAction SilentlyContinue -ErrorVariable ev)
+        function Get.Twin { param() 'dotted' }
+        function Get_Twin { param() 'underscored' }
+        $made = @(New-CodexTool -Command (Get-Command Get.Twin), (Get-Command Get_Twin) -Namespace twins -ErrorAction SilentlyContinue -ErrorVariable ev)
         $made | Should -HaveCount 0
         $ev[0].FullyQualifiedErrorId | Should -BeLike 'CodexToolNameDuplicate,*'
         $ev[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
-        $ev[0].TargetObject | Should -Be 'Get-Plain'
+        $ev[0].TargetObject | Should -Be 'Get_Twin'
+    }
+
+    It 'makes one tool of a command given twice, or with its alias' {
+        Set-Alias -Name gpl2 -Value Get-Plain -Scope Script
+        $made = @(New-CodexTool -Command (Get-Command Get-Plain), (Get-Command gpl2), 'Get-Plain' -Namespace once)
+        $made | Should -HaveCount 1
+        $made[0].Name | Should -Be 'Get-Plain'
     }
 
     It 'refuses a name the runtime reserves (CodexToolNameReserved): <Case>' -TestCases @(

@@ -142,6 +142,14 @@ public sealed class NewCodexToolCommand : CodexCmdlet
                 continue;
             }
 
+            // Get-Command -Module lists a module's aliases beside their commands: one command is one tool.
+            if (resolved.Any(r => r.CommandType == command.CommandType && string.Equals(r.Name, command.Name, StringComparison.OrdinalIgnoreCase)
+                && string.Equals(r.ModuleName, command.ModuleName, StringComparison.OrdinalIgnoreCase)))
+            {
+                WriteVerbose($"'{given.Name}' is '{command.Name}', already given; it makes one tool.");
+                continue;
+            }
+
             resolved.Add(command);
         }
 

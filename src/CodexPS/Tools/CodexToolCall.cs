@@ -106,8 +106,13 @@ internal sealed class CodexToolCall : IDisposable
         {
             invoke();
         }
-        catch (PipelineStoppedException) when (IsStopped)
+        catch (PipelineStoppedException)
         {
+            // Stopped by us, or by PowerShell stopping the caller's pipeline (Ctrl+C) before the token said so.
+            lock (_gate)
+            {
+                _stopped |= !_timedOut;
+            }
         }
         catch (Exception ex)
         {
