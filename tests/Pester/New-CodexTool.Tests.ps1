@@ -609,6 +609,15 @@ Describe 'CodexTool.Invoke: a call' {
         $source.Dispose()
     }
 
+    It 'runs from inside a running pipeline, as a command reading a turn calls it, and stops there too' {
+        $tool = New-CodexTool -Command (Get-Command Get-Plain)
+        $outcomes = 1..2 | ForEach-Object { Invoke-Tool $tool @{ Name = "n$_" } }
+        $outcomes.Text | Should -Be @('"plain n1"', '"plain n2"')
+        $sleeper = New-CodexTool -Command (Get-Command Start-Sleeping) -TimeoutSec 1
+        $stopped = 1 | ForEach-Object { Invoke-Tool $sleeper @{ Seconds = 30 } }
+        $stopped.TimedOut | Should -BeTrue
+    }
+
     It 'refuses to run from another runspace' {
         $script:received = $null
         $tool = New-CodexTool -Command (Get-Command Save-Received)
