@@ -351,6 +351,17 @@ Describe 'Error kinds' {
         }
     }
 
+    Context 'tools' {
+        It 'New-CodexTool: CodexToolParameterUnsupported is non-terminating' {
+            function Invoke-ErrorKindsCode { param([Parameter(Mandatory)][scriptblock] $Code) & $Code }
+            $command = Get-Command Invoke-ErrorKindsCode
+            $made = @(New-CodexTool -Command $command -ErrorAction SilentlyContinue -ErrorVariable ev)
+            Assert-ErrorKind $ev[0] New-CodexTool CodexToolParameterUnsupported InvalidArgument $command
+            $made | Should -HaveCount 0
+            (New-CodexTool -Name error_kinds_next -ScriptBlock { param([string] $Text) $Text }).Name | Should -Be 'error_kinds_next'
+        }
+    }
+
     Context 'plugins' {
         It 'Register-CodexPlugin: CodexPluginTypeInvalid is non-terminating' {
             $redactor = [CodexPS.Engine.Plugins.RedactorPlugin]::new('hunter2')

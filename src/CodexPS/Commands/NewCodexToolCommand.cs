@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Reflection;
@@ -141,6 +142,14 @@ public sealed class NewCodexToolCommand : CodexCmdlet
                 continue;
             }
 
+            // Get-Command -Module lists a module's aliases beside their commands: one command is one tool.
+            if (resolved.Any(r => r.CommandType == command.CommandType && string.Equals(r.Name, command.Name, StringComparison.OrdinalIgnoreCase)
+                && string.Equals(r.ModuleName, command.ModuleName, StringComparison.OrdinalIgnoreCase)))
+            {
+                WriteVerbose($"'{given.Name}' is '{command.Name}', already given; it makes one tool.");
+                continue;
+            }
+
             resolved.Add(command);
         }
 
@@ -154,8 +163,7 @@ public sealed class NewCodexToolCommand : CodexCmdlet
                 continue;
             }
 
-            var help = ReadHelp(InvokeCommand.InvokeScript(true, System.Management.Automation.ScriptBlock.Create(CommandHelpScript), null,
-                command is ExternalScriptInfo script ? script.Path : command.Name), command.Name);
+            var help = ReadHelp(RunHelpScript(CommandHelpScript, command is ExternalScriptInfo script ? script.Path : command.Name), command.Name);
             var (supports, impact) = ShouldProcessOf(command);
             var tool = Draft(command, command, null, name, ns, help, supports, impact, "Runs " + command.Name + ".", ref ok);
             if (tool is not null)
@@ -176,8 +184,14 @@ public sealed class NewCodexToolCommand : CodexCmdlet
             return null;
         }
 
-        var results = InvokeCommand.InvokeScript(true, System.Management.Automation.ScriptBlock.Create(ScriptBlockMetadataScript), null, ScriptBlock);
-        var function = results.Select(r => r?.BaseObject).OfType<FunctionInfo>().First();
+        var results = RunHelpScript(ScriptBlockMetadataScript, ScriptBlock!);
+        if (results.Select(r => r?.BaseObject).OfType<FunctionInfo>().FirstOrDefault() is not { } function)
+        {
+            WriteError(NewError("CodexToolMetadataUnreadable", ErrorCategory.InvalidData, ScriptBlock,
+                $"The param() block of the script block for tool '{Name}' could not be read (a type it names may not be loaded)."));
+            return null;
+        }
+
         var help = ReadHelp(results, "__CodexToolScriptBlock");
         var binding = ScriptBlock!.Attributes.OfType<CmdletBindingAttribute>().FirstOrDefault();
         var tool = Draft(function, ScriptBlock, ScriptBlock, Name!, ns, help, binding?.SupportsShouldProcess == true,
@@ -297,6 +311,23 @@ public sealed class NewCodexToolCommand : CodexCmdlet
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Runs one of the constant metadata scripts in a scope of its own; help is a nicety, so a failure (a type the
+    /// command names that is not loaded, a broken help file) gives what came before it, or nothing.
+    /// </summary>
+    private Collection<PSObject> RunHelpScript(string script, object argument)
+    {
+        try
+        {
+            return InvokeCommand.InvokeScript(true, System.Management.Automation.ScriptBlock.Create(script), null, argument);
+        }
+        catch (RuntimeException ex)
+        {
+            WriteVerbose($"The help of '{argument}' could not be read: {ex.Message}");
+            return new Collection<PSObject>();
+        }
     }
 
     /// <summary>Whether the command declares SupportsShouldProcess, and its ConfirmImpact (None when it does not).</summary>

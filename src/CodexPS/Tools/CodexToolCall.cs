@@ -16,8 +16,9 @@ internal sealed class CodexToolCall : IDisposable
     /// <summary>
     /// The only script a call runs: a constant. The command (a CommandInfo or the tool's ScriptBlock object) and the
     /// arguments (a hashtable of values) arrive as parameters, so no value the model sent is ever parsed as PowerShell.
+    /// Warnings are merged into the output (3&gt;&amp;1): a nested pipeline writes them to the host, out of the model's sight.
     /// </summary>
-    private const string CallScript = "param($__codexToolCommand, $__codexToolArguments) & $__codexToolCommand @__codexToolArguments";
+    private const string CallScript = "param($__codexToolCommand, $__codexToolArguments) & $__codexToolCommand @__codexToolArguments 3>&1";
 
     private readonly CodexTool _tool;
     private readonly object _gate = new();
@@ -68,6 +69,9 @@ internal sealed class CodexToolCall : IDisposable
             warnings.AddRange(shell.Streams.Warning.Select(w => w.Message));
         }
 
+        warnings.AddRange(output.Select(o => o?.BaseObject).OfType<WarningRecord>().Select(w => w.Message));
+        output.RemoveAll(o => o?.BaseObject is WarningRecord);
+
         // A stopped call's partial output is not formatted: formatting is a pipeline too, and the call must end now.
         var formatted = output.Count == 0 ? string.Empty : IsStopped ? Fallback(output) : Format(output);
 
@@ -102,8 +106,13 @@ internal sealed class CodexToolCall : IDisposable
         {
             invoke();
         }
-        catch (PipelineStoppedException) when (IsStopped)
+        catch (PipelineStoppedException)
         {
+            // Stopped by us, or by PowerShell stopping the caller's pipeline (Ctrl+C) before the token said so.
+            lock (_gate)
+            {
+                _stopped |= !_timedOut;
+            }
         }
         catch (Exception ex)
         {

@@ -296,8 +296,9 @@ internal static class CodexToolSchema
             return;
         }
 
-        // PowerShell 7's [ValidateRange('Positive')] etc.; the reference assembly (5.1) does not name RangeKind.
-        switch (range.GetType().GetProperty("RangeKind")?.GetValue(range)?.ToString())
+        // PowerShell 7's [ValidateRange('Positive')] etc.: RangeKind is not public, and the reference assembly (5.1) does not name it.
+        var kindProperty = range.GetType().GetProperty("RangeKind", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic);
+        switch (kindProperty?.GetValue(range)?.ToString())
         {
             case "Positive":
                 value.Remove("minimum");
@@ -346,14 +347,13 @@ internal static class CodexToolSchema
         type == typeof(int) || type == typeof(long) || type == typeof(short) || type == typeof(byte) || type == typeof(sbyte)
         || type == typeof(uint) || type == typeof(ulong) || type == typeof(ushort) || type == typeof(BigInteger);
 
-    /// <summary>The bounds worth telling the model (small types); long and BigInteger have none worth saying.</summary>
+    /// <summary>The bounds worth telling the model: small types, and no negatives for unsigned ones; int, long and BigInteger have none worth saying.</summary>
     private static (long Min, long? Max)? IntegerRange(Type type)
     {
         if (type == typeof(byte)) return (byte.MinValue, byte.MaxValue);
         if (type == typeof(sbyte)) return (sbyte.MinValue, sbyte.MaxValue);
         if (type == typeof(short)) return (short.MinValue, short.MaxValue);
         if (type == typeof(ushort)) return (ushort.MinValue, ushort.MaxValue);
-        if (type == typeof(int)) return (int.MinValue, int.MaxValue);
         if (type == typeof(uint)) return (uint.MinValue, uint.MaxValue);
         if (type == typeof(ulong)) return (0, null);
         return null;
