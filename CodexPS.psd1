@@ -55,6 +55,8 @@
         'Stop-CodexTurn'
         'Test-CodexEnvironment'
         'Export-CodexConversation'
+        'Export-CodexCassette'
+        'Register-CodexShouldOperator'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
