@@ -81,7 +81,7 @@ public static class CodexShouldOperators
     public static CodexShouldResult HaveRunCommand(object? actual, object? expected, bool negate, string? because)
     {
         var pattern = Pattern(expected, "-HaveRunCommand needs the pattern of a command");
-        var ran = Items(actual).OfType<CommandExecutionItem>().Where(c => c.Status != "declined").Select(c => c.Command).ToArray();
+        var ran = Items(actual).OfType<CommandExecutionItem>().Where(c => !string.Equals(c.Status, "declined", StringComparison.OrdinalIgnoreCase)).Select(c => c.Command).ToArray();
         var hits = ran.Where(c => pattern.IsMatch(c)).ToArray();
         return Result(hits.Length > 0, negate,
             () => $"Expected a command matching '{pattern}' to have run{Because(because)}, but " + (ran.Length == 0 ? "no command ran." : $"the commands that ran were: {List(ran)}."),
@@ -97,7 +97,7 @@ public static class CodexShouldOperators
             throw new ArgumentException("-HaveChangedFile needs the path of a file.");
         }
 
-        var changed = Items(actual).OfType<FileChangeItem>().Where(f => f.Status is not ("declined" or "failed"))
+        var changed = Items(actual).OfType<FileChangeItem>().Where(f => !string.Equals(f.Status, "declined", StringComparison.OrdinalIgnoreCase) && !string.Equals(f.Status, "failed", StringComparison.OrdinalIgnoreCase))
             .SelectMany(f => f.Changes).Select(c => c.Path).Distinct().ToArray();
         var hits = changed.Where(p => SamePath(p, given)).ToArray();
         return Result(hits.Length > 0, negate,
