@@ -54,12 +54,12 @@ public sealed class ExportCodexCassetteCommand : CodexCmdlet
             return;
         }
 
-        var target = Conversation is PSObject pso ? pso.BaseObject : Conversation!;
+        object target = Conversation is PSObject { BaseObject: not PSCustomObject } pso ? pso.BaseObject : Conversation!;
         string id;
         string? rollout;
         try
         {
-            (id, rollout) = Locate(target);
+            (id, rollout) = Locate(target, ref target);
         }
         catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
         {
@@ -113,9 +113,10 @@ public sealed class ExportCodexCassetteCommand : CodexCmdlet
         }
     }
 
-    private (string Id, string? Rollout) Locate(object target)
+    /// <summary>The conversation's id and rollout; an id read from a property becomes the target of errors about it.</summary>
+    private (string Id, string? Rollout) Locate(object given, ref object target)
     {
-        switch (target)
+        switch (given)
         {
             case CodexConversation conversation:
                 return FromConversation(conversation);
@@ -123,9 +124,16 @@ public sealed class ExportCodexCassetteCommand : CodexCmdlet
                 return FromId(id);
         }
 
-        var property = PSObject.AsPSObject(target).Properties["ConversationId"] ?? PSObject.AsPSObject(target).Properties["Id"];
+        var wrapped = PSObject.AsPSObject(given);
+        var property = wrapped.Properties["ConversationId"] ?? wrapped.Properties["Id"];
         if (property?.Value is string named && !string.IsNullOrWhiteSpace(named))
         {
+            if (given is PSObject { BaseObject: PSCustomObject })
+            {
+                // A bag of properties is not the item at fault; the id it carries is.
+                target = named;
+            }
+
             return FromId(named);
         }
 
