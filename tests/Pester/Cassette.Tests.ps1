@@ -97,7 +97,7 @@ Describe 'Cassettes: record once, replay with -Strict' {
         $script:RunbookErrors = @()
         $run = Invoke-TestRunbook -Workspace $workspace
         $script:RunbookErrors | Should -BeNullOrEmpty
-        $run.First | Should -HaveRunCommand 'echo hello-from-runbook'
+        $run.First | Should -HaveRunCommand '^echo hello-from-runbook$'
         $run.First | Should -HaveFinalAnswer '^The greeting is hello-from-runbook\.$'
         $run.First | Should -Not -HaveChangedFile 'notes.txt'
         $run.Second | Should -HaveChangedFile 'notes.txt'

@@ -82,7 +82,7 @@ public static class CodexShouldOperators
     {
         var pattern = Pattern(expected, "-HaveRunCommand needs the pattern of a command");
         var ran = Items(actual).OfType<CommandExecutionItem>().Where(c => !string.Equals(c.Status, "declined", StringComparison.OrdinalIgnoreCase)).Select(c => c.Command).ToArray();
-        var hits = ran.Where(c => pattern.IsMatch(c)).ToArray();
+        var hits = ran.Where(c => pattern.IsMatch(c) || (ShellScript(c) is { } script && pattern.IsMatch(script))).ToArray();
         return Result(hits.Length > 0, negate,
             () => $"Expected a command matching '{pattern}' to have run{Because(because)}, but " + (ran.Length == 0 ? "no command ran." : $"the commands that ran were: {List(ran)}."),
             () => $"Expected no command matching '{pattern}' to have run{Because(because)}, but {List(hits)} ran.");
@@ -217,6 +217,19 @@ public static class CodexShouldOperators
                     break;
             }
         }
+    }
+
+    /// <summary>The script a shell wrapper runs (/bin/bash -lc 'echo hi' → echo hi), so a pattern can name the command the model asked for.</summary>
+    private static string? ShellScript(string command)
+    {
+        var match = Regex.Match(command, @"^\S*?(?:bash|sh|zsh|dash)(?:\.exe)?\s+-l?c\s+(?<q>['""])(?<script>.*)\k<q>\s*$", RegexOptions.Singleline | RegexOptions.CultureInvariant);
+        if (!match.Success)
+        {
+            return null;
+        }
+
+        var script = match.Groups["script"].Value;
+        return match.Groups["q"].Value == "'" ? script.Replace("'\\''", "'", StringComparison.Ordinal) : script.Replace("\\\"", "\"", StringComparison.Ordinal);
     }
 
     private static bool SamePath(string changed, string given)
