@@ -56,6 +56,8 @@
         'Stop-CodexTurn'
         'Test-CodexEnvironment'
         'Export-CodexConversation'
+        'Export-CodexCassette'
+        'Register-CodexShouldOperator'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -99,6 +99,7 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
 
         ListenToProtocol(client);
         WriteClientWarnings(client);
+        Testing.CodexShouldOperators.RegisterIfPesterLoaded(this);
         return client;
     }
 
@@ -194,6 +195,15 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
                 WriteWarning(warning);
             }
         }
+
+        // A cassette's divergences without -Strict: the mock has no client to tell, so the next command says them.
+        foreach (var mock in MockRegistry.WithWarnings)
+        {
+            foreach (var warning in mock.DrainWarnings())
+            {
+                WriteWarning(warning);
+            }
+        }
     }
 
     /// <summary>A failure of the session's runtime plumbing as a CodexException with a stable id.</summary>
@@ -272,6 +282,10 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
         "CodexResumeFileEmpty" or "CodexResumeLineTruncated" or "CodexResumeLineInvalid" or "CodexResumeSchemaUnknown"
             or "CodexPatchFailed" or "CodexMetricStoreCorrupt" or "CodexMetricStoreIncompatible" => ErrorCategory.InvalidData,
         "CodexApprovalAnswerInvalid" or "CodexApprovalHandlerInvalidAnswer" or "CodexApprovalHandlerFailed" => ErrorCategory.InvalidResult,
+        "CodexCassetteMismatch" => ErrorCategory.InvalidResult,
+        "CodexCassetteExhausted" => ErrorCategory.LimitsExceeded,
+        "CodexCassetteInvalid" => ErrorCategory.InvalidData,
+        "CodexCassetteNotFound" => ErrorCategory.ObjectNotFound,
         _ => ErrorCategory.NotSpecified,
     };
 

@@ -268,6 +268,24 @@ Describe 'Error kinds' {
             $bundles.ConversationId | Should -Be $saved.Id
         }
 
+        It 'Export-CodexCassette: CodexConversationNotFound is non-terminating' {
+            $file = Join-Path $ws 'error-kinds.cassette.json'
+            $cassettes = @(& $pair $saved.Id | Export-CodexCassette -Path $file -Force -ErrorAction SilentlyContinue -ErrorVariable ev)
+            Assert-ErrorKind $ev[0] Export-CodexCassette CodexConversationNotFound ObjectNotFound $unknown
+            $cassettes.ConversationId | Should -Be $saved.Id
+        }
+
+        It 'Register-CodexShouldOperator: CodexPesterNotLoaded is non-terminating' {
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddScript("Import-Module '$((Get-Module CodexPS).Path)'; Register-CodexShouldOperator -ErrorAction SilentlyContinue -ErrorVariable ev; 'after'; `$ev").AddStatement()
+                $out = $ps.Invoke()
+                $out[0] | Should -Be 'after'
+                Assert-ErrorKind $out[1] Register-CodexShouldOperator CodexPesterNotLoaded ObjectNotFound 'Pester'
+            }
+            finally { $ps.Dispose() }
+        }
+
         It 'Resume-CodexConversation: CodexConversationNotFound is non-terminating' {
             $resumed = @(& $pair $saved.Id | Resume-CodexConversation -ErrorAction SilentlyContinue -ErrorVariable ev)
             Assert-ErrorKind $ev[0] Resume-CodexConversation CodexConversationNotFound ObjectNotFound $unknown

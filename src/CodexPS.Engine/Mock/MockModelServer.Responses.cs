@@ -106,6 +106,9 @@ public sealed partial class MockModelServer
                 });
                 outputTokens = Math.Max(1, toolArguments.Length / 4);
                 break;
+            case MockResponseKind.Recorded:
+                outputTokens = await StreamRecordedAsync(sse, output, response, n).ConfigureAwait(false);
+                break;
             case MockResponseKind.CloseStream:
                 if (response.Text is not null)
                 {
@@ -189,6 +192,46 @@ public sealed partial class MockModelServer
             w.WriteEndArray();
         });
         return response.Deltas;
+    }
+
+    /// <summary>Streams recorded output items in order: a message as its start, its text as one delta and its end; any other item whole.</summary>
+    private static async Task<long> StreamRecordedAsync(MockSseWriter sse, Stream output, MockResponse response, int n)
+    {
+        long tokens = 0;
+        var index = 0;
+        foreach (var recorded in response.Output ?? Array.Empty<System.Text.Json.Nodes.JsonObject>())
+        {
+            var item = (System.Text.Json.Nodes.JsonObject)recorded.DeepClone();
+            item["id"] ??= $"item_mock_{n}_{index}";
+            var itemId = (string)item["id"]!;
+            if ((string?)item["type"] == "message")
+            {
+                var phase = (string?)item["phase"];
+                var text = string.Concat((item["content"] as System.Text.Json.Nodes.JsonArray ?? new System.Text.Json.Nodes.JsonArray())
+                    .Select(part => (string?)part?["text"] ?? string.Empty));
+                sse.WriteMessageStart(itemId, phase, index);
+                if (text.Length > 0)
+                {
+                    sse.WriteDelta(itemId, text, index);
+                }
+
+                tokens += Math.Max(1, text.Length / 4);
+            }
+            else
+            {
+                tokens += Math.Max(1, item.ToJsonString().Length / 8);
+            }
+
+            sse.WriteOutputItem(w => item.WriteTo(w), index, wholeItem: true);
+            index++;
+            if (sse.Pending > 48 * 1024)
+            {
+                await output.FlushAsync().ConfigureAwait(false);
+                sse.Pending = 0;
+            }
+        }
+
+        return tokens;
     }
 
     private static IEnumerable<string> Pieces(MockResponse response)

@@ -20,11 +20,14 @@ public sealed partial class MockModelServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
     private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentQueue<string> _warnings = new();
     private int _responseCounter;
     private int _scenarioCounter;
+    private int _responderCounter;
 
-    private MockModelServer(IEnumerable<MockResponse>? script)
+    private MockModelServer(IEnumerable<MockResponse>? script, IMockResponder? responder = null)
     {
+        Responder = responder;
         foreach (var response in script ?? Array.Empty<MockResponse>())
         {
             _script.Enqueue(response);
@@ -65,6 +68,40 @@ public sealed partial class MockModelServer : IAsyncDisposable
 
     /// <summary>Starts listening at once with <paramref name="script"/> as the first answers, in order.</summary>
     public static MockModelServer Start(IEnumerable<MockResponse>? script = null) => new(script);
+
+    /// <summary>Starts listening at once; every model request is answered by <paramref name="responder"/> (a cassette's player), never by a script.</summary>
+    public static MockModelServer Start(IMockResponder responder)
+    {
+        ArgumentNullException.ThrowIfNull(responder);
+        return new MockModelServer(null, responder);
+    }
+
+    /// <summary>What answers the model requests instead of the script (Start-CodexMockProvider -Cassette); null for a scripted mock.</summary>
+    public IMockResponder? Responder { get; }
+
+    /// <summary>Problems the mock saw (a cassette's divergences without -Strict) that nobody has read yet.</summary>
+    public bool HasWarnings => !_warnings.IsEmpty;
+
+    /// <summary>Takes the problems reported since the last call, oldest first; CodexPS commands write them as warnings.</summary>
+    public IReadOnlyList<string> DrainWarnings()
+    {
+        var list = new List<string>();
+        while (_warnings.TryDequeue(out var warning))
+        {
+            list.Add(warning);
+        }
+
+        return list;
+    }
+
+    private void AddWarning(string message)
+    {
+        _warnings.Enqueue(message);
+        while (_warnings.Count > 200 && _warnings.TryDequeue(out _))
+        {
+            // Bounded when nobody reads them.
+        }
+    }
 
     /// <summary>Appends answers to the script; each POST takes the next one.</summary>
     public void Enqueue(params MockResponse[] responses)
@@ -141,7 +178,8 @@ public sealed partial class MockModelServer : IAsyncDisposable
                 _requests.Enqueue(request);
                 if (request.Method == "POST" && request.Path.TrimEnd('/').EndsWith("/responses", StringComparison.Ordinal))
                 {
-                    var response = _script.TryDequeue(out var next) ? next
+                    var response = Responder is { } responder ? responder.Respond(request, Interlocked.Increment(ref _responderCounter), AddWarning)
+                        : _script.TryDequeue(out var next) ? next
                         : Scenario is { } scenario ? MockScenarios.Respond(scenario, Interlocked.Increment(ref _scenarioCounter), DateTimeOffset.Now)
                         : DefaultResponse;
                     await RespondAsync(stream, request, response).ConfigureAwait(false);

@@ -70,6 +70,9 @@ public sealed class MockResponse
     /// <summary>The token usage response.completed reports; null reports the mock's estimate (a quarter of the request body as input).</summary>
     public MockUsage? Usage { get; init; }
 
+    /// <summary>The output items of a Recorded answer, in the Responses API's own shape (message, function_call, custom_tool_call, reasoning, ...).</summary>
+    public IReadOnlyList<System.Text.Json.Nodes.JsonObject>? Output { get; init; }
+
     /// <summary>Extra HTTP headers to send with the answer.</summary>
     public IDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 

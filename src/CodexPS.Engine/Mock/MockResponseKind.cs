@@ -26,4 +26,7 @@ public enum MockResponseKind
 
     /// <summary>A 200 event stream whose body is <see cref="MockResponse.Raw"/> as given (malformed SSE), then the connection closes.</summary>
     RawStream,
+
+    /// <summary>Output items given as the Responses API writes them (<see cref="MockResponse.Output"/>), streamed in order: what a cassette recorded.</summary>
+    Recorded,
 }

@@ -67,12 +67,12 @@ internal sealed class MockSseWriter : IDisposable
         });
     }
 
-    public void WriteMessageStart(string itemId, string? phase)
+    public void WriteMessageStart(string itemId, string? phase, int outputIndex = 0)
     {
         Write("response.output_item.added", w =>
         {
             w.WriteString("type", "response.output_item.added");
-            w.WriteNumber("output_index", 0);
+            w.WriteNumber("output_index", outputIndex);
             w.WriteStartObject("item");
             w.WriteString("type", "message");
             w.WriteString("id", itemId);
@@ -93,24 +93,32 @@ internal sealed class MockSseWriter : IDisposable
         }
     }
 
-    public void WriteDelta(string itemId, string delta)
+    public void WriteDelta(string itemId, string delta, int outputIndex = 0)
     {
         Write("response.output_text.delta", w =>
         {
             w.WriteString("type", "response.output_text.delta");
             w.WriteString("item_id", itemId);
-            w.WriteNumber("output_index", 0);
+            w.WriteNumber("output_index", outputIndex);
             w.WriteNumber("content_index", 0);
             w.WriteString("delta", delta);
         });
     }
 
-    public void WriteOutputItem(Action<Utf8JsonWriter> item)
+    /// <summary>An output_item.done; with <paramref name="wholeItem"/> the callback writes the item object itself, else only its members.</summary>
+    public void WriteOutputItem(Action<Utf8JsonWriter> item, int outputIndex = 0, bool wholeItem = false)
     {
         Write("response.output_item.done", w =>
         {
             w.WriteString("type", "response.output_item.done");
-            w.WriteNumber("output_index", 0);
+            w.WriteNumber("output_index", outputIndex);
+            if (wholeItem)
+            {
+                w.WritePropertyName("item");
+                item(w);
+                return;
+            }
+
             w.WriteStartObject("item");
             item(w);
             w.WriteEndObject();

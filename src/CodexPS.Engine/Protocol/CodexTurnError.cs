@@ -5,7 +5,7 @@ namespace CodexPS.Engine.Protocol;
 /// <summary>Why a turn failed, with the runtime's codexErrorInfo mapped to a stable ErrorId.</summary>
 public sealed class CodexTurnError
 {
-    private CodexTurnError(string message, string? info, int? httpStatusCode, string? additionalDetails)
+    private CodexTurnError(string message, string? info, int? httpStatusCode, string? additionalDetails, string? cassetteErrorId = null)
     {
         Message = message;
         CodexErrorInfo = info;
@@ -13,8 +13,8 @@ public sealed class CodexTurnError
         AdditionalDetails = additionalDetails;
 
         // The runtime reports a refused key as httpConnectionFailed {httpStatusCode: 401}; it is an authentication error.
-        ErrorId = info == "httpConnectionFailed" && httpStatusCode is 401 or 403 ? "CodexUnauthorized"
-            : "Codex" + (info is null ? "TurnFailed" : Json.Pascal(info));
+        ErrorId = cassetteErrorId ?? (info == "httpConnectionFailed" && httpStatusCode is 401 or 403 ? "CodexUnauthorized"
+            : "Codex" + (info is null ? "TurnFailed" : Json.Pascal(info)));
     }
 
     /// <summary>The runtime's own words for the failure.</summary>
@@ -59,6 +59,37 @@ public sealed class CodexTurnError
             }
         }
 
-        return new CodexTurnError(json.Str("message") ?? "(no message)", info, status, json.Str("additionalDetails"));
+        var message = json.Str("message") ?? "(no message)";
+        if (CassetteError(message) is { } cassette)
+        {
+            return new CodexTurnError(cassette.Message, info, status, json.Str("additionalDetails"), cassette.ErrorId);
+        }
+
+        return new CodexTurnError(message, info, status, json.Str("additionalDetails"));
+    }
+
+    /// <summary>
+    /// CodexPS's mock endpoint fails a replayed request with a body whose error.code is CodexCassetteMismatch or
+    /// CodexCassetteExhausted; the runtime passes the body on as the turn's message, and the code becomes the ErrorId.
+    /// </summary>
+    private static (string ErrorId, string Message)? CassetteError(string message)
+    {
+        if (!message.StartsWith('{') || !message.Contains("\"CodexCassette", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(message);
+            var error = document.RootElement.Prop("error");
+            return error.Str("code") is { } code && code.StartsWith("CodexCassette", StringComparison.Ordinal) && error.Str("message") is { } text
+                ? (code, code + ": " + text)
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 }

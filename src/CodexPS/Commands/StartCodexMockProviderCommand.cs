@@ -1,5 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
+using CodexPS.Engine;
+using CodexPS.Engine.Cassettes;
 using CodexPS.Engine.Mock;
 
 namespace CodexPS.Commands;
@@ -11,6 +13,7 @@ public sealed class StartCodexMockProviderCommand : CodexCmdlet
 {
     private const string ResponseSet = "Response";
     private const string PathSet = "Path";
+    private const string CassetteSet = "Cassette";
 
     /// <summary>The script: one response per POST, as hashtables (Text/Deltas, Command, Patch, Status/Body, Stall, Disconnect, ...) or MockResponse objects.</summary>
     [Parameter(Position = 0, ParameterSetName = ResponseSet)]
@@ -20,13 +23,30 @@ public sealed class StartCodexMockProviderCommand : CodexCmdlet
     [Parameter(Mandatory = true, ParameterSetName = PathSet)]
     public string Path { get; set; } = string.Empty;
 
+    /// <summary>A cassette (Export-CodexCassette): each model request is answered with the next recorded answer, in order.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = CassetteSet)]
+    [ValidateNotNullOrEmpty]
+    public string Cassette { get; set; } = string.Empty;
+
+    /// <summary>Fails a model request (CodexCassetteMismatch) whose prompt or tool outputs differ from the recorded ones; without it a difference is a warning.</summary>
+    [Parameter(ParameterSetName = CassetteSet)]
+    public SwitchParameter Strict { get; set; }
+
     /// <summary>Once the script is used up, answers play this scenario (latency, sizes, rate-limit headers, injected errors).</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = ResponseSet)]
+    [Parameter(ParameterSetName = PathSet)]
     public MockScenario? Scenario { get; set; }
 
     /// <inheritdoc/>
     protected override void EndProcessing()
     {
+        Testing.CodexShouldOperators.RegisterIfPesterLoaded(this);
+        if (ParameterSetName == CassetteSet)
+        {
+            StartCassette();
+            return;
+        }
+
         IReadOnlyList<MockResponse> script;
         try
         {
@@ -55,6 +75,43 @@ public sealed class StartCodexMockProviderCommand : CodexCmdlet
         server.Scenario = Scenario;
         MockRegistry.Add(server);
         WriteVerbose($"Mock model endpoint listening at {server.BaseUrl} with {script.Count} scripted responses" + (Scenario is { } scenario ? $", then the {scenario} scenario." : "."));
+        WriteObject(server);
+    }
+
+    private void StartCassette()
+    {
+        var path = ToFileSystemPath(Cassette, out var problem);
+        CodexCassette cassette;
+        try
+        {
+            cassette = CodexCassette.Load(path ?? throw new CodexException("CodexCassetteNotFound", $"'{Cassette}' is not a file-system path: {problem!.Message}", problem));
+        }
+        catch (CodexException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, Category(ex.ErrorId), Cassette));
+            return;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(NewError("CodexCassetteInvalid", ErrorCategory.ReadError, Cassette, $"The cassette '{path}' cannot be read: {ex.Message}", ex));
+            return;
+        }
+
+        var player = new CodexCassettePlayer(cassette, Strict);
+        MockModelServer server;
+        try
+        {
+            server = MockModelServer.Start(player);
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException or InvalidOperationException)
+        {
+            ThrowTerminatingError(NewError("CodexMockProviderStartFailed", ErrorCategory.ResourceUnavailable, "127.0.0.1",
+                $"The mock model endpoint could not listen on 127.0.0.1: {ex.Message}", ex));
+            return;
+        }
+
+        MockRegistry.Add(server);
+        WriteVerbose($"Mock model endpoint listening at {server.BaseUrl}, replaying {cassette.Requests.Count} recorded model requests from '{cassette.Path}'" + (Strict ? " (strict)." : "."));
         WriteObject(server);
     }
 

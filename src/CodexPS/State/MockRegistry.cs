@@ -12,6 +12,9 @@ internal static class MockRegistry
 
     public static IReadOnlyCollection<MockModelServer> All => Mocks.Keys.ToArray();
 
+    /// <summary>The mocks holding warnings nobody has read (a cheap check: most sessions have none).</summary>
+    public static IEnumerable<MockModelServer> WithWarnings => Mocks.IsEmpty ? Array.Empty<MockModelServer>() : Mocks.Keys.Where(m => m.HasWarnings);
+
     public static void Add(MockModelServer mock) => Mocks[mock] = 0;
 
     public static void Remove(MockModelServer mock)
