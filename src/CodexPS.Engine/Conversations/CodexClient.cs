@@ -27,7 +27,7 @@ public enum CodexRuntimeState
 public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, CodexConversation> _conversations = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<string> _warnings = new();
+    private readonly WarningQueue _warnings = new(200);
     private readonly CodexClientOptions _options;
     private CodexRuntimeProcess? _process;
     private WebSocketLineStream? _remote;
@@ -300,11 +300,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
         }
 
         var list = new List<string>(_options.Metrics?.DrainWarnings() ?? Array.Empty<string>());
-        while (_warnings.TryDequeue(out var w))
-        {
-            list.Add(w);
-        }
-
+        _warnings.DrainInto(list);
         return list;
     }
 
@@ -399,12 +395,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
             return;
         }
 
-        _warnings.Enqueue(message);
-        while (_warnings.Count > 200 && _warnings.TryDequeue(out _))
-        {
-            // Keep the queue bounded when nobody drains it.
-        }
-
+        _warnings.Add(message);
         Warning?.Invoke(this, message);
     }
 

@@ -25,7 +25,7 @@ public sealed partial class CodexMetricsCollector : IAsyncDisposable
     private readonly Task _drain;
     private readonly Task _sampler;
     private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentQueue<string> _warnings = new();
+    private readonly WarningQueue _warnings = new(50);
     private readonly object _seriesGate = new();
     private readonly Dictionary<string, Queue<CodexMetricPoint>> _series = new(StringComparer.Ordinal);
 
@@ -91,16 +91,7 @@ public sealed partial class CodexMetricsCollector : IAsyncDisposable
     public bool HasWarnings => !_warnings.IsEmpty;
 
     /// <summary>Warnings (store problems) raised since the last call, oldest first.</summary>
-    public IReadOnlyList<string> DrainWarnings()
-    {
-        var list = new List<string>();
-        while (_warnings.TryDequeue(out var warning))
-        {
-            list.Add(warning);
-        }
-
-        return list;
-    }
+    public IReadOnlyList<string> DrainWarnings() => _warnings.Drain();
 
     /// <summary>Switches to another store file (null: memory only); completes when it has been opened or found unusable.</summary>
     public Task UseStoreAsync(string? path)
@@ -301,14 +292,7 @@ public sealed partial class CodexMetricsCollector : IAsyncDisposable
         }
     }
 
-    private void AddWarning(string message)
-    {
-        _warnings.Enqueue(message);
-        while (_warnings.Count > 50 && _warnings.TryDequeue(out _))
-        {
-            // Bounded when nobody reads them.
-        }
-    }
+    private void AddWarning(string message) => _warnings.Add(message);
 
     private void Record(DateTimeOffset at, string name, double? value, string? label = null, string? conversationId = null, string? turnId = null)
     {

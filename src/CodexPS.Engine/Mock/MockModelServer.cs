@@ -20,7 +20,7 @@ public sealed partial class MockModelServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
     private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ConcurrentQueue<string> _warnings = new();
+    private readonly WarningQueue _warnings = new(200);
     private int _responseCounter;
     private int _scenarioCounter;
     private int _responderCounter;
@@ -83,25 +83,9 @@ public sealed partial class MockModelServer : IAsyncDisposable
     public bool HasWarnings => !_warnings.IsEmpty;
 
     /// <summary>Takes the problems reported since the last call, oldest first; CodexPS commands write them as warnings.</summary>
-    public IReadOnlyList<string> DrainWarnings()
-    {
-        var list = new List<string>();
-        while (_warnings.TryDequeue(out var warning))
-        {
-            list.Add(warning);
-        }
+    public IReadOnlyList<string> DrainWarnings() => _warnings.Drain();
 
-        return list;
-    }
-
-    private void AddWarning(string message)
-    {
-        _warnings.Enqueue(message);
-        while (_warnings.Count > 200 && _warnings.TryDequeue(out _))
-        {
-            // Bounded when nobody reads them.
-        }
-    }
+    private void AddWarning(string message) => _warnings.Add(message);
 
     /// <summary>Appends answers to the script; each POST takes the next one.</summary>
     public void Enqueue(params MockResponse[] responses)

@@ -60,22 +60,26 @@ public sealed class StartCodexMockProviderCommand : CodexCmdlet
             return;
         }
 
-        MockModelServer server;
+        var server = Listen(() => MockModelServer.Start(script));
+        server.Scenario = Scenario;
+        MockRegistry.Add(server);
+        WriteVerbose($"Mock model endpoint listening at {server.BaseUrl} with {script.Count} scripted responses" + (Scenario is { } scenario ? $", then the {scenario} scenario." : "."));
+        WriteObject(server);
+    }
+
+    /// <summary>Starts the endpoint; a port that cannot be listened on ends the command (CodexMockProviderStartFailed).</summary>
+    private MockModelServer Listen(Func<MockModelServer> start)
+    {
         try
         {
-            server = MockModelServer.Start(script);
+            return start();
         }
         catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException or InvalidOperationException)
         {
             ThrowTerminatingError(NewError("CodexMockProviderStartFailed", ErrorCategory.ResourceUnavailable, "127.0.0.1",
                 $"The mock model endpoint could not listen on 127.0.0.1: {ex.Message}", ex));
-            return;
+            throw; // not reached: ThrowTerminatingError throws
         }
-
-        server.Scenario = Scenario;
-        MockRegistry.Add(server);
-        WriteVerbose($"Mock model endpoint listening at {server.BaseUrl} with {script.Count} scripted responses" + (Scenario is { } scenario ? $", then the {scenario} scenario." : "."));
-        WriteObject(server);
     }
 
     private void StartCassette()
@@ -98,17 +102,7 @@ public sealed class StartCodexMockProviderCommand : CodexCmdlet
         }
 
         var player = new CodexCassettePlayer(cassette, Strict);
-        MockModelServer server;
-        try
-        {
-            server = MockModelServer.Start(player);
-        }
-        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException or InvalidOperationException)
-        {
-            ThrowTerminatingError(NewError("CodexMockProviderStartFailed", ErrorCategory.ResourceUnavailable, "127.0.0.1",
-                $"The mock model endpoint could not listen on 127.0.0.1: {ex.Message}", ex));
-            return;
-        }
+        var server = Listen(() => MockModelServer.Start(player));
 
         MockRegistry.Add(server);
         WriteVerbose($"Mock model endpoint listening at {server.BaseUrl}, replaying {cassette.Requests.Count} recorded model requests from '{cassette.Path}'" + (Strict ? " (strict)." : "."));
