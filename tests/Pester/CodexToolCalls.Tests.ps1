@@ -205,6 +205,32 @@ Describe 'Consent for tools that change the world' {
         Get-ToolOutputSent $mock | Should -Match 'restarted web01'
     }
 
+    It 'asks the person at an interactive host (Yes runs it once), and the progress bar names the call' {
+        $scenario = {
+            function Restart-Pool {
+                [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+                param([Parameter(Mandatory)][string] $Name)
+                if ($PSCmdlet.ShouldProcess($Name, 'Restart')) { Set-Content -Path $Marker -Value "restarted $Name" }
+                "restarted $Name"
+            }
+            $mock = Start-CodexMockProvider -Response @(@{ Tool = 'Restart-Pool'; Arguments = '{"Name":"web01"}' }, @{ Text = 'done' })
+            Connect-Codex -MockProvider $mock -CodexHome $CodexHome -ExperimentalApi -WarningAction SilentlyContinue
+            $conversation = New-CodexConversation -Tool (New-CodexTool -Command (Get-Command Restart-Pool)) -WorkingDirectory $CodexHome
+            $events = @(Send-CodexTurn 'restart web01' -Conversation $conversation)
+            "status=$($events[-1].Status)"
+            "success=$(($events | Where-Object { $_.Kind -eq 'ItemCompleted' -and $_.Item.Type -eq 'DynamicToolCall' } | ForEach-Object Item).Success)"
+            Disconnect-Codex; Stop-CodexMockProvider
+        }.ToString()
+        # Choice 0 is Yes.
+        $run = Invoke-ScriptedHost -Scenario $scenario -Arguments @{ CodexHome = (New-TestDirectory 'codexps-home'); Marker = $script:marker } -Choices 0
+        $run.Errors | Should -BeNullOrEmpty
+        $run.Output | Should -Contain 'status=Completed'
+        $run.Output | Should -Contain 'success=True'
+        Get-Content $script:marker | Should -Be 'restarted web01'
+        @($run.Shown | Where-Object { $_ -like 'progress|*|Calling: Restart-Pool' }).Count | Should -BeGreaterThan 0
+        @($run.Shown | Where-Object { $_ -like 'progress|*|Waiting for approval*' }).Count | Should -Be 0 -Because 'a tool call is not a runtime approval; only its consent asks'
+    }
+
     It 'runs nothing when the handler declines' {
         $mock = Connect-ToolMock @(@{ Tool = 'Restart-TestAppPool'; Arguments = $arguments }, @{ Text = 'declined' })
         $conversation = New-CodexConversation -Tool (New-CodexTool -Command (Get-Command Restart-TestAppPool)) -WorkingDirectory (New-TestDirectory)

@@ -190,7 +190,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
 
                     if (evt is ApprovalRequestedEvent { Request.Kind: CodexApprovalKind.ToolCall } call)
                     {
-                        CallTool(conversation, call.Request, handler);
+                        CallTool(conversation, turn, call.Request, handler);
                     }
                     else if (evt is ApprovalRequestedEvent approval)
                     {
@@ -321,7 +321,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
     /// The model calls one of the conversation's own tools: it runs here, on the pipeline thread, after the turn's
     /// approval path has agreed when the tool changes the world (the consent request of Kind ToolCall).
     /// </summary>
-    private void CallTool(CodexConversation conversation, CodexApprovalRequest call, ICodexServerRequestHandler? handler)
+    private void CallTool(CodexConversation conversation, CodexTurn turn, CodexApprovalRequest call, ICodexServerRequestHandler? handler)
     {
         var outcome = Hosting.ToolCallRunner.Run(
             conversation,
@@ -331,6 +331,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
                 Answer(consent, handler);
                 return consent.Decision is CodexApprovalDecision.Accept or CodexApprovalDecision.AcceptForSession;
             },
+            turn.StopReading,
             CancellationToken);
         if (outcome is null)
         {

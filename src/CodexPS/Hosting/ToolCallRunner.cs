@@ -62,6 +62,13 @@ internal static class ToolCallRunner
     /// turn's approval path and says whether it was granted.
     /// </summary>
     public static CodexToolCallOutcome? Run(CodexConversation conversation, CodexApprovalRequest call, Func<CodexApprovalRequest, bool> askConsent, CancellationToken cancellationToken)
+        => Run(conversation, call, askConsent, null, cancellationToken);
+
+    /// <summary>
+    /// Like the other overload; <paramref name="stopTurn"/> runs when Ctrl+C stopped the call, before the call is answered,
+    /// so the runtime hears the interrupt first and never hands the stopped call's answer to the model.
+    /// </summary>
+    public static CodexToolCallOutcome? Run(CodexConversation conversation, CodexApprovalRequest call, Func<CodexApprovalRequest, bool> askConsent, Action? stopTurn, CancellationToken cancellationToken)
     {
         if (call.IsAnswered)
         {
@@ -97,7 +104,13 @@ internal static class ToolCallRunner
             }
         }
 
-        return Answer(call, tool.Invoke(arguments.RootElement, cancellationToken));
+        var outcome = tool.Invoke(arguments.RootElement, cancellationToken);
+        if (outcome.Stopped && cancellationToken.IsCancellationRequested)
+        {
+            stopTurn?.Invoke();
+        }
+
+        return Answer(call, outcome);
     }
 
     /// <summary>A tool call in a background job: it would run on the job's thread, outside the runspace that made the tool.</summary>
