@@ -95,6 +95,22 @@ Describe 'A PowerShell command as the agent''s tool' {
         Get-AnswerText $events | Should -Be 'There are 3 servers.'
     }
 
+    It 'records, replays and meters the call like any item' {
+        $mock = Connect-ToolMock @(@{ Tool = 'Get-TestInventory'; Arguments = '{"Site":"nyc","Top":1}' }, @{ Text = 'one' })
+        $conversation = New-CodexConversation -Tool (New-CodexTool -Command (Get-Command Get-TestInventory)) -WorkingDirectory (New-TestDirectory)
+        $recording = Join-Path (New-TestDirectory) 'turn.jsonl'
+        $events = @(Send-CodexTurn 'list nyc' -Conversation $conversation -RecordTo $recording)
+        $events[-1].Status | Should -Be 'Completed'
+        $replayed = @(Resume-CodexConversation -Path $recording -Replay)
+        $item = Get-ToolItem $replayed
+        $item.Tool | Should -Be 'Get-TestInventory'
+        $item.Success | Should -BeTrue
+        $item.Output | Should -Be (Get-ToolItem $events).Output
+        @($replayed | Where-Object { $_.Kind -eq 'ApprovalRequested' -and $_.Request.Kind -eq 'ToolCall' }).Decision | Should -Be 'Accept'
+        Wait-Until { @(Get-CodexMetric -Name item_duration | Where-Object Label -EQ 'DynamicToolCall').Count -ge 1 } -TimeoutMs 10000
+        (@(Get-CodexMetric -Name item_duration | Where-Object Label -EQ 'DynamicToolCall')[-1]).Value | Should -BeGreaterThan 0
+    }
+
     It 'passes arguments as data: strings that look like code arrive as those literal strings, and nothing else runs' {
         $dir = New-TestDirectory
         $canary = Join-Path $dir 'canary.txt'
