@@ -45,13 +45,13 @@ public sealed class ApprovalReplyTests
     [InlineData("item/permissions/requestApproval", CodexApprovalKind.Permissions)]
     [InlineData("item/tool/requestUserInput", CodexApprovalKind.UserInput)]
     [InlineData("mcpServer/elicitation/request", CodexApprovalKind.McpElicitation)]
+    [InlineData("item/tool/call", CodexApprovalKind.ToolCall)]
     public void KnownMethodsMapToTheirKind(string method, CodexApprovalKind kind)
     {
         Assert.Equal(kind, CodexClient.ApprovalKindOf(method));
     }
 
     [Theory]
-    [InlineData("item/tool/call")]
     [InlineData("account/chatgptAuthTokens/refresh")]
     [InlineData("attestation/generate")]
     [InlineData("execCommandApproval")]
@@ -71,6 +71,50 @@ public sealed class ApprovalReplyTests
         Assert.True(await request.RespondAsync(decision, "test"));
         Assert.Equal($$"""{"decision":"{{wire}}"}""", Assert.Single(sent));
         Assert.Throws<CodexException>(() => request.BuildReply(CodexApprovalDecision.Accept, new JsonObject { ["x"] = 1 }));
+    }
+
+    private const string ToolCallParams = """
+        {"threadId":"t","turnId":"u","callId":"call_1","namespace":"ops","tool":"Get-Inventory","arguments":{"Site":"ams"}}
+        """;
+
+    [Fact]
+    public async Task ToolCallsAreAnsweredWithTheToolsResult()
+    {
+        var (request, sent) = Request(CodexApprovalKind.ToolCall, ToolCallParams);
+        Assert.Equal(("Get-Inventory", "ops", "call_1", "call_1"), (request.Tool, request.ToolNamespace, request.CallId, request.ItemId));
+        Assert.Equal("""{"Site":"ams"}""", request.Arguments);
+        Assert.True(await request.RespondWithToolResultAsync("ams-1", true, "test"));
+        Assert.Equal("""{"contentItems":[{"type":"inputText","text":"ams-1"}],"success":true}""", Assert.Single(sent));
+        Assert.Equal(CodexApprovalDecision.Accept, request.Decision);
+    }
+
+    [Theory]
+    [InlineData(CodexApprovalDecision.Accept)]
+    [InlineData(CodexApprovalDecision.Decline)]
+    [InlineData(CodexApprovalDecision.Cancel)]
+    public async Task APlainDecisionOnAToolCallTellsTheModelItDidNotRun(CodexApprovalDecision decision)
+    {
+        // Only the tool's own result says it ran; an Accept without one must not read as success.
+        var (request, sent) = Request(CodexApprovalKind.ToolCall, ToolCallParams);
+        Assert.True(await request.RespondAsync(decision, "test"));
+        var reply = JsonNode.Parse(Assert.Single(sent))!;
+        Assert.False(reply["success"]!.GetValue<bool>());
+        Assert.Contains("did not run the tool Get-Inventory", reply["contentItems"]![0]!["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Throws<CodexException>(() => request.BuildReply(CodexApprovalDecision.Accept, new JsonObject { ["x"] = 1 }));
+    }
+
+    [Fact]
+    public async Task AToolsConsentCarriesTheBoundArgumentsAndSendsNothing()
+    {
+        var (call, sent) = Request(CodexApprovalKind.ToolCall, ToolCallParams);
+        var consent = CodexApprovalRequest.ForToolConsent(call, """{"Site":"ams","Top":2}""");
+        Assert.Equal(CodexApprovalKind.ToolCall, consent.Kind);
+        Assert.Equal(("Get-Inventory", "ops", "t", "u"), (consent.Tool, consent.ToolNamespace, consent.ConversationId, consent.TurnId));
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"Site":"ams","Top":2}"""), JsonNode.Parse(consent.Arguments!)));
+        Assert.True(await consent.RespondAsync(CodexApprovalDecision.Accept, "test"));
+        Assert.Equal(CodexApprovalDecision.Accept, consent.Decision);
+        Assert.Empty(sent);
+        Assert.False(call.IsAnswered);
     }
 
     [Fact]
