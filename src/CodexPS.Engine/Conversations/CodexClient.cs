@@ -269,9 +269,9 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
     /// </summary>
     public void CheckTools(IReadOnlyList<CodexDynamicTool> tools)
     {
-        if (tools.GroupBy(t => t.FullName, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
+        if (CodexDynamicTool.FindDuplicate(tools) is { } duplicate)
         {
-            throw new CodexException("CodexToolNameDuplicate", $"Two tools are named '{duplicate.Key}'; the model could not tell them apart. Give one another name (New-CodexTool -Name, or -Namespace).");
+            throw CodexDynamicTool.DuplicateError(duplicate);
         }
 
         if (!_options.ExperimentalApi)

@@ -39,6 +39,17 @@ public sealed class CodexDynamicTool
     /// <summary>The tool's full name: namespace.name, or the name.</summary>
     public string FullName => Namespace is null ? Name : $"{Namespace}.{Name}";
 
+    /// <summary>The first tool whose full name an earlier one already has (the model could not tell them apart); null when none.</summary>
+    public static CodexDynamicTool? FindDuplicate(IReadOnlyList<CodexDynamicTool> tools)
+    {
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        return tools.FirstOrDefault(t => !seen.Add(t.FullName));
+    }
+
+    /// <summary>Refuses two tools of one name; the message says how to tell them apart.</summary>
+    internal static CodexException DuplicateError(CodexDynamicTool duplicate) =>
+        new("CodexToolNameDuplicate", $"Two tools are named '{duplicate.FullName}'; the model could not tell them apart. Give one another name (New-CodexTool -Name, or -Namespace).");
+
     /// <summary>thread/start's dynamicTools: tools of no namespace as functions, the others grouped into one namespace spec each.</summary>
     internal static JsonArray ToSpecs(IReadOnlyList<CodexDynamicTool> tools)
     {

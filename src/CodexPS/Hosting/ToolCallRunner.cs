@@ -34,16 +34,6 @@ internal static class ToolCallRunner
             return null;
         }
 
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var tool in tools)
-        {
-            if (!seen.Add(tool.ToString()))
-            {
-                return (new CodexPS.Engine.CodexException("CodexToolNameDuplicate",
-                    $"Two tools are named '{tool}'; the model could not tell them apart. Give one another name (New-CodexTool -Name, or -Namespace)."), tool);
-            }
-        }
-
         try
         {
             client.CheckTools(specs);
@@ -51,7 +41,9 @@ internal static class ToolCallRunner
         }
         catch (CodexPS.Engine.CodexException ex)
         {
-            return (ex, tools);
+            // A duplicate names the tool that repeats a name; anything else is about the whole list.
+            var duplicate = ex.ErrorId == "CodexToolNameDuplicate" ? CodexDynamicTool.FindDuplicate(specs)?.Implementation : null;
+            return (ex, duplicate ?? tools);
         }
     }
 
@@ -61,13 +53,8 @@ internal static class ToolCallRunner
     /// <paramref name="askConsent"/> puts the consent request (Kind ToolCall, the bound arguments) through the
     /// turn's approval path and says whether it was granted.
     /// </summary>
-    public static CodexToolCallOutcome? Run(CodexConversation conversation, CodexApprovalRequest call, Func<CodexApprovalRequest, bool> askConsent, CancellationToken cancellationToken)
-        => Run(conversation, call, askConsent, null, cancellationToken);
-
-    /// <summary>
-    /// Like the other overload; <paramref name="stopTurn"/> runs when Ctrl+C stopped the call, before the call is answered,
-    /// so the runtime hears the interrupt first and never hands the stopped call's answer to the model.
-    /// </summary>
+    /// <remarks><paramref name="stopTurn"/> runs when Ctrl+C stopped the call, before the call is answered, so the runtime
+    /// hears the interrupt first and never hands the stopped call's answer to the model.</remarks>
     public static CodexToolCallOutcome? Run(CodexConversation conversation, CodexApprovalRequest call, Func<CodexApprovalRequest, bool> askConsent, Action? stopTurn, CancellationToken cancellationToken)
     {
         if (call.IsAnswered)
@@ -78,11 +65,10 @@ internal static class ToolCallRunner
         var started = System.Diagnostics.Stopwatch.StartNew();
         if (conversation.FindTool(call.ToolNamespace, call.Tool)?.Implementation is not CodexTool tool)
         {
-            var known = conversation.Tools.Count == 0 ? "it has none" : "its tools are " + string.Join(", ", conversation.Tools.Select(t => t.FullName));
             var name = call.ToolNamespace is null ? call.Tool : $"{call.ToolNamespace}.{call.Tool}";
-            var why = conversation.Tools.Count == 0 && conversation.FindTool(call.ToolNamespace, call.Tool) is null
-                ? $"This conversation has no tool '{name}' ({known}). A conversation loaded again needs its tools given back: Resume-CodexConversation -Tool."
-                : $"This conversation has no tool '{name}'; {known}.";
+            var why = conversation.Tools.Count == 0
+                ? $"This conversation has no tool '{name}' (it has none). A conversation loaded again needs its tools given back: Resume-CodexConversation -Tool."
+                : $"This conversation has no tool '{name}'; its tools are {string.Join(", ", conversation.Tools.Select(t => t.FullName))}.";
             return Answer(call, new CodexToolCallOutcome(why, false, started.Elapsed, false, false));
         }
 
