@@ -320,6 +320,38 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>
+    /// Resolves -AdditionalDirectory folders (PowerShell paths, made absolute); the first that does not exist gives
+    /// CodexAdditionalDirectoryNotFound with that folder as the target, and nothing is started.
+    /// </summary>
+    protected IReadOnlyList<string>? ResolveAdditionalDirectories(string[]? given, out ErrorRecord? error)
+    {
+        error = null;
+        if (given is null || given.Length == 0)
+        {
+            return Array.Empty<string>();
+        }
+
+        var folders = new List<string>(given.Length);
+        foreach (var folder in given)
+        {
+            var path = ToFileSystemPath(folder, out var problem);
+            if (path is null || !Directory.Exists(path))
+            {
+                error = NewError("CodexAdditionalDirectoryNotFound", ErrorCategory.ObjectNotFound, folder,
+                    $"The additional directory '{path ?? folder}' does not exist; nothing was started." + (problem is null ? string.Empty : " " + problem.Message), problem);
+                return null;
+            }
+
+            if (!folders.Contains(path, StringComparer.Ordinal))
+            {
+                folders.Add(path);
+            }
+        }
+
+        return folders;
+    }
+
+    /// <summary>
     /// Whether a person can answer questions here: not in -NonInteractive pwsh, not with redirected input,
     /// not in a runspace without a UI.
     /// </summary>

@@ -155,13 +155,15 @@ public sealed partial class CodexClient
     public async Task<CodexConversation> ForkConversationAsync(string threadId, CodexConversationOptions options, CancellationToken cancellationToken)
     {
         EnsureCapacity();
+        var source = FindConversation(threadId);
+        options = options.ForForkOf(source);
         var parameters = options.ToThreadParameters(options.Model, options.WorkingDirectory);
         parameters["excludeTurns"] = true;
 
         // thread/fork answers in the shape of thread/start, so the conversation is built the same way.
         var answer = await ThreadRequestAsync("thread/fork", threadId, parameters, cancellationToken).ConfigureAwait(false);
         var conversation = new CodexConversation(this, answer, options);
-        if (options.Tools.Count == 0 && FindConversation(threadId) is { Tools.Count: > 0 } source)
+        if (options.Tools.Count == 0 && source is { Tools.Count: > 0 })
         {
             // The runtime gives the fork the source thread's tools; what runs them is the source's.
             conversation.AttachTools(source.Tools);

@@ -29,6 +29,7 @@ public sealed class CodexConversation
         ReasoningEffort = startAnswer.Str("reasoningEffort");
         Ephemeral = thread.Bool("ephemeral") ?? options.Ephemeral;
         NetworkAccess = options.NetworkAccess;
+        AdditionalDirectories = ExtraRoots(thread, WorkingDirectory) ?? options.AdditionalDirectories.ToArray();
         CreatedAt = Json.UnixSeconds(thread.Long("createdAt")) ?? DateTimeOffset.Now;
         RequestHandler = options.RequestHandler;
         _tools = options.Tools;
@@ -93,6 +94,34 @@ public sealed class CodexConversation
 
     /// <summary>Whether commands in a WorkspaceWrite sandbox may reach the network (as the conversation was started).</summary>
     public bool NetworkAccess { get; }
+
+    /// <summary>Folders besides the working directory that commands in a WorkspaceWrite sandbox may write to (as the conversation was started).</summary>
+    public IReadOnlyList<string> AdditionalDirectories { get; private set; }
+
+    /// <summary>
+    /// The extra folders the runtime reports for the thread: its local environment's runtimeWorkspaceRoots less the
+    /// working directory. Null when the answer has none, so what was asked for stands.
+    /// </summary>
+    private static string[]? ExtraRoots(JsonElement thread, string? workingDirectory)
+    {
+        foreach (var environment in thread.Array("environments"))
+        {
+            if (environment.Prop("runtimeWorkspaceRoots").ValueKind != JsonValueKind.Array)
+            {
+                continue;
+            }
+
+            var cwd = environment.Str("cwd") ?? workingDirectory;
+            return environment.Array("runtimeWorkspaceRoots")
+                .Select(r => r.ValueKind == JsonValueKind.String ? r.GetString() : null)
+                .Where(r => r is not null && !string.Equals(r, cwd, StringComparison.Ordinal))
+                .Select(r => r!)
+                .Distinct(StringComparer.Ordinal)
+                .ToArray();
+        }
+
+        return null;
+    }
 
     /// <summary>When the thread was created, as the runtime reported it (else when this object was made).</summary>
     public DateTimeOffset CreatedAt { get; }
@@ -193,7 +222,7 @@ public sealed class CodexConversation
 
         if (sandbox is { } sandboxValue)
         {
-            parameters["sandboxPolicy"] = OptionNames.SandboxPolicy(sandboxValue);
+            parameters["sandboxPolicy"] = OptionNames.SandboxPolicy(sandboxValue, NetworkAccess, AdditionalDirectories);
         }
 
         if (approval is { } approvalValue)
@@ -417,12 +446,7 @@ public sealed class CodexConversation
             parameters["approvalPolicy"] = OptionNames.Approval(policy);
         }
 
-        var config = new JsonObject();
-        if (NetworkAccess)
-        {
-            config["sandbox_workspace_write.network_access"] = true;
-        }
-
+        var config = OptionNames.SandboxConfig(NetworkAccess, AdditionalDirectories);
         if (ReasoningEffort is not null)
         {
             config["model_reasoning_effort"] = ReasoningEffort;
@@ -445,6 +469,7 @@ public sealed class CodexConversation
         ReasoningEffort = resumeAnswer.Str("reasoningEffort") ?? ReasoningEffort;
         Sandbox = OptionNames.ParseSandbox(resumeAnswer.Prop("sandbox").Str("type")) ?? Sandbox;
         ApprovalPolicy = OptionNames.ParseApproval(resumeAnswer.Str("approvalPolicy")) ?? ApprovalPolicy;
+        AdditionalDirectories = ExtraRoots(resumeAnswer.Prop("thread"), WorkingDirectory) ?? AdditionalDirectories;
         Volatile.Write(ref _state, (int)CodexConversationState.Active);
         Touch();
     }

@@ -139,6 +139,12 @@ public sealed class CodexConversationOptions
     /// <summary>Lets commands in a WorkspaceWrite sandbox reach the network (sandbox_workspace_write.network_access).</summary>
     public bool NetworkAccess { get; set; }
 
+    /// <summary>
+    /// Folders besides the working directory that commands in a WorkspaceWrite sandbox may write to
+    /// (sandbox_workspace_write.writable_roots for this thread only); made absolute.
+    /// </summary>
+    public IReadOnlyList<string> AdditionalDirectories { get; set; } = Array.Empty<string>();
+
     /// <summary>A delegate that decides approvals for every turn: a shorthand that sets <see cref="RequestHandler"/>.</summary>
     public CodexApprovalHandler? ApprovalHandler
     {
@@ -151,6 +157,23 @@ public sealed class CodexConversationOptions
 
     /// <summary>The conversation's own tools the model may call (thread/start dynamicTools; the runtime needs its experimental API).</summary>
     public IReadOnlyList<CodexDynamicTool> Tools { get; set; } = Array.Empty<CodexDynamicTool>();
+
+    /// <summary>
+    /// A fork's settings: what is given here, and for what is not, the source's when it is loaded in this runtime
+    /// (the runtime itself would start the fork with its configured defaults, not the source's permissions).
+    /// </summary>
+    internal CodexConversationOptions ForForkOf(CodexConversation? source) => source is null ? this : new CodexConversationOptions
+    {
+        Model = Model,
+        WorkingDirectory = WorkingDirectory,
+        Sandbox = Sandbox ?? source.Sandbox,
+        ApprovalPolicy = ApprovalPolicy ?? source.ApprovalPolicy,
+        Ephemeral = Ephemeral,
+        NetworkAccess = NetworkAccess || source.NetworkAccess,
+        AdditionalDirectories = AdditionalDirectories.Count > 0 ? AdditionalDirectories : source.AdditionalDirectories,
+        RequestHandler = RequestHandler,
+        Tools = Tools,
+    };
 
     /// <summary>The parameters thread/start and thread/fork share; the folder is made absolute when given.</summary>
     internal System.Text.Json.Nodes.JsonObject ToThreadParameters(string? model, string? workingDirectory)
@@ -181,9 +204,10 @@ public sealed class CodexConversationOptions
             parameters["ephemeral"] = true;
         }
 
-        if (NetworkAccess)
+        var config = OptionNames.SandboxConfig(NetworkAccess, AdditionalDirectories);
+        if (config.Count > 0)
         {
-            parameters["config"] = new System.Text.Json.Nodes.JsonObject { ["sandbox_workspace_write.network_access"] = true };
+            parameters["config"] = config;
         }
 
         return parameters;
@@ -263,16 +287,54 @@ internal static class OptionNames
         _ => "never",
     };
 
-    /// <summary>The turn-level sandbox policy object (turn/start's sandboxPolicy).</summary>
-    public static System.Text.Json.Nodes.JsonObject SandboxPolicy(CodexSandbox sandbox) => new()
+    /// <summary>
+    /// The turn-level sandbox policy object (turn/start's sandboxPolicy, command/exec's). A WorkspaceWrite policy
+    /// carries the conversation's network access and extra writable folders: the turn's policy replaces the
+    /// thread's, so leaving them out would take them away from that turn on.
+    /// </summary>
+    public static System.Text.Json.Nodes.JsonObject SandboxPolicy(CodexSandbox sandbox, bool networkAccess = false, IReadOnlyList<string>? writableRoots = null)
     {
-        ["type"] = sandbox switch
+        var policy = new System.Text.Json.Nodes.JsonObject
         {
-            CodexSandbox.ReadOnly => "readOnly",
-            CodexSandbox.WorkspaceWrite => "workspaceWrite",
-            _ => "dangerFullAccess",
-        },
-    };
+            ["type"] = sandbox switch
+            {
+                CodexSandbox.ReadOnly => "readOnly",
+                CodexSandbox.WorkspaceWrite => "workspaceWrite",
+                _ => "dangerFullAccess",
+            },
+        };
+        if (sandbox == CodexSandbox.WorkspaceWrite)
+        {
+            if (networkAccess)
+            {
+                policy["networkAccess"] = true;
+            }
+
+            if (writableRoots is { Count: > 0 })
+            {
+                policy["writableRoots"] = new System.Text.Json.Nodes.JsonArray(writableRoots.Select(r => (System.Text.Json.Nodes.JsonNode?)r).ToArray());
+            }
+        }
+
+        return policy;
+    }
+
+    /// <summary>The per-thread config overrides for network access and extra writable folders (thread/start, fork, resume).</summary>
+    public static System.Text.Json.Nodes.JsonObject SandboxConfig(bool networkAccess, IReadOnlyList<string> writableRoots)
+    {
+        var config = new System.Text.Json.Nodes.JsonObject();
+        if (networkAccess)
+        {
+            config["sandbox_workspace_write.network_access"] = true;
+        }
+
+        if (writableRoots.Count > 0)
+        {
+            config["sandbox_workspace_write.writable_roots"] = new System.Text.Json.Nodes.JsonArray(writableRoots.Select(r => (System.Text.Json.Nodes.JsonNode?)r).ToArray());
+        }
+
+        return config;
+    }
 
     public static CodexSandbox? ParseSandbox(string? text) => text switch
     {

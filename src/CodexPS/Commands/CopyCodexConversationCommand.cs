@@ -22,6 +22,24 @@ public sealed class CopyCodexConversationCommand : SavedConversationCmdlet
     [Parameter(ParameterSetName = DefaultSet)]
     public SwitchParameter Ephemeral { get; set; }
 
+    /// <summary>The sandbox of the fork's commands; default: the original's. The original keeps its own.</summary>
+    [Parameter(ParameterSetName = DefaultSet)]
+    public CodexSandbox? Sandbox { get; set; }
+
+    /// <summary>When the runtime asks for approval in the fork; default: the original's. The original keeps its own.</summary>
+    [Parameter(ParameterSetName = DefaultSet)]
+    public CodexApprovalPolicy? ApprovalPolicy { get; set; }
+
+    /// <summary>Lets the fork's commands in a WorkspaceWrite sandbox reach the network.</summary>
+    [Parameter(ParameterSetName = DefaultSet)]
+    public SwitchParameter NetworkAccess { get; set; }
+
+    /// <summary>Folders besides the working directory that the fork's commands in a WorkspaceWrite sandbox may write to.</summary>
+    [Parameter(ParameterSetName = DefaultSet)]
+    [ValidateNotNullOrEmpty]
+    [Alias("AddDir")]
+    public string[]? AdditionalDirectory { get; set; }
+
     /// <inheritdoc/>
     protected override void ProcessRecord()
     {
@@ -36,6 +54,13 @@ public sealed class CopyCodexConversationCommand : SavedConversationCmdlet
             }
         }
 
+        var additional = ResolveAdditionalDirectories(AdditionalDirectory, out var additionalError);
+        if (additional is null)
+        {
+            WriteError(additionalError!);
+            return;
+        }
+
         if (!ShouldProcess($"conversation {Id}", "Fork"))
         {
             return;
@@ -44,7 +69,16 @@ public sealed class CopyCodexConversationCommand : SavedConversationCmdlet
         var client = GetClient();
         try
         {
-            var options = new CodexConversationOptions { Model = Model, WorkingDirectory = cwd, Ephemeral = Ephemeral };
+            var options = new CodexConversationOptions
+            {
+                Model = Model,
+                WorkingDirectory = cwd,
+                Ephemeral = Ephemeral,
+                Sandbox = Sandbox,
+                ApprovalPolicy = ApprovalPolicy,
+                NetworkAccess = NetworkAccess,
+                AdditionalDirectories = additional,
+            };
             WriteObject(Await(client.ForkConversationAsync(Id!, options, CancellationToken)));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)

@@ -41,6 +41,12 @@ public sealed class NewCodexConversationCommand : CodexCmdlet
     [Parameter]
     public SwitchParameter Ephemeral { get; set; }
 
+    /// <summary>Folders besides the working directory that commands in a WorkspaceWrite sandbox may write to, for this conversation only.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [Alias("AddDir")]
+    public string[]? AdditionalDirectory { get; set; }
+
     /// <summary>Decides approval requests for every turn of this conversation (see Send-CodexTurn -ApprovalHandler).</summary>
     [Parameter]
     public ScriptBlock? ApprovalHandler { get; set; }
@@ -72,6 +78,13 @@ public sealed class NewCodexConversationCommand : CodexCmdlet
         if (cwd is null)
         {
             ThrowTerminatingError(cwdError!);
+            return;
+        }
+
+        var additional = ResolveAdditionalDirectories(AdditionalDirectory, out var additionalError);
+        if (additional is null)
+        {
+            ThrowTerminatingError(additionalError!);
             return;
         }
 
@@ -111,6 +124,7 @@ public sealed class NewCodexConversationCommand : CodexCmdlet
                     ApprovalPolicy = ApprovalPolicy,
                     Ephemeral = Ephemeral,
                     NetworkAccess = NetworkAccess,
+                    AdditionalDirectories = additional,
                     RequestHandler = ApprovalHandler is null ? null : new Hosting.ScriptBlockRequestHandler(ApprovalHandler),
                     Tools = tools,
                 },
