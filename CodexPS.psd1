@@ -45,6 +45,7 @@
         'Get-CodexPlugin'
         'Invoke-Codex'
         'Invoke-CodexPatch'
+        'Invoke-CodexCommand'
         'Install-CodexRuntime'
         'New-CodexConversation'
         'New-CodexTool'

@@ -434,6 +434,9 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
             case "mcpServer/startupStatus/updated":
                 NoteMcpStartup(parameters);
                 break;
+            case "command/exec/outputDelta":
+                OnCommandOutput(parameters);
+                break;
             case "configWarning":
                 // The runtime repeats the same configuration warning at every start; a process hears each once.
                 var text = "codex config: " + (parameters.Str("summary") ?? parameters.GetRawText());
