@@ -268,7 +268,7 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
         "CodexRpcError" or "CodexProtocolError" => ErrorCategory.ProtocolError,
         "CodexTurnInProgress" or "CodexRecordingInProgress" or "CodexMetricStoreLocked" => ErrorCategory.ResourceBusy,
         "CodexNoActiveTurn" or "CodexPluginInitializeFailed" or "CodexPluginCleanupFailed" or "CodexExperimentalApiRequired" => ErrorCategory.InvalidOperation,
-        "CodexToolNameDuplicate" => ErrorCategory.InvalidArgument,
+        "CodexToolNameDuplicate" or "CodexCommandEmpty" => ErrorCategory.InvalidArgument,
         "CodexUsageLimitExceeded" or "CodexRateLimitExceeded" or "CodexSessionBudgetExceeded" => ErrorCategory.QuotaExceeded,
         "CodexContextWindowExceeded" or "MaxConversationsExceeded" => ErrorCategory.LimitsExceeded,
         "CodexUnauthorized" or "CodexRemoteAuthenticationFailed" or "CodexLoginRejected" or "CodexLoginFailed" => ErrorCategory.AuthenticationError,

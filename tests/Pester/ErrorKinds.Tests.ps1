@@ -367,6 +367,14 @@ Describe 'Error kinds' {
             $changes.Count | Should -Be 1
             Join-Path $dir 'added.txt' | Should -Exist
         }
+
+        It 'Invoke-CodexCommand: CodexAdditionalDirectoryNotFound is terminating' {
+            $dir = New-TestDirectory 'codexps-errkinds-exec'
+            $missing = Join-Path $dir 'nope'
+            $err = Get-TerminatingError { Invoke-CodexCommand bash, -c, 'touch ran.txt' -WorkingDirectory $dir -AdditionalDirectory $missing -ErrorAction SilentlyContinue }
+            Assert-ErrorKind $err Invoke-CodexCommand CodexAdditionalDirectoryNotFound ObjectNotFound $missing -Terminating
+            Join-Path $dir 'ran.txt' | Should -Not -Exist
+        }
     }
 
     Context 'tools' {

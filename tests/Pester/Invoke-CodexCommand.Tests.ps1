@@ -114,6 +114,14 @@ Describe 'Invoke-CodexCommand' {
         { Invoke-CodexCommand pwd -WorkingDirectory $missing -ErrorAction Stop } | Should -Throw -ErrorId 'CodexWorkingDirectoryNotFound,CodexPS.Commands.InvokeCodexCommandCommand'
     }
 
+    It 'refuses an empty program name with CodexCommandEmpty' {
+        $err = $null
+        try { Invoke-CodexCommand '', 'x' -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -Be 'CodexCommandEmpty,CodexPS.Commands.InvokeCodexCommandCommand'
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err.TargetObject | Should -Be ' x'
+    }
+
     It 'reports a program that cannot be started as an error with the command as its target' {
         $err = $null
         try { Invoke-CodexCommand codexps-no-such-program-xyz -Sandbox DangerFullAccess -ErrorAction Stop } catch { $err = $_ }
