@@ -42,6 +42,21 @@ public abstract class McpServerCmdlet : CodexCmdlet
     [ValidateRange(1, 86400)]
     public double? ToolTimeoutSec { get; set; }
 
+    /// <summary>
+    /// Only these of the server's tools reach the model (mcp_servers.&lt;name&gt;.enabled_tools, the TypeScript SDK's
+    /// enabledTools). An empty list allows none; with Set-CodexMcpServer, $null removes the list (all tools again).
+    /// </summary>
+    [Parameter]
+    [AllowNull]
+    [AllowEmptyCollection]
+    public string[]? EnabledTool { get; set; }
+
+    /// <summary>These of the server's tools never reach the model (disabled_tools, applied after EnabledTool); $null with Set-CodexMcpServer removes the list.</summary>
+    [Parameter]
+    [AllowNull]
+    [AllowEmptyCollection]
+    public string[]? DisabledTool { get; set; }
+
     /// <summary>Writes the server as returned by Get-CodexMcpServer after the change.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -121,7 +136,20 @@ public abstract class McpServerCmdlet : CodexCmdlet
             definition["enabled"] = on;
         }
 
+        // A tool list given as $null is written as null: with merge, that removes the key (every tool again).
+        AddToolList(definition, "enabled_tools", nameof(EnabledTool), EnabledTool);
+        AddToolList(definition, "disabled_tools", nameof(DisabledTool), DisabledTool);
         return definition;
+    }
+
+    private void AddToolList(JsonObject definition, string key, string parameter, string[]? tools)
+    {
+        if (!MyInvocation.BoundParameters.ContainsKey(parameter))
+        {
+            return;
+        }
+
+        definition[key] = tools is null ? null : new JsonArray(tools.Distinct(StringComparer.Ordinal).Select(t => (JsonNode?)JsonValue.Create(t)).ToArray());
     }
 
     /// <summary>What ShouldProcess names: the server and the config.toml it is written to.</summary>

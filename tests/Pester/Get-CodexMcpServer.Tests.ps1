@@ -97,6 +97,31 @@ Describe 'MCP server management' {
         $back.EnvironmentVariableNames | Should -Be @('CODEXPS_TEST_SECRET')
     }
 
+    It 'limits the tools the model gets with -EnabledTool and -DisabledTool, written to config.toml' {
+        $only = Set-CodexMcpServer test -EnabledTool echo -PassThru -Confirm:$false
+        $only.EnabledTools | Should -Be @('echo')
+        $only.DisabledTools | Should -BeNullOrEmpty
+        $only.Tools.Name | Should -Be @('echo')
+        Get-ConfigText | Should -Match 'enabled_tools = \["echo"\]'
+
+        # $null removes the allow-list; the deny-list takes 'ask' away.
+        $deny = Set-CodexMcpServer test -EnabledTool $null -DisabledTool ask -PassThru -Confirm:$false
+        $deny.EnabledTools | Should -BeNullOrEmpty
+        $deny.DisabledTools | Should -Be @('ask')
+        $deny.Tools.Name | Should -Be @('echo')
+        Get-ConfigText | Should -Not -Match 'enabled_tools'
+        Get-ConfigText | Should -Match 'disabled_tools = \["ask"\]'
+
+        # A new runtime reads the same lists back from config.toml.
+        Connect-Codex -MockProvider $mock -CodexHome $codexHome
+        (Get-CodexMcpServer test).DisabledTools | Should -Be @('ask')
+
+        $all = Set-CodexMcpServer test -DisabledTool $null -PassThru -Confirm:$false
+        $all.DisabledTools | Should -BeNullOrEmpty
+        $all.Tools.Name | Should -Be @('ask', 'echo')
+        Get-ConfigText | Should -Not -Match 'disabled_tools'
+    }
+
     It 'changes nothing with -WhatIf' {
         $before = Get-ConfigText
         Set-CodexMcpServer test -Enabled $false -WhatIf
@@ -158,6 +183,31 @@ Describe 'MCP server management' {
     It 'removes servers from the config and from the runtime''s list' {
         Get-CodexMcpServer web | Remove-CodexMcpServer -Confirm:$false
         Remove-CodexMcpServer te* -Confirm:$false
+        Get-CodexMcpServer | Should -BeNullOrEmpty
+        Get-ConfigText | Should -Not -Match 'mcp_servers'
+    }
+}
+
+Describe 'Removing a server the session config also sets' {
+    It 'refuses with CodexMcpServerInSessionConfig and changes nothing; without those keys it removes it' {
+        $mock = Start-CodexMockProvider
+        $codexHome = New-TestDirectory 'codexps-home'
+        Connect-Codex -MockProvider $mock -CodexHome $codexHome
+        Add-CodexMcpServer -Name kept -Command $pwsh[0] -ArgumentList $serverArgs -EnabledTool echo -StartupTimeoutSec 60 -Confirm:$false
+        (Get-CodexMcpServer kept).EnabledTools | Should -Be @('echo')
+        $before = Get-ConfigText
+
+        Connect-Codex -MockProvider $mock -CodexHome $codexHome -Config @{ 'mcp_servers.kept.tool_timeout_sec' = 30 }
+        Remove-CodexMcpServer kept -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable err
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -Be 'CodexMcpServerInSessionConfig,CodexPS.Commands.RemoveCodexMcpServerCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
+        $err[0].TargetObject | Should -Be 'kept'
+        $err[0].Exception.Message | Should -Match 'mcp_servers\.kept\.tool_timeout_sec'
+        Get-ConfigText | Should -Be $before
+
+        Connect-Codex -MockProvider $mock -CodexHome $codexHome
+        Remove-CodexMcpServer kept -Confirm:$false
         Get-CodexMcpServer | Should -BeNullOrEmpty
         Get-ConfigText | Should -Not -Match 'mcp_servers'
     }

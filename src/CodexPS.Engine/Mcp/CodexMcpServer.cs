@@ -24,6 +24,8 @@ public sealed class CodexMcpServer
         Enabled = config.Bool("enabled");
         StartupTimeoutSec = config.Double("startup_timeout_sec");
         ToolTimeoutSec = config.Double("tool_timeout_sec");
+        EnabledTools = ToolList(config, "enabled_tools");
+        DisabledTools = ToolList(config, "disabled_tools");
         IsConfigured = config.ValueKind == JsonValueKind.Object;
 
         IsReported = status.ValueKind == JsonValueKind.Object;
@@ -75,6 +77,17 @@ public sealed class CodexMcpServer
 
     /// <summary>How long one tool call may run; null: the runtime's default.</summary>
     public double? ToolTimeoutSec { get; }
+
+    /// <summary>The only tools the model may use (enabled_tools); null when the config sets no allow-list (all of them).</summary>
+    public IReadOnlyList<string>? EnabledTools { get; }
+
+    /// <summary>Tools the model never sees (disabled_tools, applied after EnabledTools); null when the config sets none.</summary>
+    public IReadOnlyList<string>? DisabledTools { get; }
+
+    private static string[]? ToolList(JsonElement config, string key) =>
+        config.Prop(key).ValueKind == JsonValueKind.Array
+            ? config.Array(key).Where(t => t.ValueKind == JsonValueKind.String).Select(t => t.GetString()!).ToArray()
+            : null;
 
     /// <summary>The conversation whose connection the status describes, when one was given.</summary>
     public string? ConversationId { get; }

@@ -15,6 +15,22 @@ public sealed class RemoveCodexMcpServerCommand : CodexCmdlet
     [ArgumentCompleter(typeof(Completers.McpServerNameCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
+    /// <summary>The runtime's -Config keys that define part of the server (mcp_servers.&lt;name&gt; or below it).</summary>
+    private static string[] SessionKeysFor(string server)
+    {
+        var config = RuntimeRegistry.SettingsFor(null)?.Config;
+        if (config is null)
+        {
+            return Array.Empty<string>();
+        }
+
+        var prefix = "mcp_servers." + server;
+        return Engine.Runtime.CodexConfigOverrides.Flatten(config)
+            .Select(p => p.Key)
+            .Where(k => string.Equals(k, prefix, StringComparison.Ordinal) || k.StartsWith(prefix + ".", StringComparison.Ordinal))
+            .ToArray();
+    }
+
     /// <inheritdoc/>
     protected override void ProcessRecord()
     {
@@ -41,6 +57,15 @@ public sealed class RemoveCodexMcpServerCommand : CodexCmdlet
 
             foreach (var match in matches)
             {
+                if (SessionKeysFor(match) is { Length: > 0 } keys)
+                {
+                    WriteError(NewError("CodexMcpServerInSessionConfig", ErrorCategory.InvalidOperation, match,
+                        $"MCP server '{match}' is also set by this runtime's Connect-Codex -Config ({string.Join(", ", keys)}). The runtime keeps those keys "
+                        + "for as long as it runs, so it would refuse the removal (what they leave of the server is not a valid definition) or keep the server "
+                        + $"anyway; nothing was changed. Connect again without those keys (Connect-Codex without them in -Config), then remove '{match}'."));
+                    continue;
+                }
+
                 if (!ShouldProcess($"MCP server '{match}' in {Path.Combine(client.CodexHome, "config.toml")}", "Remove"))
                 {
                     continue;

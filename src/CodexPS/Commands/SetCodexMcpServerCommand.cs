@@ -45,7 +45,7 @@ public sealed class SetCodexMcpServerCommand : McpServerCmdlet
         if (definition.Count == 0)
         {
             WriteError(NewError("CodexMcpServerNothingToSet", ErrorCategory.InvalidArgument, Name,
-                "Give at least one of -Command, -ArgumentList, -Environment, -WorkingDirectory, -Url, -BearerTokenEnvironmentVariable, -Enabled, -StartupTimeoutSec or -ToolTimeoutSec."));
+                "Give at least one of -Command, -ArgumentList, -Environment, -WorkingDirectory, -Url, -BearerTokenEnvironmentVariable, -Enabled, -EnabledTool, -DisabledTool, -StartupTimeoutSec or -ToolTimeoutSec."));
             return;
         }
 
