@@ -124,6 +124,11 @@ public sealed class CodexPricing
                 throw new CodexPricingException(model, $"The price of '{model}' has no {key} (USD per million tokens); give all of Input, CachedInput and Output.");
             }
 
+            if (value is bool)
+            {
+                throw new CodexPricingException(model, $"The {key} price of '{model}' is not a number: '{value}'.");
+            }
+
             decimal number;
             try
             {
