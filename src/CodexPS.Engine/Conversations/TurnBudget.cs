@@ -151,10 +151,28 @@ internal sealed class TurnBudget : IDisposable
 
     private void OnTimer()
     {
-        if (!_turn.IsCompleted)
+        if (_turn.IsCompleted)
         {
-            Trip(CodexBudgetLimit.MaxDuration, MaxDuration, Stopwatch.GetElapsedTime(_startedTicks));
+            return;
         }
+
+        // A timer may fire a little early; the budget is passed only once the turn has really run longer.
+        var elapsed = Stopwatch.GetElapsedTime(_startedTicks);
+        if (elapsed <= MaxDuration)
+        {
+            try
+            {
+                Volatile.Read(ref _timer)?.Change(MaxDuration - elapsed + TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The turn ended meanwhile.
+            }
+
+            return;
+        }
+
+        Trip(CodexBudgetLimit.MaxDuration, MaxDuration, elapsed);
     }
 
     /// <summary>The first budget passed wins; the turn is asked to stop at once, and its events keep coming to the consumer.</summary>
