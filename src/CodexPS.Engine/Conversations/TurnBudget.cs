@@ -76,7 +76,10 @@ internal sealed class TurnBudget : IDisposable
     public bool IsExceeded => Volatile.Read(ref _exceeded) is not null;
 
     /// <summary>What the turn cost so far; null without a price for its model or before its first token report.</summary>
-    public decimal? Cost => _priced ? _cost : null;
+    public decimal? Cost => _priced ? Normalized(_cost) : null;
+
+    // Prices times counts carry the prices' scale (0.0130); the same value without trailing zeros reads better.
+    private static decimal Normalized(decimal value) => value / 1.000000000000000000000000000000000m;
 
     /// <summary>On the reader thread: each event the plugins passed on, before the meter sees it.</summary>
     public void Observe(CodexEvent evt)
@@ -145,7 +148,7 @@ internal sealed class TurnBudget : IDisposable
         }
         else if (_maxCost is { } maxCost && _priced && _cost > maxCost)
         {
-            Trip(CodexBudgetLimit.MaxCostUsd, maxCost, _cost);
+            Trip(CodexBudgetLimit.MaxCostUsd, maxCost, Normalized(_cost));
         }
     }
 
