@@ -194,6 +194,19 @@ Describe 'Budgets' {
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'CodexBudgetExceeded,*'
     }
 
+    It 'stops a background turn (-AsJob) the same way, with the error in the job' {
+        $t = New-BudgetConversation -Response @(
+            @{ Command = 'echo bg'; Usage = (Usage 600 100) }, @{ Text = 'never reached'; DelayMs = 1500 })
+        $job = Send-CodexTurn -Conversation $t.Conversation 'in the background' -MaxTokens 500 -AsJob
+        $null = Wait-Job $job -Timeout 60
+        $events = @(Receive-Job $job -ErrorVariable jobErrors -ErrorAction SilentlyContinue)
+        ($events | Where-Object Kind -EQ BudgetExceeded).Measured | Should -Be 700
+        $events[-1].Status | Should -Be Interrupted
+        @($jobErrors | Where-Object FullyQualifiedErrorId -Like 'CodexBudgetExceeded*').Count | Should -Be 1
+        @($jobErrors | Where-Object FullyQualifiedErrorId -Like 'CodexBudgetExceeded*')[0].CategoryInfo.Category | Should -Be 'LimitsExceeded'
+        Remove-Job $job -Force
+    }
+
     It 'refuses bad prices naming the entry, and a cost limit without a price' {
         $home1 = New-TestDirectory 'codexps-home'
         $mock = Start-CodexMockProvider -Response @(@{ Text = 'x' })
