@@ -26,6 +26,7 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
     {
         MockResponse.Unwrap = v => v is PSObject pso ? pso.BaseObject : v;
         CodexPS.Engine.Runtime.CodexConfigOverrides.Unwrap = MockResponse.Unwrap;
+        CodexPS.Engine.Pricing.CodexPricing.Unwrap = MockResponse.Unwrap;
         CodexTurnResult.ConvertOutput = PowerShellJson.ToPowerShell;
     }
 
@@ -270,7 +271,9 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
         "CodexNoActiveTurn" or "CodexPluginInitializeFailed" or "CodexPluginCleanupFailed" or "CodexExperimentalApiRequired" => ErrorCategory.InvalidOperation,
         "CodexToolNameDuplicate" or "CodexCommandEmpty" => ErrorCategory.InvalidArgument,
         "CodexUsageLimitExceeded" or "CodexRateLimitExceeded" or "CodexSessionBudgetExceeded" => ErrorCategory.QuotaExceeded,
-        "CodexContextWindowExceeded" or "MaxConversationsExceeded" => ErrorCategory.LimitsExceeded,
+        "CodexContextWindowExceeded" or "MaxConversationsExceeded" or "CodexBudgetExceeded" => ErrorCategory.LimitsExceeded,
+        "CodexPricingInvalid" or "CodexBudgetInvalid" => ErrorCategory.InvalidArgument,
+        "CodexPricingMissing" => ErrorCategory.ObjectNotFound,
         "CodexUnauthorized" or "CodexRemoteAuthenticationFailed" or "CodexLoginRejected" or "CodexLoginFailed" => ErrorCategory.AuthenticationError,
         "CodexHttpConnectionFailed" or "CodexResponseStreamConnectionFailed" or "CodexResponseStreamDisconnected"
             or "CodexInternalServerError" or "CodexServerOverloaded" or "CodexResponseTooManyFailedAttempts" => ErrorCategory.ConnectionError,

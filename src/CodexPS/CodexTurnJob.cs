@@ -131,6 +131,11 @@ public sealed class CodexTurnJob : Job
             Report(approval.Request, answer);
         }
 
+        if (evt is BudgetExceededEvent exceeded)
+        {
+            Error.Add(new ErrorRecord(exceeded.ToException(), "CodexBudgetExceeded", ErrorCategory.LimitsExceeded, ConversationId));
+        }
+
         if (evt is not TurnCompletedEvent completed)
         {
             Output.Add(PSObject.AsPSObject(evt));

@@ -45,6 +45,20 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
         {
             Plugins.Bind(this);
         }
+
+        _pricing = options.Pricing;
+    }
+
+    private Pricing.CodexPricing? _pricing;
+
+    /// <summary>
+    /// The token prices costs are computed with (turns started from now on); null: costs stay unknown. CodexPS ships no
+    /// price list, because a shipped list would go stale.
+    /// </summary>
+    public Pricing.CodexPricing? Pricing
+    {
+        get => Volatile.Read(ref _pricing);
+        set => Volatile.Write(ref _pricing, value);
     }
 
     /// <summary>The runtime's plugins (Register-CodexPlugin): every event of every turn passes them, in order.</summary>

@@ -33,7 +33,43 @@ public sealed class CodexConversation
         CreatedAt = Json.UnixSeconds(thread.Long("createdAt")) ?? DateTimeOffset.Now;
         RequestHandler = options.RequestHandler;
         _tools = options.Tools;
+        TokenBudget = options.TokenBudget;
         Pipeline = new EventPipeline(this);
+    }
+
+    private long _budgetTokensUsed;
+
+    /// <summary>
+    /// The tokens all turns of this conversation may use together; null: no budget. Kept by CodexPS for this object (a
+    /// fork or a resumed conversation starts without one); changing it takes effect from the next turn.
+    /// </summary>
+    public long? TokenBudget { get; set; }
+
+    /// <summary>
+    /// The tokens counted against <see cref="TokenBudget"/>: tokenUsage.last.totalTokens of every model request in the
+    /// turns run while a budget (or prices) was set. Turns run with neither are not counted: nothing is measured for them.
+    /// </summary>
+    public long BudgetTokensUsed => Interlocked.Read(ref _budgetTokensUsed);
+
+    internal long AddBudgetTokens(long tokens) => Interlocked.Add(ref _budgetTokensUsed, tokens);
+
+    /// <summary>The thread total of the last token report a budget saw (-1: none); a report that does not grow it is a repeat.</summary>
+    internal long LastReportedTokenTotal = -1;
+
+    /// <summary>Refuses, before anything is sent, a turn whose budget can never hold: none of the conversation's tokens left, or a cost limit without a price.</summary>
+    private void CheckBudget(CodexTurnOptions options, string? model)
+    {
+        if (TokenBudget is { } budget && BudgetTokensUsed >= budget)
+        {
+            throw new CodexException("CodexBudgetExceeded",
+                $"Conversation {Id} has used {BudgetTokensUsed} tokens of its token budget of {budget}; no turn was started. Raise it (Set-CodexConversation -TokenBudget) to go on.");
+        }
+
+        if (options.MaxCostUsd is not null && Client.Pricing?.Find(model) is null)
+        {
+            throw new CodexException("CodexPricingMissing",
+                $"-MaxCostUsd needs a price for the model '{model ?? "(the runtime's default)"}', and none was given (Connect-Codex -Pricing); no turn was started.");
+        }
     }
 
     private IReadOnlyList<CodexDynamicTool> _tools;
@@ -172,6 +208,7 @@ public sealed class CodexConversation
         Touch();
         await Client.EnsureLoadedAsync(this, cancellationToken).ConfigureAwait(false);
         options ??= new CodexTurnOptions();
+        CheckBudget(options, options.Model ?? Volatile.Read(ref _pending).Model ?? Model);
         var input = Input(prompt, options.Images);
         var turn = new CodexTurn(this, options, Client.Options.EventBufferCapacity);
         lock (_turnLock)
@@ -201,6 +238,7 @@ public sealed class CodexConversation
         }
 
         var model = options.Model ?? pending.Model;
+        turn.Budget?.UseModel(model ?? Model);
         var effort = options.Effort ?? pending.Effort;
         var cwd = options.WorkingDirectory ?? pending.WorkingDirectory;
         var sandbox = options.Sandbox ?? pending.Sandbox;

@@ -29,11 +29,15 @@ public sealed class CodexTurn
         _meter = conversation.Client.Metrics?.StartTurn(conversation.Id);
         _result = new TurnResultBuilder(options.OutputSchema);
         _stopper = new TurnStopper(this);
+        Budget = TurnBudget.For(this, options);
         Pipeline = new EventPipeline(this, _queue, _meter, options.IncludeDeltas);
     }
 
     /// <summary>The conversation the turn runs in.</summary>
     public CodexConversation Conversation { get; }
+
+    /// <summary>Counts what the turn spends and stops it past a budget; null when it has no budget and the client no prices.</summary>
+    internal TurnBudget? Budget { get; }
 
     /// <summary>Where the reader hands this turn's notifications and requests (see <see cref="EventPipeline"/>).</summary>
     internal EventPipeline Pipeline { get; }
@@ -223,6 +227,18 @@ public sealed class CodexTurn
         Abandon();
     }
 
+    /// <summary>
+    /// A budget was passed: the turn is interrupted the way a stopped consumer interrupts it (<see cref="TurnStopper"/>),
+    /// but the consumer goes on reading, so everything up to the interrupted end is kept.
+    /// </summary>
+    internal void StopForBudget()
+    {
+        if (!IsCompleted)
+        {
+            _stopper.Request();
+        }
+    }
+
     /// <summary>Asks the runtime to stop this turn (turn/interrupt); the turn then ends with Status Interrupted.</summary>
     /// <remarks>
     /// Before the runtime has named the turn there is nothing to interrupt yet: the stop is remembered and sent
@@ -290,6 +306,7 @@ public sealed class CodexTurn
     internal void Fail(Exception error)
     {
         _meter?.OnFailed(error);
+        Budget?.Dispose();
         // The conversation is free before anyone hears the turn ended, so a next turn can start at once.
         Conversation.TurnEnded(this);
         _queue.Complete(error);

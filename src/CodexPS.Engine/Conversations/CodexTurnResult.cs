@@ -40,6 +40,15 @@ public sealed class CodexTurnResult
     /// <summary>How long the runtime says the turn took; null when it did not say.</summary>
     public TimeSpan? Duration { get; private set; }
 
+    /// <summary>
+    /// What the turn cost in USD, priced with Connect-Codex -Pricing; null without a price for the turn's model (CodexPS
+    /// ships no price list) or when the runtime reported no tokens. Never 0 for "unknown".
+    /// </summary>
+    public decimal? CostUsd { get; private set; }
+
+    /// <summary>The budget CodexPS stopped the turn for; null when no budget was passed.</summary>
+    public BudgetExceededEvent? BudgetExceeded { get; private set; }
+
     /// <summary>Why the turn failed; null unless it did.</summary>
     public CodexTurnError? Error { get; private set; }
 
@@ -71,7 +80,11 @@ public sealed class CodexTurnResult
             case TokenUsageEvent usage:
                 Usage = usage.Last ?? Usage;
                 break;
+            case BudgetExceededEvent exceeded:
+                BudgetExceeded ??= exceeded;
+                break;
             case TurnCompletedEvent completed:
+                CostUsd = completed.CostUsd;
                 Status = completed.Status;
                 Duration = completed.Duration;
                 Error = completed.Error;

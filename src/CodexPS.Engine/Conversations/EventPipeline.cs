@@ -22,6 +22,7 @@ internal sealed class EventPipeline
     private readonly CodexTurn? _turn;
     private readonly TurnEventQueue? _queue;
     private readonly Metrics.TurnMeter? _meter;
+    private readonly TurnBudget? _budget;
     private readonly bool _includeDeltas;
     private readonly CodexEventFactory _factory;
 
@@ -42,6 +43,7 @@ internal sealed class EventPipeline
         _turn = turn;
         _queue = queue;
         _meter = meter;
+        _budget = turn.Budget;
         _includeDeltas = includeDeltas;
     }
 
@@ -89,6 +91,13 @@ internal sealed class EventPipeline
     /// </summary>
     internal ValueTask OnReaderThreadRequestAsync(string method, JsonElement parameters, DateTimeOffset timestamp, CodexApprovalRequest request)
     {
+        if (_budget is { IsExceeded: true })
+        {
+            // The turn is being stopped for its budget: nothing more is run or approved in it. The request still takes
+            // the path (recorded, seen), already answered, so no consumer answers it again.
+            _ = request.RespondAsync(CodexApprovalDecision.Decline, "CodexPS (budget exceeded)");
+        }
+
         if (OnReaderThreadPass(_factory.CreateRequest(method, parameters, timestamp, _turn?.Id, request)))
         {
             return default;
@@ -104,7 +113,7 @@ internal sealed class EventPipeline
         if (plugins.EnginePlugins.Length == 0)
         {
             OnReaderThreadObserve(evt);
-            return evt is TurnCompletedEvent completed ? OnReaderThreadEnd(completed, null) : OnReaderThreadQueue(evt);
+            return evt is TurnCompletedEvent completed ? OnReaderThreadEnd(completed, null) : OnReaderThreadQueue(evt) & OnReaderThreadQueueExceeded();
         }
 
         var passed = _passed;
@@ -127,7 +136,7 @@ internal sealed class EventPipeline
             queued &= OnReaderThreadQueue(result);
         }
 
-        return queued;
+        return queued & OnReaderThreadQueueExceeded();
     }
 
     /// <summary>Step 3: every sink sees the event, whether or not the consumer will.</summary>
@@ -144,6 +153,8 @@ internal sealed class EventPipeline
             }
         }
 
+        // Before the meter: the budget sets the turn's cost on TurnCompleted, which the meter reports.
+        _budget?.Observe(evt);
         _meter?.Observe(evt);
         if (evt is TurnDiffEvent { TurnId: { } diffTurnId } diff)
         {
@@ -164,6 +175,15 @@ internal sealed class EventPipeline
         return !_turn.IsAbandoned && _queue.Write(evt);
     }
 
+    /// <summary>
+    /// A passed budget's event, queued once, right after the event that passed it (or the first event after the duration
+    /// timer went off, at the latest before the turn's end). Like the notices, plugins and recordings never see it.
+    /// </summary>
+    private bool OnReaderThreadQueueExceeded()
+    {
+        return _budget?.TakeExceeded() is not { } exceeded || OnReaderThreadQueue(exceeded);
+    }
+
     /// <summary>The turn's end: recorded while the turn is still the conversation's, then the conversation is freed, then the end is queued last.</summary>
     private bool OnReaderThreadEnd(TurnCompletedEvent final, List<CodexEvent>? passed)
     {
@@ -174,7 +194,7 @@ internal sealed class EventPipeline
 
         // Free the conversation before the consumer can see the end, so it may start the next turn at once.
         _conversation.TurnEnded(_turn);
-        var queued = true;
+        var queued = OnReaderThreadQueueExceeded();
         if (passed is null)
         {
             queued = OnReaderThreadQueue(final);

@@ -116,6 +116,9 @@ public sealed class CodexClientOptions
 
     /// <summary>Receives what this client's turns and runtime report (token usage, rate limits, timing, errors, process samples).</summary>
     public Metrics.CodexMetricsCollector? Metrics { get; set; }
+
+    /// <summary>Per-model token prices the user supplies, for costs and -MaxCostUsd; null: costs stay unknown (CodexPS ships no prices).</summary>
+    public Pricing.CodexPricing? Pricing { get; set; }
 }
 
 /// <summary>Settings for a new (or forked) conversation; null members leave the runtime's defaults.</summary>
@@ -174,6 +177,13 @@ public sealed class CodexConversationOptions
         RequestHandler = RequestHandler,
         Tools = Tools,
     };
+
+    /// <summary>
+    /// The tokens all turns of the conversation may use together (tokenUsage.last.totalTokens summed over their model
+    /// requests). A turn that passes it is stopped; a turn started with none left is refused (CodexBudgetExceeded).
+    /// Kept by CodexPS, not the runtime: a fork or a resumed conversation starts without one. Null: no budget.
+    /// </summary>
+    public long? TokenBudget { get; set; }
 
     /// <summary>The parameters thread/start and thread/fork share; the folder is made absolute when given.</summary>
     internal System.Text.Json.Nodes.JsonObject ToThreadParameters(string? model, string? workingDirectory)
@@ -250,6 +260,18 @@ public sealed class CodexTurnOptions
 
     /// <summary>A JSON Schema the final answer must follow; the runtime constrains the model with it.</summary>
     public System.Text.Json.Nodes.JsonNode? OutputSchema { get; set; }
+
+    /// <summary>The tokens this turn may use (tokenUsage.last.totalTokens summed over its model requests); more stops it. Null: no limit.</summary>
+    public long? MaxTokens { get; set; }
+
+    /// <summary>How long this turn may run, from the moment it is sent; longer stops it. Null: no limit.</summary>
+    public TimeSpan? MaxDuration { get; set; }
+
+    /// <summary>How many tools this turn may call (commands, file changes, MCP and dynamic tool calls); one more stops it. Null: no limit.</summary>
+    public int? MaxToolCalls { get; set; }
+
+    /// <summary>What this turn may cost in USD (needs a price for its model: CodexClientOptions.Pricing); more stops it. Null: no limit.</summary>
+    public decimal? MaxCostUsd { get; set; }
 }
 
 /// <summary>New defaults for a conversation; null members stay as they are.</summary>

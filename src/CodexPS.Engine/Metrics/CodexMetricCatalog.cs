@@ -44,7 +44,7 @@ public static class CodexMetricCatalog
     public const string TokensPerRequestAvg = "tokens_per_request_avg";
     /// <summary>Metric "token_efficiency_ratio" (ratio): output_tokens_current ÷ input_tokens_current of the turn (output produced per token of input sent).</summary>
     public const string TokenEfficiencyRatio = "token_efficiency_ratio";
-    /// <summary>Metric "model_token_cost" (USD): The runtime reports token counts, never prices, and CodexPS ships no price list that could go stale; a cost would be invented.</summary>
+    /// <summary>Metric "model_token_cost" (USD): the turn's cost from the prices given to Connect-Codex -Pricing; null without a price for its model.</summary>
     public const string ModelTokenCost = "model_token_cost";
     /// <summary>Metric "token_usage_trend" (tokens/turn): Least-squares slope of total_tokens_current over the last 10 turns (needs two turns).</summary>
     public const string TokenUsageTrend = "token_usage_trend";
@@ -166,8 +166,9 @@ public static class CodexMetricCatalog
             "total_tokens_cumulative ÷ the completed model requests of those turns (the token reports counted in it): the mean tokens of one model request."),
         new(TokenEfficiencyRatio, CodexMetricCategory.TokenUsage, "ratio", CodexMetricKind.Gauge, TokenUsageSignal,
             "output_tokens_current ÷ input_tokens_current of the turn (output produced per token of input sent)."),
-        new(ModelTokenCost, CodexMetricCategory.TokenUsage, "USD", CodexMetricKind.Gauge, "none", "Always null.",
-            "The runtime reports token counts, never prices, and CodexPS ships no price list that could go stale; a cost would be invented."),
+        new(ModelTokenCost, CodexMetricCategory.TokenUsage, "USD", CodexMetricKind.Gauge, "thread/tokenUsage/updated priced with Connect-Codex -Pricing",
+            "One point per turn: the sum over its model requests of (input − cached) × the input price + cached × the cached-input price + output × the output price, per million tokens, with the prices the user gave for the turn's model. Null when no price is known for that model.",
+            "The runtime reports token counts, never prices, and CodexPS ships no price list, because a shipped list would go stale: without -Pricing a cost would be invented."),
         new(TokenUsageTrend, CodexMetricCategory.TokenUsage, "tokens/turn", CodexMetricKind.Gauge, TokenUsageSignal,
             "Least-squares slope of total_tokens_current over the last 10 turns (needs two turns)."),
 

@@ -16,6 +16,9 @@ public sealed class CodexMetricDefinition
         IsSeedPoint = isSeedPoint;
     }
 
+    /// <summary>Whether the metric has no signal at all, so every point is null (<see cref="NullReason"/> says why).</summary>
+    public bool IsAlwaysNull => NullReason is not null && Source == "none";
+
     /// <summary>The metric's name (snake_case, as stored and exported).</summary>
     public string Name { get; }
 
@@ -34,7 +37,7 @@ public sealed class CodexMetricDefinition
     /// <summary>How the value is derived from its source, in words.</summary>
     public string Computation { get; }
 
-    /// <summary>Set when no real signal exists: the value is always null, and this says why.</summary>
+    /// <summary>Why a point of this metric is null: always (no real signal exists, <see cref="IsAlwaysNull"/>) or when its input is missing (model_token_cost without a price).</summary>
     public string? NullReason { get; }
 
     /// <summary>One of the seed's 42 data points (false for the few window and error details CodexPS adds).</summary>

@@ -234,7 +234,9 @@ public static class CodexMetricExporter
         foreach (var definition in CodexMetricCatalog.All)
         {
             var family = "codex_" + definition.Name;
-            var help = definition.NullReason is { } reason ? "Always absent: " + reason : definition.Computation;
+            var help = definition.NullReason is not { } reason ? definition.Computation
+                : definition.IsAlwaysNull ? "Always absent: " + reason
+                : definition.Computation + " Absent when null: " + reason;
             text.Append("# HELP ").Append(family).Append(' ').Append(EscapeHelp($"{help} Unit: {definition.Unit}.")).Append('\n');
             text.Append("# TYPE ").Append(family).Append(' ').Append(definition.Kind == CodexMetricKind.Counter ? "counter" : "gauge").Append('\n');
             if (!byName.TryGetValue(definition.Name, out var series))

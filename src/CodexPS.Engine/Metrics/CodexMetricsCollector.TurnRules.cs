@@ -130,8 +130,10 @@ public sealed partial class CodexMetricsCollector
             }
         }
 
+        // Null without a price for the turn's model: CodexPS ships no price list, so an unknown cost is never a guess.
+        Record(at, ModelTokenCost, turn.CostUsd is { } cost ? (double)cost : null, null, conversation, turnId);
+
         // Metrics without a real signal are recorded as null with each turn, so a reader sees them and why.
-        Record(at, ModelTokenCost, null, null, conversation, turnId);
         Record(at, RequestsRemaining, null, null, conversation, turnId);
         Record(at, RequestsLimit, null, null, conversation, turnId);
         Record(at, RequestsResetTime, null, null, conversation, turnId);

@@ -50,6 +50,9 @@ internal sealed class TurnSignal(DateTimeOffset at, string conversationId, strin
     public long? OutputTokens { get; init; }
 
     public long? TotalTokens { get; init; }
+
+    /// <summary>The turn's cost from the user's prices (Connect-Codex -Pricing); null without a price for its model.</summary>
+    public decimal? CostUsd { get; init; }
 }
 
 internal sealed class TokenUsageSignal(DateTimeOffset at, string conversationId, string? turnId, CodexTokenUsage? total, CodexTokenUsage? last, long? contextWindow)

@@ -232,7 +232,7 @@ internal sealed class TurnMeter
             _collector.Post(new ModelRequestSignal(completed.Timestamp, ConversationId, completed.TurnId, outcome, RequestMilliseconds(completed.Timestamp), completed.Error?.CodexErrorInfo));
         }
 
-        Report(completed.Timestamp, completed.TurnId, completed.Status, completed.Error?.CodexErrorInfo, completed.Duration);
+        Report(completed.Timestamp, completed.TurnId, completed.Status, completed.Error?.CodexErrorInfo, completed.Duration, completed.CostUsd);
     }
 
     public void OnFailed(Exception error)
@@ -240,10 +240,10 @@ internal sealed class TurnMeter
         var category = error is CodexException { ErrorId: "CodexRuntimeStopped" } ? "runtimeStopped"
             : error is OperationCanceledException ? "notStarted"
             : "runtimeExited";
-        Report(DateTimeOffset.Now, null, CodexTurnStatus.Failed, category, null);
+        Report(DateTimeOffset.Now, null, CodexTurnStatus.Failed, category, null, null);
     }
 
-    private void Report(DateTimeOffset endedAt, string? turnId, CodexTurnStatus status, string? errorCategory, TimeSpan? duration)
+    private void Report(DateTimeOffset endedAt, string? turnId, CodexTurnStatus status, string? errorCategory, TimeSpan? duration, decimal? costUsd)
     {
         if (Interlocked.Exchange(ref _reported, 1) != 0)
         {
@@ -267,6 +267,7 @@ internal sealed class TurnMeter
             InputTokens = hasUsage ? _input : null,
             OutputTokens = hasUsage ? _output : null,
             TotalTokens = hasUsage ? _total : null,
+            CostUsd = costUsd,
         });
     }
 }

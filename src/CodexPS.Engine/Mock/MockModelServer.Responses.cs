@@ -53,6 +53,15 @@ public sealed partial class MockModelServer
             w.WriteEndObject();
         });
 
+        // A model often says what it is about to do before a call: with Text, the message streams first and the call follows.
+        var callIndex = 0;
+        long messageTokens = 0;
+        if (response.Text is not null && response.Kind is MockResponseKind.ExecCommand or MockResponseKind.ApplyPatch or MockResponseKind.ToolCall)
+        {
+            messageTokens = await StreamMessageAsync(sse, output, response, $"msg_mock_{n}").ConfigureAwait(false);
+            callIndex = 1;
+        }
+
         long outputTokens;
         switch (response.Kind)
         {
@@ -75,8 +84,8 @@ public sealed partial class MockModelServer
                     w.WriteString("call_id", $"call_mock_{n}");
                     w.WriteString("name", "exec_command");
                     w.WriteString("arguments", argumentText);
-                });
-                outputTokens = Math.Max(1, argumentText.Length / 4);
+                }, callIndex);
+                outputTokens = messageTokens + Math.Max(1, argumentText.Length / 4);
                 break;
             case MockResponseKind.ApplyPatch:
                 sse.WriteOutputItem(w =>
@@ -86,8 +95,8 @@ public sealed partial class MockModelServer
                     w.WriteString("call_id", $"call_mock_{n}");
                     w.WriteString("name", "apply_patch");
                     w.WriteString("input", response.Patch);
-                });
-                outputTokens = Math.Max(1, (response.Patch?.Length ?? 0) / 4);
+                }, callIndex);
+                outputTokens = messageTokens + Math.Max(1, (response.Patch?.Length ?? 0) / 4);
                 break;
             case MockResponseKind.ToolCall:
                 var toolArguments = response.Arguments ?? "{}";
@@ -103,8 +112,8 @@ public sealed partial class MockModelServer
                     }
 
                     w.WriteString("arguments", toolArguments);
-                });
-                outputTokens = Math.Max(1, toolArguments.Length / 4);
+                }, callIndex);
+                outputTokens = messageTokens + Math.Max(1, toolArguments.Length / 4);
                 break;
             case MockResponseKind.Recorded:
                 outputTokens = await StreamRecordedAsync(sse, output, response, n).ConfigureAwait(false);

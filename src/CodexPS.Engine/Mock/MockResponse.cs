@@ -10,7 +10,7 @@ public sealed class MockResponse
     /// <summary>What the endpoint sends: a message, a tool call, an error, a broken or stalled stream.</summary>
     public MockResponseKind Kind { get; init; }
 
-    /// <summary>The message text (Text, and the partial text of CloseStream).</summary>
+    /// <summary>The message text (Text, and the partial text of CloseStream); with a Command, Patch or Tool, a message streamed before the call.</summary>
     public string? Text { get; init; }
 
     /// <summary>The message's phase as the Responses API names it (commentary, final_answer); null sends none.</summary>
@@ -107,7 +107,7 @@ public sealed class MockResponse
 
     /// <summary>
     /// Builds a response from a dictionary (a PowerShell hashtable or a JSON object): Text/Deltas, Delta+Deltas
-    /// (repeated), Command/Escalate/Justification, Patch, Tool/Namespace/Arguments, Status/Body, Raw, Stall, Disconnect (with Text/Deltas streamed
+    /// (repeated), Command/Escalate/Justification (with Text: a message streamed before the call, as for Patch and Tool), Patch, Tool/Namespace/Arguments, Status/Body, Raw, Stall, Disconnect (with Text/Deltas streamed
     /// before the reset), DelayMs, DeltaDelayMs, DripMs,
     /// RateLimits (PrimaryUsedPercent, PrimaryWindowMinutes, PrimaryResetAt, Secondary...), Headers,
     /// Usage (InputTokens, OutputTokens, CachedInputTokens, ReasoningTokens).

@@ -33,4 +33,6 @@ public enum CodexEventKind
     TurnCompleted,
     /// <summary>Any other notification, kept with its method and raw parameters; CodexPS's own notices too.</summary>
     Notification,
+    /// <summary>CodexPS stopped the turn because a budget was passed (<see cref="BudgetExceededEvent"/>).</summary>
+    BudgetExceeded,
 }

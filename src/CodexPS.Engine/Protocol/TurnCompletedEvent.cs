@@ -26,10 +26,16 @@ public sealed class TurnCompletedEvent : CodexEvent
     /// <summary>The final answer parsed against the turn's output schema, when one was given (set by the caller).</summary>
     public object? Output { get; set; }
 
+    /// <summary>
+    /// What the turn cost in USD, from the prices given to Connect-Codex -Pricing; null when no price is known for the
+    /// turn's model (CodexPS ships none) or the runtime reported no tokens. Set by CodexPS before the event is delivered.
+    /// </summary>
+    public decimal? CostUsd { get; set; }
+
     /// <inheritdoc/>
     public override string Summary => Error is null ? Status.ToString() : $"{Status}: {Error.ErrorId}: {ItemEvent.OneLine(Error.Message)}";
 
-    internal override CodexEvent Rebuild(JsonElement parameters) => new TurnCompletedEvent(Method, ConversationId, TurnId, Timestamp, parameters) { Output = Output };
+    internal override CodexEvent Rebuild(JsonElement parameters) => new TurnCompletedEvent(Method, ConversationId, TurnId, Timestamp, parameters) { Output = Output, CostUsd = CostUsd };
 
     internal static CodexTurnStatus ParseStatus(string? status) => status switch
     {

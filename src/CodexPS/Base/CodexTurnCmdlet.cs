@@ -112,6 +112,31 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
         return options;
     }
 
+    /// <summary>
+    /// Puts the turn's budgets (-MaxTokens, -MaxDuration, -MaxToolCalls, -MaxCostUsd) into its options; false after writing
+    /// CodexBudgetInvalid for a duration that is not positive or a negative cost (that input item gets no turn).
+    /// </summary>
+    protected bool ApplyBudgets(CodexTurnOptions options, long? maxTokens, TimeSpan? maxDuration, int? maxToolCalls, decimal? maxCostUsd)
+    {
+        if (maxDuration is { } duration && duration <= TimeSpan.Zero)
+        {
+            WriteError(NewError("CodexBudgetInvalid", ErrorCategory.InvalidArgument, duration, $"-MaxDuration must be longer than zero (it is {duration}); nothing was sent."));
+            return false;
+        }
+
+        if (maxCostUsd is { } cost && cost < 0)
+        {
+            WriteError(NewError("CodexBudgetInvalid", ErrorCategory.InvalidArgument, cost, $"-MaxCostUsd cannot be negative (it is {cost}); nothing was sent."));
+            return false;
+        }
+
+        options.MaxTokens = maxTokens;
+        options.MaxDuration = maxDuration;
+        options.MaxToolCalls = maxToolCalls;
+        options.MaxCostUsd = maxCostUsd;
+        return true;
+    }
+
     /// <summary>The schema as a JSON object, or null after writing CodexOutputSchemaInvalid (the target is the schema given).</summary>
     private System.Text.Json.Nodes.JsonNode? ParseSchema(object schema)
     {
@@ -195,6 +220,11 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
                     else if (evt is ApprovalRequestedEvent approval)
                     {
                         Answer(approval.Request, handler);
+                    }
+                    else if (evt is BudgetExceededEvent exceeded)
+                    {
+                        // The event is output too; the error says it where scripts look for failures.
+                        WriteError(new ErrorRecord(exceeded.ToException(), "CodexBudgetExceeded", ErrorCategory.LimitsExceeded, conversation));
                     }
                     else if (evt is TurnCompletedEvent completed)
                     {

@@ -92,6 +92,17 @@ public sealed class ConnectCodexCommand : CodexCmdlet
     [ValidateRange(0.05, 86400 * 30)]
     public double IdleTimeoutSec { get; set; }
 
+    /// <summary>
+    /// Token prices per model, in USD per million tokens: a hashtable @{ 'model' = @{ Input = n; CachedInput = n; Output = n } }
+    /// or the path of a JSON file of the same shape. With them, turns get a cost (Invoke-Codex CostUsd, the
+    /// model_token_cost metric) and -MaxCostUsd can be enforced. CodexPS ships no prices, because a shipped list would go
+    /// stale: without this every cost stays null. Not a runtime setting: a runtime already running with the same settings
+    /// keeps running and takes the new prices for its next turns.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public object? Pricing { get; set; }
+
     /// <summary>Runs for every lifecycle event of the session's conversations ($EventArgs.Kind, $EventArgs.ConversationId, $EventArgs.Message).</summary>
     [Parameter]
     public ScriptBlock? OnEvent { get; set; }
@@ -184,6 +195,7 @@ public sealed class ConnectCodexCommand : CodexCmdlet
             }
         }
 
+        var pricing = Pricing is null ? null : ReadPricing(Pricing);
         var settings = new CodexPS.Engine.Runtime.CodexRuntimeSettings
         {
             CodexPath = CodexPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CodexPath),
@@ -231,6 +243,11 @@ public sealed class ConnectCodexCommand : CodexCmdlet
         try
         {
             var client = RuntimeRegistry.Connect(settings, CancellationToken);
+            if (pricing is not null && RuntimeRegistry.Find(Name) is { } runtime)
+            {
+                runtime.Pricing = pricing;
+                WriteVerbose($"Prices for {pricing.Models.Count} model(s): {string.Join(", ", pricing.Models.Select(m => m.Model))}.");
+            }
             if (OnEvent is not null)
             {
                 // PowerShell's own event subscription: the action runs in this session's event queue, not on the reader.
@@ -256,6 +273,28 @@ public sealed class ConnectCodexCommand : CodexCmdlet
         catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
         {
             ThrowTerminatingError(ToErrorRecord(ex, CodexPath ?? MockProvider?.BaseUrl ?? (object)"codex"));
+        }
+    }
+
+    /// <summary>-Pricing from a hashtable or a JSON file; a bad entry ends the command with CodexPricingInvalid naming it.</summary>
+    private CodexPS.Engine.Pricing.CodexPricing? ReadPricing(object pricing)
+    {
+        var value = pricing is PSObject wrapped ? wrapped.BaseObject : pricing;
+        try
+        {
+            return value switch
+            {
+                System.Collections.IDictionary table => CodexPS.Engine.Pricing.CodexPricing.FromDictionary(table),
+                string path => CodexPS.Engine.Pricing.CodexPricing.FromJsonFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path)),
+                FileInfo file => CodexPS.Engine.Pricing.CodexPricing.FromJsonFile(file.FullName),
+                _ => throw new CodexPS.Engine.Pricing.CodexPricingException(value.GetType().Name,
+                    $"-Pricing takes a hashtable of models or the path of a JSON file, not a {value.GetType().Name}."),
+            };
+        }
+        catch (CodexPS.Engine.Pricing.CodexPricingException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, ex.Entry));
+            return null;
         }
     }
 

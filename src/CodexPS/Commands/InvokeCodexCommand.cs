@@ -31,6 +31,33 @@ public sealed class InvokeCodexCommand : CodexTurnCmdlet
     [Parameter]
     public string? Effort { get; set; }
 
+    /// <summary>
+    /// The most tokens this turn may use: tokenUsage.last.totalTokens (input, cached input included, plus output)
+    /// summed over its model requests, as the runtime reports them after each. More stops the turn (CodexBudgetExceeded).
+    /// </summary>
+    [Parameter]
+    [ValidateRange(1, long.MaxValue)]
+    public long? MaxTokens { get; set; }
+
+    /// <summary>How long this turn may run, from the moment it is sent; longer stops it (CodexBudgetExceeded).</summary>
+    [Parameter]
+    public TimeSpan? MaxDuration { get; set; }
+
+    /// <summary>
+    /// How many tools this turn may call: command executions, file changes, MCP tool calls and the conversation's own
+    /// tools (New-CodexTool). The call past the limit is stopped as it starts (CodexBudgetExceeded); 0 allows none.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int? MaxToolCalls { get; set; }
+
+    /// <summary>
+    /// What this turn may cost in USD, priced with Connect-Codex -Pricing for the turn's model after each model request;
+    /// more stops it (CodexBudgetExceeded). Without a price for the model the turn is refused (CodexPricingMissing).
+    /// </summary>
+    [Parameter]
+    public decimal? MaxCostUsd { get; set; }
+
     /// <summary>Tools the model may call in this run (New-CodexTool); see New-CodexConversation -Tool.</summary>
     [Parameter]
     [ValidateNotNull]
@@ -49,7 +76,7 @@ public sealed class InvokeCodexCommand : CodexTurnCmdlet
         }
 
         var options = BuildTurnOptions(Model, Effort);
-        if (options is null)
+        if (options is null || !ApplyBudgets(options, MaxTokens, MaxDuration, MaxToolCalls, MaxCostUsd))
         {
             return;
         }

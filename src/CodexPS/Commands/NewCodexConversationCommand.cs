@@ -47,6 +47,14 @@ public sealed class NewCodexConversationCommand : CodexCmdlet
     [Alias("AddDir")]
     public string[]? AdditionalDirectory { get; set; }
 
+    /// <summary>
+    /// The tokens all turns of this conversation may use together (tokenUsage.last.totalTokens summed over their model
+    /// requests). The turn that passes it is stopped, and a turn started with none left is refused (CodexBudgetExceeded).
+    /// </summary>
+    [Parameter]
+    [ValidateRange(1, long.MaxValue)]
+    public long? TokenBudget { get; set; }
+
     /// <summary>Decides approval requests for every turn of this conversation (see Send-CodexTurn -ApprovalHandler).</summary>
     [Parameter]
     public ScriptBlock? ApprovalHandler { get; set; }
@@ -127,6 +135,7 @@ public sealed class NewCodexConversationCommand : CodexCmdlet
                     AdditionalDirectories = additional,
                     RequestHandler = ApprovalHandler is null ? null : new Hosting.ScriptBlockRequestHandler(ApprovalHandler),
                     Tools = tools,
+                    TokenBudget = TokenBudget,
                 },
                 CancellationToken));
             if (RecordTo is not null)

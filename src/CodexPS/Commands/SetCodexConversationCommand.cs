@@ -29,6 +29,15 @@ public sealed class SetCodexConversationCommand : LoadedConversationCmdlet
     [Parameter]
     public CodexApprovalPolicy? ApprovalPolicy { get; set; }
 
+    /// <summary>
+    /// The tokens all turns of the conversation may use together, counted from when a budget was first set on this
+    /// conversation object (New-CodexConversation -TokenBudget); 0 removes the budget. The way to give a resumed or forked
+    /// conversation a budget, or to raise one that stopped a turn.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(0, long.MaxValue)]
+    public long? TokenBudget { get; set; }
+
     /// <summary>Writes the changed conversation.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -60,6 +69,7 @@ public sealed class SetCodexConversationCommand : LoadedConversationCmdlet
             cwd is null ? null : $"folder {cwd}",
             Sandbox is null ? null : $"sandbox {Sandbox}",
             ApprovalPolicy is null ? null : $"approvals {ApprovalPolicy}",
+            TokenBudget is null ? null : TokenBudget == 0 ? "no token budget" : $"token budget {TokenBudget}",
         }.Where(c => c is not null));
         if (changes.Length > 0 && ShouldProcess($"conversation {conversation.Id}", $"Set {changes}"))
         {
@@ -71,6 +81,10 @@ public sealed class SetCodexConversationCommand : LoadedConversationCmdlet
                 Sandbox = Sandbox,
                 ApprovalPolicy = ApprovalPolicy,
             });
+            if (TokenBudget is { } budget)
+            {
+                conversation.TokenBudget = budget == 0 ? null : budget;
+            }
         }
 
         if (PassThru)

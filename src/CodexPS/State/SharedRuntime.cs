@@ -31,6 +31,25 @@ internal sealed class SharedRuntime
 
     public CodexRuntimeSettings Settings { get; }
 
+    private CodexPS.Engine.Pricing.CodexPricing? _pricing;
+
+    /// <summary>
+    /// The prices Connect-Codex -Pricing gave: not a runtime setting (a new price list must not restart the runtime), but
+    /// kept here so a restarted client has them too. Setting them also sets the running client's.
+    /// </summary>
+    public CodexPS.Engine.Pricing.CodexPricing? Pricing
+    {
+        get => Volatile.Read(ref _pricing);
+        set
+        {
+            Volatile.Write(ref _pricing, value);
+            if (Client is { } client)
+            {
+                client.Pricing = value;
+            }
+        }
+    }
+
     public string Name => Settings.Name;
 
     /// <summary>The client of the latest start that succeeded, running or not (a dead one until its restart is done); null before the first.</summary>
@@ -210,6 +229,7 @@ internal sealed class SharedRuntime
         options.SearchRoots.Add(RuntimeRegistry.ModuleDirectory);
         options.Metrics = SessionMetrics.For(Settings);
         options.Plugins = PluginRegistry.For(Name);
+        options.Pricing = Pricing;
 
         // Nobody's Ctrl+C cancels a start others may be waiting for; StartTimeout bounds it.
         var client = Settings.Uri is { } remote
