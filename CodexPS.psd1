@@ -57,6 +57,7 @@
         'Test-CodexEnvironment'
         'Export-CodexConversation'
         'Export-CodexCassette'
+        'Export-CodexTranscript'
         'Register-CodexShouldOperator'
     )
     FunctionsToExport    = @()
