@@ -96,7 +96,7 @@ public sealed class ExportCodexTranscriptCommand : ConversationHistoryCmdlet
             return;
         }
 
-        if (!ShouldProcess(target, $"Export the transcript of conversation {id} ({transcript.Turns.Count} turns) as {Format}"))
+        if (!ShouldProcess(target, $"Export the transcript of conversation {id} ({transcript.Turns.Count} turn{(transcript.Turns.Count == 1 ? string.Empty : "s")}) as {Format}"))
         {
             return;
         }
