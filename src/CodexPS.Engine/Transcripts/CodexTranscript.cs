@@ -13,7 +13,7 @@ public sealed class CodexTranscript
     /// <summary>The schema name written into the Json format.</summary>
     public const string Schema = "codexps.transcript/1";
 
-    private CodexTranscript(CodexThreadInfo thread, IReadOnlyList<CodexTranscriptTurn> turns, bool usageRead, string? runtimeVersion)
+    internal CodexTranscript(CodexThreadInfo thread, IReadOnlyList<CodexTranscriptTurn> turns, bool usageRead, string? runtimeVersion)
     {
         Thread = thread;
         Turns = turns;
