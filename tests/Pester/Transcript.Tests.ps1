@@ -204,6 +204,17 @@ Describe 'Export-CodexTranscript' {
         @(Get-ChildItem $out -Filter '*.tmp' -Force).Count | Should -Be 0
     }
 
+    It 'takes the format from the extension when -Format is not given' {
+        Export-CodexTranscript $conversation (Join-Path $out 'by-extension.HTML')
+        Get-Content -Raw (Join-Path $out 'by-extension.HTML') | Should -Match '^<!DOCTYPE html>'
+        Export-CodexTranscript $conversation (Join-Path $out 'by-extension.json')
+        (Get-Content -Raw (Join-Path $out 'by-extension.json') | ConvertFrom-Json).schema | Should -Be 'codexps.transcript/1'
+        Export-CodexTranscript $conversation (Join-Path $out 'by-extension.txt')
+        Get-Content -Raw (Join-Path $out 'by-extension.txt') | Should -Match '^# Codex transcript: '
+        Export-CodexTranscript $conversation (Join-Path $out 'forced.html') -Format Markdown
+        Get-Content -Raw (Join-Path $out 'forced.html') | Should -Match '^# Codex transcript: '
+    }
+
     It 'refuses a path it cannot write with the ErrorIds of its help' {
         { Export-CodexTranscript $conversation $out } | Should -Throw -ErrorId 'CodexTranscriptPathInvalid,*'
         { Export-CodexTranscript $conversation (Join-Path $out 'no/such/dir/t.md') } | Should -Throw -ErrorId 'CodexTranscriptDirectoryNotFound,*'
@@ -240,6 +251,25 @@ Describe 'Export-CodexTranscript' {
             $text | Should -Match ([regex]::Escape($hostilePrompt))
             $text | Should -Match '(?m)^- Tokens: input 450 '
             $text | Should -Match 'requestApproval: \*\*Decline\*\*'
+        }
+
+        It 'reads the approvals of a loaded conversation''s running JSONL recording without being told' {
+            $resumed = Resume-CodexConversation -Id $conversation.Id -WarningAction SilentlyContinue
+            $live = Join-Path $out 'live.jsonl'
+            $resumed | Start-CodexRecording -Path $live
+            $mock.Enqueue([CodexPS.Engine.Mock.MockResponse]::FromCommand('echo live-command'))
+            $mock.Enqueue([CodexPS.Engine.Mock.MockResponse]::FromText('Third answer.'))
+            $events = @(Send-CodexTurn 'One more' -Conversation $resumed -ApprovalPolicy Untrusted -ApprovalHandler { 'AcceptForSession' })
+            ($events | Where-Object Kind -EQ TurnCompleted).Status | Should -Be 'Completed'
+            # The recording's writer runs beside the turn; the decision is on disk once it has written it.
+            Wait-Until { (Get-Content -Raw $live) -match '"type":"decision"' } -TimeoutMs 20000
+            $path = Join-Path $out 'live.json'
+            Export-CodexTranscript $resumed $path
+            $third = (Get-Content -Raw $path | ConvertFrom-Json -Depth 64).turns[2]
+            @($third.approvals).Count | Should -Be 1
+            $third.approvals[0].subject | Should -Match 'live-command'
+            $third.approvals[0].decision | Should -Be 'AcceptForSession'
+            $resumed | Stop-CodexRecording | Out-Null
         }
     }
 }

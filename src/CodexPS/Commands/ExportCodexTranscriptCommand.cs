@@ -20,7 +20,7 @@ public sealed class ExportCodexTranscriptCommand : ConversationHistoryCmdlet
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = string.Empty;
 
-    /// <summary>Markdown (default), Html or Json.</summary>
+    /// <summary>Markdown, Html or Json; by default the one the file's extension names (.html/.htm, .json), else Markdown.</summary>
     [Parameter(Position = 2)]
     public CodexTranscriptFormat Format { get; set; } = CodexTranscriptFormat.Markdown;
 
@@ -45,6 +45,15 @@ public sealed class ExportCodexTranscriptCommand : ConversationHistoryCmdlet
     {
         base.BeginProcessing();
         _target = ResolveTarget();
+        if (!MyInvocation.BoundParameters.ContainsKey(nameof(Format)))
+        {
+            Format = System.IO.Path.GetExtension(_target).ToUpperInvariant() switch
+            {
+                ".HTML" or ".HTM" => CodexTranscriptFormat.Html,
+                ".JSON" => CodexTranscriptFormat.Json,
+                _ => CodexTranscriptFormat.Markdown,
+            };
+        }
     }
 
     /// <inheritdoc/>
