@@ -168,6 +168,20 @@ public class TranscriptTests
     }
 
     [Fact]
+    public void ALongFirstPromptMakesAShortOneLineTitle()
+    {
+        var preview = "line one\n" + new string('x', 300);
+        using var thread = JsonDocument.Parse(JsonSerializer.Serialize(new { id = "thr_2", preview }));
+        var transcript = new CodexTranscript(new CodexThreadInfo(thread.RootElement.Clone(), null), Array.Empty<CodexTranscriptTurn>(), false, null);
+        Assert.Equal(120, transcript.Title.Length);
+        Assert.StartsWith("line one xxx", transcript.Title, StringComparison.Ordinal);
+        Assert.EndsWith("x\u2026", transcript.Title, StringComparison.Ordinal);
+        var markdown = Render(transcript, CodexTranscriptFormat.Markdown);
+        Assert.StartsWith("# Codex transcript: line one xxx", markdown, StringComparison.Ordinal);
+        Assert.Contains("- Turns: 0\n", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AddedAndDeletedFilesAreShownAsDiffs()
     {
         var transcript = Transcript("""

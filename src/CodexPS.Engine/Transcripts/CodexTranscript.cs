@@ -33,6 +33,16 @@ public sealed class CodexTranscript
     /// <summary>The runtime version that created the thread, else the one that read it.</summary>
     public string? RuntimeVersion { get; }
 
+    /// <summary>What the page is called: the conversation's name, else the start of its first prompt, else its id; one line.</summary>
+    internal string Title
+    {
+        get
+        {
+            var title = CodexTranscriptText.Clean(Thread.Name ?? Thread.Preview ?? Thread.Id).Replace('\n', ' ').Replace('\t', ' ').Trim();
+            return title.Length <= 120 ? title : title[..119] + "\u2026";
+        }
+    }
+
     /// <summary>
     /// Reads a conversation's saved history and the approvals of the given recordings. Recordings of another
     /// conversation, or files that are not recordings, throw CodexSessionFileException.
@@ -74,7 +84,8 @@ public sealed class CodexTranscript
             approvals.AddRange(CodexTranscriptRecordings.ReadApprovals(path, thread.Id));
         }
 
-        var ordered = approvals.OrderBy(a => a.RequestedAt).ToArray();
+        // Two recordings of the same turn (a -RecordingPath and a running one) hold the same requests.
+        var ordered = approvals.Distinct().OrderBy(a => a.RequestedAt).ToArray();
         var result = turns.Select((turn, index) => new CodexTranscriptTurn(
             index + 1,
             turn,

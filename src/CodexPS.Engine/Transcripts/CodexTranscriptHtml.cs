@@ -36,7 +36,7 @@ internal static class CodexTranscriptHtml
     public static void Write(TextWriter writer, CodexTranscript transcript, DateTimeOffset exportedAt)
     {
         var thread = transcript.Thread;
-        var title = "Codex transcript: " + CodexTranscriptText.Clean(thread.Name ?? thread.Preview ?? thread.Id).Replace('\n', ' ');
+        var title = "Codex transcript: " + transcript.Title;
         var html = new StringBuilder(16 * 1024);
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
             .Append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n")

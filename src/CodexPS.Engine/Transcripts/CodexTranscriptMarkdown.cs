@@ -14,7 +14,7 @@ internal static class CodexTranscriptMarkdown
     {
         var thread = transcript.Thread;
         var md = new StringBuilder();
-        md.Append("# Codex transcript: ").Append(CodexTranscriptText.MarkdownInline(thread.Name ?? thread.Preview ?? thread.Id)).Append("\n\n");
+        md.Append("# Codex transcript: ").Append(CodexTranscriptText.MarkdownInline(transcript.Title)).Append("\n\n");
         Line(md, "Conversation", thread.Id);
         Line(md, "Model", thread.Model);
         Line(md, "Working directory", thread.WorkingDirectory);
