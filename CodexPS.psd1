@@ -58,6 +58,7 @@
         'Test-CodexEnvironment'
         'Export-CodexConversation'
         'Export-CodexCassette'
+        'Export-CodexTranscript'
         'Register-CodexShouldOperator'
     )
     FunctionsToExport    = @()

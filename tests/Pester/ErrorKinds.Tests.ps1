@@ -275,6 +275,13 @@ Describe 'Error kinds' {
             $cassettes.ConversationId | Should -Be $saved.Id
         }
 
+        It 'Export-CodexTranscript: CodexConversationNotFound is non-terminating' {
+            $file = Join-Path $ws 'error-kinds.transcript.md'
+            $null = & $pair $saved.Id | Export-CodexTranscript -Path $file -Force -ErrorAction SilentlyContinue -ErrorVariable ev
+            Assert-ErrorKind $ev[0] Export-CodexTranscript CodexConversationNotFound ObjectNotFound $unknown
+            Get-Content -Raw $file | Should -Match 'remember this' -Because 'the next conversation was still exported'
+        }
+
         It 'Register-CodexShouldOperator: CodexPesterNotLoaded is non-terminating' {
             $ps = [powershell]::Create()
             try {
