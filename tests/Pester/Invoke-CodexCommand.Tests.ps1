@@ -6,6 +6,9 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1') -ModulePath $ModulePath
     $script:mock = Connect-TestMock
     $script:folder = New-TestDirectory 'codexps-exec'
+    # Commands given no -WorkingDirectory run in the current location; the sandbox marks its roots (an empty .codex
+    # folder), which must not land in the repository.
+    Push-Location $folder
 
     # The sandbox gives a command its own PID namespace, so its $$ means nothing out here: the test finds its
     # processes (the sandbox's and the command's) by a marker in their command lines instead.
@@ -16,6 +19,7 @@ BeforeAll {
 }
 
 AfterAll {
+    Pop-Location
     Disconnect-Codex
     Stop-CodexMockProvider
 }
@@ -68,6 +72,13 @@ Describe 'Invoke-CodexCommand' {
         (Invoke-CodexCommand bash, -c, 'echo "$CODEXPS_EXEC_TEST"' -Environment @{ CODEXPS_EXEC_TEST = 'from the test' }).Stdout | Should -Be "from the test`n"
     }
 
+    It 'runs past the runtime''s own 10-second default when no -TimeoutSec is given' {
+        $r = Invoke-CodexCommand bash, -c, 'sleep 11; echo finished' -WorkingDirectory $folder
+        $r.ExitCode | Should -Be 0
+        $r.Stdout | Should -Be "finished`n"
+        $r.Duration.TotalSeconds | Should -BeGreaterThan 10.5
+    }
+
     It 'is ended by the runtime after -TimeoutSec, with exit code 124 and a warning' {
         $sw = [Diagnostics.Stopwatch]::StartNew()
         $r = Invoke-CodexCommand bash, -c, 'echo started; sleep 60' -TimeoutSec 1 -WarningVariable warned -WarningAction SilentlyContinue
@@ -114,12 +125,11 @@ Describe 'Invoke-CodexCommand' {
         { Invoke-CodexCommand pwd -WorkingDirectory $missing -ErrorAction Stop } | Should -Throw -ErrorId 'CodexWorkingDirectoryNotFound,CodexPS.Commands.InvokeCodexCommandCommand'
     }
 
-    It 'refuses an empty program name with CodexCommandEmpty' {
+    It 'refuses an empty program name before anything runs' {
         $err = $null
         try { Invoke-CodexCommand '', 'x' -ErrorAction Stop } catch { $err = $_ }
-        $err.FullyQualifiedErrorId | Should -Be 'CodexCommandEmpty,CodexPS.Commands.InvokeCodexCommandCommand'
-        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
-        $err.TargetObject | Should -Be ' x'
+        $err.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError*,CodexPS.Commands.InvokeCodexCommandCommand'
+        $err.Exception.Message | Should -Match 'Command'
     }
 
     It 'reports a program that cannot be started as an error with the command as its target' {

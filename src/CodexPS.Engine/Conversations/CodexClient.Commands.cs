@@ -42,9 +42,15 @@ public sealed partial class CodexClient
             parameters["sandboxPolicy"] = OptionNames.SandboxPolicy(sandbox, options.NetworkAccess, options.AdditionalDirectories);
         }
 
+        // Without a limit the runtime would end the command after its own default (10 s in codex 0.171.0), which
+        // no one running a command expects; stopping it is Ctrl+C's job.
         if (options.Timeout is { } timeout)
         {
             parameters["timeoutMs"] = (long)Math.Ceiling(timeout.TotalMilliseconds);
+        }
+        else
+        {
+            parameters["disableTimeout"] = true;
         }
 
         if (options.Environment is { Count: > 0 } environment)

@@ -20,7 +20,7 @@ public sealed class CodexCommandOptions
     /// <summary>Folders besides the working directory that a WorkspaceWrite command may write to.</summary>
     public IReadOnlyList<string> AdditionalDirectories { get; set; } = Array.Empty<string>();
 
-    /// <summary>How long the runtime lets it run before it kills it (exit code 124); null: the runtime's default.</summary>
+    /// <summary>How long the runtime lets it run before it kills it (exit code 124); null: no limit (disableTimeout).</summary>
     public TimeSpan? Timeout { get; set; }
 
     /// <summary>Environment overrides merged into the runtime's; a null value unsets the variable.</summary>

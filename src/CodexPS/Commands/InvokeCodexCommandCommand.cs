@@ -38,7 +38,7 @@ public sealed class InvokeCodexCommandCommand : CodexCmdlet
     [Alias("AddDir")]
     public string[]? AdditionalDirectory { get; set; }
 
-    /// <summary>Seconds the runtime lets it run before it kills it (exit code 124); default: the runtime's own limit.</summary>
+    /// <summary>Seconds the runtime lets it run before it kills it (exit code 124); default: no limit.</summary>
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
     public int? TimeoutSec { get; set; }
