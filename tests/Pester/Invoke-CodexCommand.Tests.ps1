@@ -68,6 +68,10 @@ Describe 'Invoke-CodexCommand' {
         $out[-1].Stderr | Should -Be "two`n"
     }
 
+    It 'takes the words after the named parameters as the command line' {
+        (Invoke-CodexCommand -Sandbox ReadOnly echo hello world).Stdout | Should -Be "hello world`n"
+    }
+
     It 'passes -Environment to the command' {
         (Invoke-CodexCommand bash, -c, 'echo "$CODEXPS_EXEC_TEST"' -Environment @{ CODEXPS_EXEC_TEST = 'from the test' }).Stdout | Should -Be "from the test`n"
     }

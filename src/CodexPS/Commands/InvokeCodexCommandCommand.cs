@@ -14,8 +14,8 @@ public sealed class InvokeCodexCommandCommand : CodexCmdlet
     private static readonly TimeSpan TerminateWait = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ProgressEvery = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>The program and its arguments, passed as they are (no shell: use 'bash','-c','...' for one).</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    /// <summary>The program and its arguments, passed as they are (no shell: use 'bash','-c','...' for one); words after the named parameters are taken too.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromRemainingArguments = true)]
     [ValidateNotNullOrEmpty]
     public string[] Command { get; set; } = Array.Empty<string>();
 
