@@ -58,6 +58,7 @@
         'Export-CodexConversation'
         'Export-CodexCassette'
         'Register-CodexShouldOperator'
+        'Undo-CodexTurn'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
