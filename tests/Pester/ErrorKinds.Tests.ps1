@@ -191,6 +191,12 @@ Describe 'Error kinds' {
             Assert-ErrorKind $ev[0] Get-CodexDiff CodexTurnDiffNotFound ObjectNotFound 'no-such-turn'
         }
 
+        It 'Undo-CodexTurn: CodexTurnNotFound is non-terminating' {
+            $null = $saved, $saved | Undo-CodexTurn -Turn 'no-such-turn' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable ev
+            @($ev).Count | Should -Be 2
+            Assert-ErrorKind $ev[0] Undo-CodexTurn CodexTurnNotFound ObjectNotFound 'no-such-turn'
+        }
+
         It 'Start-CodexRecording: CodexRecordingPathExists is non-terminating; CodexRecordingTemplateInvalid is terminating' {
             $dir = New-TestDirectory 'codexps-errkinds-rec'
             $c1 = New-CodexConversation -WorkingDirectory $ws
