@@ -59,6 +59,10 @@
         'Export-CodexCassette'
         'Register-CodexShouldOperator'
         'Undo-CodexTurn'
+        'Get-CodexGoal'
+        'Set-CodexGoal'
+        'Clear-CodexGoal'
+        'Get-CodexHook'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
