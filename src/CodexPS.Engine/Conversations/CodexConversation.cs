@@ -293,6 +293,14 @@ public sealed class CodexConversation
         Volatile.Write(ref _lastDiff, value);
     }
 
+    /// <summary>
+    /// The goal as the runtime last reported it (thread/goal/updated or cleared) while this session had the
+    /// conversation loaded; null when cleared or never reported. Get-CodexGoal asks the runtime instead.
+    /// </summary>
+    public Protocol.CodexGoal? Goal { get => Volatile.Read(ref _goal); internal set => Volatile.Write(ref _goal, value); }
+
+    private Protocol.CodexGoal? _goal;
+
     /// <summary>Drops the diffs of turns the history no longer holds (after thread/revert), so nothing offers them again.</summary>
     internal void ForgetDiffs(IEnumerable<string> turnIds)
     {
