@@ -202,6 +202,34 @@ Describe 'Undo-CodexTurn' {
         }
     }
 
+    Context 'a file without a final newline, and tab completion' {
+        BeforeAll {
+            # The runtime's patch writer ends every file with a newline; undo must still give back the exact bytes.
+            $patch = "*** Begin Patch`n*** Update File: plain.txt`n@@`n first`n-second`n+SECOND`n*** End Patch"
+            $mock = Connect-TestMock -Response @(@{ Patch = $patch }, @{ Text = 'edited' })
+            $ws = New-TestDirectory
+            Write-TestFile (Join-Path $ws 'plain.txt') "first`nsecond"
+            $original = Get-Bytes $ws
+            $conversation = New-CodexConversation -WorkingDirectory $ws -Sandbox WorkspaceWrite -ApprovalPolicy Never
+            $events = Send-CodexTurn -Conversation $conversation 'edit the plain file'
+            Wait-Until { $null -ne $conversation.GetDiff($events[-1].TurnId) } -TimeoutMs 30000
+        }
+
+        It 'completes -Turn with the conversation''s turn ids' {
+            $line = "Undo-CodexTurn -ConversationId '$($conversation.Id)' -Turn "
+            $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches
+            $completions.ListItemText | Should -Contain $events[-1].TurnId
+            $completions[0].ToolTip | Should -Be 'edit the plain file'
+        }
+
+        It 'restores the file byte for byte, without the newline the turn added' {
+            [IO.File]::ReadAllText((Join-Path $ws 'plain.txt')) | Should -Be "first`nSECOND`n"
+            $null = Undo-CodexTurn -Conversation $conversation -Confirm:$false -ErrorVariable errs
+            $errs | Should -BeNullOrEmpty
+            Get-Bytes $ws | Should -Be $original
+        }
+    }
+
     Context 'after Resume-CodexConversation in a fresh runtime' {
         BeforeAll {
             $mock = Start-CodexMockProvider -Response @(@{ Text = 'kept' }, @{ Patch = $FourChanges }, @{ Text = 'changed' }, @{ Text = 'after' })
