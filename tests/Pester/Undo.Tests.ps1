@@ -230,6 +230,42 @@ Describe 'Undo-CodexTurn' {
         }
     }
 
+    Context 'a thread the runtime cannot revert' {
+        BeforeAll {
+            # Only the experimental API can start a thread with the old "legacy" history, which thread/revert refuses.
+            $patch = "*** Begin Patch`n*** Update File: kept.txt`n@@`n-before`n+after`n*** End Patch"
+            $mock = Start-CodexMockProvider -Response @(@{ Text = 'first' }, @{ Patch = $patch }, @{ Text = 'edited' })
+            Connect-Codex -MockProvider $mock -CodexHome (New-TestDirectory 'codexps-home') -ExperimentalApi
+            $ws = New-TestDirectory
+            Write-TestFile (Join-Path $ws 'kept.txt') "before`n"
+            $probe = New-CodexConversation -WorkingDirectory $ws
+            $start = [System.Text.Json.Nodes.JsonObject]::new()
+            $start['cwd'] = $ws; $start['historyMode'] = 'legacy'; $start['sandbox'] = 'workspace-write'; $start['approvalPolicy'] = 'never'
+            $answer = $probe.Client.RequestAsync('thread/start', $start, [Threading.CancellationToken]::None).GetAwaiter().GetResult()
+            $legacyId = $answer.GetProperty('thread').GetProperty('id').GetString()
+            $answer.GetProperty('thread').GetProperty('historyMode').GetString() | Should -Be 'legacy'
+            # A first turn sent directly, so the thread is saved and can be resumed into CodexPS.
+            $turn = [System.Text.Json.Nodes.JsonNode]::Parse("{`"threadId`":`"$legacyId`",`"input`":[{`"type`":`"text`",`"text`":`"hello`"}]}")
+            $null = $probe.Client.RequestAsync('turn/start', $turn, [Threading.CancellationToken]::None).GetAwaiter().GetResult()
+            Wait-Until { @(Get-CodexTurn -ConversationId $legacyId -ErrorAction SilentlyContinue | Where-Object Status -EQ 'Completed').Count -eq 1 } -TimeoutMs 30000
+            $conversation = Resume-CodexConversation -Id $legacyId
+            $events = Send-CodexTurn -Conversation $conversation 'edit kept.txt' -Sandbox WorkspaceWrite
+            Wait-Until { $null -ne $conversation.GetDiff($events[-1].TurnId) } -TimeoutMs 30000
+        }
+
+        It 'writes CodexUndoNotSupported with the runtime''s answer and puts the files back' {
+            [IO.File]::ReadAllText((Join-Path $ws 'kept.txt')) | Should -Be "after`n"
+            Undo-CodexTurn -Conversation $conversation -Confirm:$false -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $errs | Should -HaveCount 1
+            $errs[0].FullyQualifiedErrorId | Should -BeLike 'CodexUndoNotSupported*'
+            $errs[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
+            "$($errs[0])" | Should -Match 'thread/revert only supports paginated threads'
+            $errs[0].TargetObject | Should -Be $conversation.Id
+            [IO.File]::ReadAllText((Join-Path $ws 'kept.txt')) | Should -Be "after`n"
+            @(Get-CodexTurn -Conversation $conversation) | Should -HaveCount 2
+        }
+    }
+
     Context 'after Resume-CodexConversation in a fresh runtime' {
         BeforeAll {
             $mock = Start-CodexMockProvider -Response @(@{ Text = 'kept' }, @{ Patch = $FourChanges }, @{ Text = 'changed' }, @{ Text = 'after' })
