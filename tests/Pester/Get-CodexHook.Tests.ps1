@@ -71,6 +71,21 @@ Describe 'Get-CodexHook and hook events' {
         $completed[0].Summary | Should -Match 'hook UserPromptSubmit Completed: Checking the prompt'
     }
 
+    It 'an interactive host shows the running hook in the progress bar' {
+        # The hook is trusted by now (the test before); a second runtime on the same CODEX_HOME runs it too.
+        $scenario = {
+            $mock = Start-CodexMockProvider -Response @(@{ Text = 'hooked' })
+            Connect-Codex -MockProvider $mock -CodexHome $CodexHome
+            $events = @(New-CodexConversation -WorkingDirectory $Workspace | Send-CodexTurn 'with a hook')
+            "kinds=$(($events.Kind | Sort-Object -Unique) -join ',')"
+            Disconnect-Codex; Stop-CodexMockProvider
+        }.ToString()
+        $run = Invoke-ScriptedHost -Scenario $scenario -Arguments @{ CodexHome = $codexHome; Workspace = $ws }
+        $run.Errors | Should -BeNullOrEmpty
+        $run.Output | Should -Match 'HookCompleted'
+        @($run.Shown | Where-Object { $_ -like 'progress|*|Running hook: Checking the prompt' }).Count | Should -BeGreaterThan 0
+    }
+
     It 'writes CodexWorkingDirectoryNotFound for a folder that does not exist' {
         $missing = Join-Path $ws 'no-such-folder'
         Get-CodexHook -WorkingDirectory $missing -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
