@@ -230,6 +230,27 @@ Describe 'Undo-CodexTurn' {
         }
     }
 
+    Context 'a working directory inside a git repository' -Skip:(-not (Get-Command git -ErrorAction SilentlyContinue)) {
+        BeforeAll {
+            # The runtime writes turn-diff paths relative to the repository root, not to the working directory.
+            $mock = Connect-TestMock -Response @(@{ Patch = "*** Begin Patch`n*** Add File: hello.txt`n+hello`n*** End Patch" }, @{ Text = 'added' })
+            $root = New-TestDirectory
+            git -C $root init -q
+            $ws = Join-Path $root 'sub'
+            $null = New-Item -ItemType Directory $ws
+            $conversation = New-CodexConversation -WorkingDirectory $ws -Sandbox WorkspaceWrite -ApprovalPolicy Never
+            $events = Send-CodexTurn -Conversation $conversation 'add a file'
+            Wait-Until { $null -ne $conversation.GetDiff($events[-1].TurnId) } -TimeoutMs 30000
+        }
+
+        It 'finds the files by the repository root' {
+            $conversation.GetDiff($events[-1].TurnId).Diff | Should -Match '(?m)^\+\+\+ b/sub/hello.txt$'
+            $files = @(Undo-CodexTurn -Conversation $conversation -Confirm:$false)
+            $files.Path | Should -Be (Join-Path $ws 'hello.txt')
+            Join-Path $ws 'hello.txt' | Should -Not -Exist
+        }
+    }
+
     Context 'a thread the runtime cannot revert' {
         BeforeAll {
             # Only the experimental API can start a thread with the old "legacy" history, which thread/revert refuses.
