@@ -60,6 +60,11 @@
         'Export-CodexCassette'
         'Export-CodexTranscript'
         'Register-CodexShouldOperator'
+        'Undo-CodexTurn'
+        'Get-CodexGoal'
+        'Set-CodexGoal'
+        'Clear-CodexGoal'
+        'Get-CodexHook'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -24,6 +24,9 @@ internal sealed class TurnFeedback
     private bool _lineOpen;
     private readonly bool _streamText;
 
+    // What the bar said before a hook ran, to say it again once the hook is done.
+    private string? _beforeHook;
+
     /// <summary>Feedback for one turn, written through the given command.</summary>
     /// <param name="cmdlet">The command running the turn; its progress and Information streams are written to.</param>
     /// <param name="conversationId">The turn's conversation, which picks the progress bar's activity id.</param>
@@ -99,6 +102,15 @@ internal sealed class TurnFeedback
                 break;
             case ItemEvent { Kind: CodexEventKind.ItemCompleted }:
                 SetStatus("Thinking");
+                break;
+            case HookEvent { Kind: CodexEventKind.HookStarted } hook:
+                // A synchronous hook holds the turn up; say which one runs.
+                _beforeHook ??= _status;
+                SetStatus($"Running hook: {hook.Run.StatusMessage ?? hook.Run.EventName}");
+                break;
+            case HookEvent { Kind: CodexEventKind.HookCompleted }:
+                SetStatus(_beforeHook ?? "Thinking");
+                _beforeHook = null;
                 break;
             case TurnCompletedEvent:
                 Complete();

@@ -191,6 +191,36 @@ Describe 'Error kinds' {
             Assert-ErrorKind $ev[0] Get-CodexDiff CodexTurnDiffNotFound ObjectNotFound 'no-such-turn'
         }
 
+        It 'Undo-CodexTurn: CodexTurnNotFound is non-terminating' {
+            $null = $saved, $saved | Undo-CodexTurn -Turn 'no-such-turn' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable ev
+            @($ev).Count | Should -Be 2
+            Assert-ErrorKind $ev[0] Undo-CodexTurn CodexTurnNotFound ObjectNotFound 'no-such-turn'
+        }
+
+        It 'Get-CodexGoal: CodexConversationNotFound is non-terminating' {
+            $null = @($unknown, $unknown) | ForEach-Object { [pscustomobject]@{ ConversationId = $_ } } | Get-CodexGoal -ErrorAction SilentlyContinue -ErrorVariable ev
+            @($ev).Count | Should -Be 2
+            Assert-ErrorKind $ev[0] Get-CodexGoal CodexConversationNotFound ObjectNotFound $unknown
+        }
+
+        It 'Set-CodexGoal: CodexGoalEmpty is non-terminating' {
+            $null = $saved, $saved | Set-CodexGoal -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable ev
+            @($ev).Count | Should -Be 2
+            Assert-ErrorKind $ev[0] Set-CodexGoal CodexGoalEmpty InvalidArgument $saved
+        }
+
+        It 'Clear-CodexGoal: CodexConversationNotFound is non-terminating' {
+            $null = @($unknown, $unknown) | ForEach-Object { [pscustomobject]@{ ConversationId = $_ } } | Clear-CodexGoal -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable ev
+            @($ev).Count | Should -Be 2
+            Assert-ErrorKind $ev[0] Clear-CodexGoal CodexConversationNotFound ObjectNotFound $unknown
+        }
+
+        It 'Get-CodexHook: CodexWorkingDirectoryNotFound is non-terminating' {
+            $null = Get-CodexHook -WorkingDirectory $missingDir, $missingDir -ErrorAction SilentlyContinue -ErrorVariable ev
+            @($ev).Count | Should -Be 2
+            Assert-ErrorKind $ev[0] Get-CodexHook CodexWorkingDirectoryNotFound ObjectNotFound $missingDir
+        }
+
         It 'Start-CodexRecording: CodexRecordingPathExists is non-terminating; CodexRecordingTemplateInvalid is terminating' {
             $dir = New-TestDirectory 'codexps-errkinds-rec'
             $c1 = New-CodexConversation -WorkingDirectory $ws

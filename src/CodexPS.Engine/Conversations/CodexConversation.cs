@@ -361,6 +361,30 @@ public sealed class CodexConversation
     }
 
     /// <summary>
+    /// The goal as the runtime last reported it (thread/goal/updated or cleared) while this session had the
+    /// conversation loaded; null when cleared or never reported. Get-CodexGoal asks the runtime instead.
+    /// </summary>
+    public Protocol.CodexGoal? Goal { get => Volatile.Read(ref _goal); internal set => Volatile.Write(ref _goal, value); }
+
+    private Protocol.CodexGoal? _goal;
+
+    /// <summary>Drops the diffs of turns the history no longer holds (after thread/revert), so nothing offers them again.</summary>
+    internal void ForgetDiffs(IEnumerable<string> turnIds)
+    {
+        foreach (var turnId in turnIds)
+        {
+            _diffs.TryRemove(turnId, out _);
+        }
+
+        var last = Volatile.Read(ref _lastDiff);
+        if (last is not null && !_diffs.ContainsKey(last.TurnId))
+        {
+            // The latest remaining diff is unknown by order here; none is honest, and Get-CodexDiff -TurnId still finds each.
+            Volatile.Write(ref _lastDiff, null);
+        }
+    }
+
+    /// <summary>
     /// Changes the conversation's defaults. The runtime takes them with the next turn (turn-level settings
     /// persist for the turns after it), so nothing is sent now.
     /// </summary>

@@ -161,6 +161,11 @@ internal sealed class EventPipeline
             // Kept by the conversation: turn/diff/updated can come after turn/completed, when no turn is active.
             _conversation.RecordDiff(diffTurnId, diff.Diff);
         }
+        else if (evt is GoalEvent goal)
+        {
+            // Goal changes outside turns reach no consumer; the conversation keeps the latest for engine users.
+            _conversation.Goal = goal.Goal;
+        }
     }
 
     /// <summary>Steps 4 and 5: a delta nobody asked for goes no further; anything else is queued (waiting while the queue is full).</summary>

@@ -69,6 +69,14 @@ internal sealed class CodexEventFactory
                 return new ErrorEvent(method, _conversationId, named, timestamp, parameters);
             case "turn/completed":
                 return new TurnCompletedEvent(method, _conversationId, named, timestamp, parameters);
+            case "thread/goal/updated":
+                return new GoalEvent(CodexEventKind.GoalUpdated, method, _conversationId, named, timestamp, parameters);
+            case "thread/goal/cleared":
+                return new GoalEvent(CodexEventKind.GoalCleared, method, _conversationId, named, timestamp, parameters);
+            case "hook/started":
+                return new HookEvent(CodexEventKind.HookStarted, method, _conversationId, named, timestamp, parameters);
+            case "hook/completed":
+                return new HookEvent(CodexEventKind.HookCompleted, method, _conversationId, named, timestamp, parameters);
             case "serverRequest/resolved":
                 return new NotificationEvent(method, _conversationId, turnId, timestamp, parameters, CodexEventKind.ApprovalResolved);
             default:

@@ -31,6 +31,14 @@ public enum CodexEventKind
     Error,
     /// <summary>A turn ended: completed, interrupted or failed (turn/completed).</summary>
     TurnCompleted,
+    /// <summary>The conversation's goal was set or changed, by you or by the model (thread/goal/updated).</summary>
+    GoalUpdated,
+    /// <summary>The conversation's goal was cleared (thread/goal/cleared).</summary>
+    GoalCleared,
+    /// <summary>A configured hook began to run (hook/started).</summary>
+    HookStarted,
+    /// <summary>A configured hook finished (hook/completed).</summary>
+    HookCompleted,
     /// <summary>Any other notification, kept with its method and raw parameters; CodexPS's own notices too.</summary>
     Notification,
     /// <summary>CodexPS stopped the turn because a budget was passed (<see cref="BudgetExceededEvent"/>).</summary>

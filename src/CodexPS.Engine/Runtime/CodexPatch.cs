@@ -165,7 +165,7 @@ public static class CodexPatch
         Path.GetFullPath(Path.Combine(workingDirectory, path.Trim()));
 
     /// <summary>The content (or absence) of each file before the patch, and the folders that did not exist.</summary>
-    private sealed class Backup
+    internal sealed class Backup
     {
         private readonly Dictionary<string, byte[]?> _files = new(StringComparer.Ordinal);
         private readonly List<string> _missingDirectories = new();
