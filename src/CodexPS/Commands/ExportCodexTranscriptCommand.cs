@@ -14,6 +14,7 @@ namespace CodexPS.Commands;
 public sealed class ExportCodexTranscriptCommand : ConversationHistoryCmdlet
 {
     private string? _target;
+    private ExportFile? _file;
 
     /// <summary>The file to write.</summary>
     [Parameter(Mandatory = true, Position = 1)]
@@ -44,7 +45,8 @@ public sealed class ExportCodexTranscriptCommand : ConversationHistoryCmdlet
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        _target = ResolveTarget();
+        _file = new ExportFile(this, "CodexTranscript", "the transcript");
+        _target = _file.ResolveTarget(Path);
         if (!MyInvocation.BoundParameters.ContainsKey(nameof(Format)))
         {
             Format = System.IO.Path.GetExtension(_target).ToUpperInvariant() switch
@@ -61,11 +63,7 @@ public sealed class ExportCodexTranscriptCommand : ConversationHistoryCmdlet
     {
         var target = _target!;
         var id = Conversation?.Id ?? ConversationId!;
-        if (File.Exists(target) && !Force)
-        {
-            ThrowTerminatingError(NewError("CodexTranscriptFileExists", ErrorCategory.ResourceExists, target,
-                $"'{target}' already exists and was kept; use -Force to replace it."));
-        }
+        _file!.CheckOverwrite(target, Force);
 
         var recordings = new List<string>();
         foreach (var given in RecordingPath ?? Array.Empty<string>())
@@ -110,87 +108,11 @@ public sealed class ExportCodexTranscriptCommand : ConversationHistoryCmdlet
             return;
         }
 
-        var directory = System.IO.Path.GetDirectoryName(target)!;
-        var temporary = System.IO.Path.Combine(directory, "." + System.IO.Path.GetFileName(target) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
-        try
-        {
-            // Written beside the target and moved over it, so a failure never leaves a half-written or emptied file.
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                CodexTranscriptWriter.Write(stream, Format, transcript, DateTimeOffset.Now);
-            }
-
-            File.Move(temporary, target, overwrite: Force.IsPresent);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            TryDelete(temporary);
-            var exists = ex is IOException && File.Exists(target) && !Force;
-            ThrowTerminatingError(new ErrorRecord(
-                new IOException($"The transcript could not be written to '{target}': {ex.Message}", ex),
-                exists ? "CodexTranscriptFileExists" : "CodexTranscriptWriteFailed",
-                exists ? ErrorCategory.ResourceExists : ex is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError,
-                target));
-        }
-
+        _file.Write(target, Force, stream => CodexTranscriptWriter.Write(stream, Format, transcript, DateTimeOffset.Now));
         WriteVerbose($"Wrote {transcript.Turns.Count} turns of conversation {id} to {target} ({Format}).");
         if (PassThru)
         {
             WriteObject(new FileInfo(target));
-        }
-    }
-
-    /// <summary>The full file-system path to write, or a terminating error that says what is wrong with -Path (the rules of Export-CodexMetrics).</summary>
-    private string ResolveTarget()
-    {
-        string target;
-        try
-        {
-            target = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path, out var provider, out _);
-            if (provider.ImplementingType != typeof(Microsoft.PowerShell.Commands.FileSystemProvider))
-            {
-                throw new NotSupportedException($"'{Path}' is on the {provider.Name} provider, not the file system.");
-            }
-
-            if (target.IndexOfAny(System.IO.Path.GetInvalidPathChars()) >= 0 || System.IO.Path.GetFileName(target).Length == 0)
-            {
-                throw new ArgumentException($"'{Path}' is not a valid file path.");
-            }
-
-            target = System.IO.Path.GetFullPath(target);
-        }
-        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException
-            or PSInvalidOperationException or PSNotSupportedException or ItemNotFoundException)
-        {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"The transcript path '{Path}' is not usable: {ex.Message}", ex),
-                "CodexTranscriptPathInvalid", ErrorCategory.InvalidArgument, Path));
-            throw;
-        }
-
-        if (Directory.Exists(target))
-        {
-            ThrowTerminatingError(NewError("CodexTranscriptPathInvalid", ErrorCategory.InvalidArgument, Path, $"'{target}' is a directory; give a file path."));
-        }
-
-        var directory = System.IO.Path.GetDirectoryName(target);
-        if (string.IsNullOrEmpty(directory) || !Directory.Exists(directory))
-        {
-            ThrowTerminatingError(NewError("CodexTranscriptDirectoryNotFound", ErrorCategory.ObjectNotFound, directory ?? Path,
-                $"The folder '{directory}' does not exist; create it first."));
-        }
-
-        return target;
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Nothing more can be done about a temporary file in a folder that refuses writes.
         }
     }
 }
