@@ -10,6 +10,8 @@
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('CodexPS.Format.ps1xml')
+    # Loaded before the types file, which names their enums as the types deserialized objects turn back into.
+    RequiredAssemblies   = @('CodexPS.Engine.dll', 'CodexPS.dll')
     TypesToProcess       = @('CodexPS.Types.ps1xml')
     CmdletsToExport      = @(
         'Connect-Codex'
