@@ -66,6 +66,36 @@ Describe 'Connect-Codex -Uri (a runtime on another machine, here on loopback)' {
         $mock.Requests[-1].Body | Should -Match 'over the network'
     }
 
+    It 'reads the token from -TokenPath, and warns about no ws:// on loopback' {
+        Connect-Codex -Name fromfile -Uri $remote.Uri -TokenPath $tokenFile -WarningVariable warned -WarningAction SilentlyContinue
+        (Get-CodexStatus -Runtime fromfile).RuntimeState | Should -Be 'Running'
+        @($warned | Where-Object { "$_" -match 'unencrypted' }).Count | Should -Be 0
+        Disconnect-Codex -Name fromfile
+    }
+
+    It 'warns that ws:// to another machine is unencrypted and suggests a tunnel' {
+        # This machine's own non-loopback address on a closed port: the warning comes first, then the refusal.
+        $address = [System.Net.NetworkInformation.NetworkInterface]::GetAllNetworkInterfaces() |
+            Where-Object OperationalStatus -EQ 'Up' | ForEach-Object { $_.GetIPProperties().UnicastAddresses.Address } |
+            Where-Object { $_.AddressFamily -eq 'InterNetwork' -and -not [System.Net.IPAddress]::IsLoopback($_) } | Select-Object -First 1
+        if (-not $address) { Set-ItResult -Skipped -Because 'this machine has no non-loopback IPv4 address'; return }
+        $uri = [uri]"ws://$($address):1"
+        try { Connect-Codex -Name faraway -Uri $uri -TokenPath $tokenFile -WarningVariable warned -WarningAction SilentlyContinue -ErrorAction Stop } catch { $null = $_ }
+        ($warned -join ' ') | Should -Match 'unencrypted'
+        ($warned -join ' ') | Should -Match 'ssh -N -L 1:127\.0\.0\.1:1'
+        ($warned -join ' ') | Should -Not -Match ([regex]::Escape($plainToken))
+        Disconnect-Codex -Name faraway -ErrorAction SilentlyContinue
+    }
+
+    It 'refuses an unreadable -TokenPath with CodexTokenFileUnreadable' {
+        $missing = Join-Path (New-TestDirectory 'codexps-token') 'none'
+        $err = $null
+        try { Connect-Codex -Name nofile -Uri $remote.Uri -TokenPath $missing } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'CodexTokenFileUnreadable,*'
+        $err.CategoryInfo.Category | Should -Be 'ReadError'
+        $err.TargetObject | Should -Be $missing
+    }
+
     It 'refuses a wrong token with CodexRemoteAuthenticationFailed' {
         $err = $null
         try { Connect-Codex -Name wrong -Uri $remote.Uri -Token (ConvertTo-SecureString 'not-the-token' -AsPlainText -Force) } catch { $err = $_ }

@@ -119,6 +119,11 @@ public sealed class ConnectCodexCommand : CodexCmdlet
     [Parameter]
     public System.Security.SecureString? Token { get; set; }
 
+    /// <summary>A file holding the capability token of the -Uri runtime (its --ws-token-file); read here, never shown.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TokenPath { get; set; }
+
     /// <summary>
     /// Environment variables for the runtime on top of what it inherits from PowerShell (a proxy, SSL_CERT_FILE, a key
     /// named by -ApiKeyEnvironmentVariable); a $null value removes an inherited variable. Values may be SecureStrings;
@@ -171,6 +176,21 @@ public sealed class ConnectCodexCommand : CodexCmdlet
                 "-Environment applies to a runtime started here; the -Uri runtime runs elsewhere with its own environment."));
         }
 
+        if (TokenPath is not null && (Uri is null || Token is not null))
+        {
+            ThrowTerminatingError(NewError("CodexProviderConflict", ErrorCategory.InvalidArgument, TokenPath,
+                "-TokenPath gives the token of a -Uri runtime: use it with -Uri, and instead of -Token."));
+        }
+
+        var token = TokenPath is null ? Token : ReadToken(TokenPath);
+        if (Uri is { Scheme: "ws", IsLoopback: false })
+        {
+            // The runtime (0.171.0) listens on plain ws:// only (--listen has no TLS), so a tunnel is the way to encrypt.
+            WriteWarning($"{Uri} is not on this machine and ws:// is unencrypted: the token and every prompt cross the network in clear. "
+                + $"Reach the runtime through an SSH tunnel instead (ssh -N -L {Uri.Port}:127.0.0.1:{Uri.Port} {Uri.Host}, then -Uri ws://127.0.0.1:{Uri.Port}); "
+                + "the runtime cannot listen with TLS (wss://).");
+        }
+
         var environment = ReadEnvironment();
         if (ApiKeyEnvironmentVariable is not null && Uri is null)
         {
@@ -210,7 +230,7 @@ public sealed class ConnectCodexCommand : CodexCmdlet
             LogPath = logPath,
             Name = Name,
             Uri = Uri,
-            Token = Token,
+            Token = token,
             MaxConversations = MaxConversations > 0 ? MaxConversations : null,
             IdleTimeout = IdleTimeoutSec > 0 ? TimeSpan.FromSeconds(IdleTimeoutSec) : null,
             Environment = environment,
@@ -277,6 +297,34 @@ public sealed class ConnectCodexCommand : CodexCmdlet
     }
 
     /// <summary>-Pricing from a hashtable or a JSON file; a bad entry ends the command with CodexPricingInvalid naming it.</summary>
+    /// <summary>The token file's content (one line; surrounding whitespace dropped) as a SecureString; a file that cannot be read ends the command.</summary>
+    private System.Security.SecureString ReadToken(string path)
+    {
+        var file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+        try
+        {
+            var secure = new System.Security.SecureString();
+            foreach (var c in File.ReadAllText(file).Trim())
+            {
+                secure.AppendChar(c);
+            }
+
+            if (secure.Length == 0)
+            {
+                throw new IOException("The file is empty.");
+            }
+
+            secure.MakeReadOnly();
+            return secure;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(new CodexPS.Engine.CodexException("CodexTokenFileUnreadable", $"The token file '{file}' cannot be read: {ex.Message}", ex),
+                "CodexTokenFileUnreadable", ErrorCategory.ReadError, path));
+            throw;
+        }
+    }
+
     private CodexPS.Engine.Pricing.CodexPricing? ReadPricing(object pricing)
     {
         var value = pricing is PSObject wrapped ? wrapped.BaseObject : pricing;
