@@ -98,6 +98,31 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
             throw new CodexErrorRecordException(ToErrorRecord(AsCodexException(ex), RuntimeName ?? RuntimeRegistry.DefaultName));
         }
 
+        return Attach(client);
+    }
+
+    /// <summary>
+    /// Where a new conversation of the command's runtime goes (for a pool: the member placement picks, an affinity key
+    /// keeping its member); dispose it once the conversation's turn has started. Throws like <see cref="GetClient"/>.
+    /// </summary>
+    private protected RuntimePlacement PlaceConversation(string? affinity)
+    {
+        RuntimePlacement placement;
+        try
+        {
+            placement = RuntimeRegistry.Place(RuntimeName, affinity, NeedsExperimentalApi, CancellationToken);
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
+        {
+            throw new CodexErrorRecordException(ToErrorRecord(AsCodexException(ex), RuntimeName ?? RuntimeRegistry.DefaultName));
+        }
+
+        Attach(placement.Client);
+        return placement;
+    }
+
+    private CodexClient Attach(CodexClient client)
+    {
         ListenToProtocol(client);
         WriteClientWarnings(client);
         Testing.CodexShouldOperators.RegisterIfPesterLoaded(this);

@@ -118,6 +118,18 @@ internal static class RuntimeRegistry
     }
 
     /// <summary>
+    /// Where a new conversation of the named runtime goes. A plain runtime is its own placement; a pool picks a member
+    /// (the fewest active turns, an affinity key keeps its member). Dispose the placement once the conversation's turn
+    /// has started or the conversation exists.
+    /// </summary>
+    public static RuntimePlacement Place(string? name, string? affinity, bool experimentalApi, CancellationToken cancellationToken)
+    {
+        _ = affinity;
+        var client = GetOrStart(name, experimentalApi, cancellationToken);
+        return new RuntimePlacement(client, client.Name, release: null);
+    }
+
+    /// <summary>
     /// Connects this runspace to a runtime with these settings: a live runtime with equal settings is joined as it is
     /// (started again only if it died), otherwise a new one starts. The runtime this runspace held under the name before
     /// is let go, and stops only if no other runspace holds it.
