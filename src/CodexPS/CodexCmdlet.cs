@@ -102,6 +102,20 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>
+    /// The runtime that holds a conversation: the one it is loaded in, wherever that is (a conversation id is global,
+    /// so a pool member is found without -Runtime); otherwise the command's runtime.
+    /// </summary>
+    protected CodexClient ClientOf(string? conversationId)
+    {
+        if (conversationId is not null && RuntimeRegistry.FindConversation(conversationId) is { State: not CodexConversationState.Detached, Client: { State: CodexRuntimeState.Running } client })
+        {
+            return Attach(client);
+        }
+
+        return GetClient();
+    }
+
+    /// <summary>
     /// Where a new conversation of the command's runtime goes (for a pool: the member placement picks, an affinity key
     /// keeping its member); dispose it once the conversation's turn has started. Throws like <see cref="GetClient"/>.
     /// </summary>

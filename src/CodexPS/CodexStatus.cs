@@ -75,13 +75,40 @@ public sealed class CodexStatus
     /// <summary>The runtime's name (Connect-Codex -Name).</summary>
     public string Name { get; private init; } = RuntimeRegistry.DefaultName;
 
+    /// <summary>The pool this runtime is a member of (Connect-Codex -Size, or -Uri with several); null for a runtime on its own.</summary>
+    public string? Pool { get; private init; }
+
+    /// <summary>A pool member's health: Up (takes work) or Down (died, unreachable or not answering readyz; placement skips it until it is back). Null outside a pool.</summary>
+    public string? Health { get; private init; }
+
+    /// <summary>Turns running on this runtime now.</summary>
+    public int ActiveTurns { get; private init; }
+
+    /// <summary>How many conversations placement put on this pool member; null outside a pool.</summary>
+    public int? PlacedConversations { get; private init; }
+
+    /// <summary>Why a pool member was last marked down (kept after it recovers); null when it never was, or outside a pool.</summary>
+    public string? LastError { get; private init; }
+
     /// <summary>The session's lifecycle events, for Register-ObjectEvent -EventName ConversationEvent.</summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "A property of the status object: (Get-CodexStatus).Events is how a script reaches the events.")]
     public CodexLifecycleEvents Events => RuntimeRegistry.Events;
 
     internal static CodexStatus Capture(CancellationToken cancellationToken) => Capture(null, cancellationToken);
 
+    /// <summary>One status per member of a pool, in member order.</summary>
+    internal static IReadOnlyList<CodexStatus> CapturePool(RuntimePool pool, CancellationToken cancellationToken) =>
+        pool.Members.Select(m => Capture(m.Name, cancellationToken)).ToArray();
+
     internal static CodexStatus Capture(string? name, CancellationToken cancellationToken)
+    {
+        // A pool member is named POOL/N: its pool adds health and placement to what its runtime reports.
+        var pool = name is null ? null : RuntimeRegistry.FindPool(name.Split('/')[0]);
+        var member = pool?.Members.FirstOrDefault(m => m.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+        return CaptureRuntime(name, member is null ? null : pool, member, cancellationToken);
+    }
+
+    private static CodexStatus CaptureRuntime(string? name, RuntimePool? pool, RuntimePoolMember? member, CancellationToken cancellationToken)
     {
         var client = RuntimeRegistry.ClientFor(name);
         var moduleVersion = typeof(CodexStatus).Assembly.GetName().Version?.ToString(3);
@@ -150,6 +177,11 @@ public sealed class CodexStatus
             Usage = usage,
             UsageUnavailableReason = usageReason,
             Conversations = client.Conversations,
+            ActiveTurns = client.Conversations.Count(c => c.ActiveTurn is not null),
+            Pool = pool?.Name,
+            Health = member is null ? null : member.IsUp ? "Up" : "Down",
+            PlacedConversations = member?.Placed,
+            LastError = member?.LastError,
         };
     }
 

@@ -2,33 +2,6 @@ param([string] $ModulePath)
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1') -ModulePath $ModulePath
-
-    function Start-RemoteRuntime {
-        # A runtime started "elsewhere": its own process, listening on loopback with a capability token, its
-        # model provider the mock endpoint.
-        param($Mock, [string] $TokenFile)
-        $probe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $probe.Start(); $port = $probe.LocalEndpoint.Port; $probe.Stop()
-        $codex = (Get-CodexStatus).CodexPath
-        $remoteHome = New-TestDirectory 'codexps-remote-home'
-        $arguments = @('app-server', '--disable', 'plugins', '--listen', "ws://127.0.0.1:$port", '--ws-auth', 'capability-token', '--ws-token-file', $TokenFile,
-            '-c', 'model_provider="codexps_mock"', '-c', 'model_providers.codexps_mock.name="mock"',
-            '-c', "model_providers.codexps_mock.base_url=`"$($Mock.BaseUrl)`"", '-c', 'model_providers.codexps_mock.wire_api="responses"',
-            '-c', 'model_providers.codexps_mock.request_max_retries=0', '-c', 'model_providers.codexps_mock.stream_max_retries=0', '-c', 'model="gpt-5.5"')
-        $info = [System.Diagnostics.ProcessStartInfo]::new($codex)
-        foreach ($a in $arguments) { $info.ArgumentList.Add($a) }
-        $info.Environment["CODEX_HOME"] = $remoteHome
-        $info.Environment['CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG'] = '1'
-        $info.RedirectStandardError = $true
-        $info.RedirectStandardOutput = $true
-        $process = [System.Diagnostics.Process]::Start($info)
-        $uri = "ws://127.0.0.1:$port"
-        Wait-Until {
-            $client = [System.Net.Sockets.TcpClient]::new()
-            try { $client.Connect('127.0.0.1', $port); $true } catch { $false } finally { $client.Dispose() }
-        } -TimeoutMs 20000
-        [pscustomobject]@{ Process = $process; Uri = [uri]$uri; Home = $remoteHome }
-    }
 }
 
 AfterAll {

@@ -98,6 +98,16 @@ public sealed partial class CodexClient
     }
 
     /// <summary>
+    /// Gives the runtime up from outside, as the watchdog does: a pool whose health probe (readyz) a remote member stops
+    /// answering. Its turns fail with <paramref name="reason"/> (for a pool member, CodexRuntimeUnavailable around it).
+    /// </summary>
+    public void Abandon(Exception reason)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        GiveUp(reason);
+    }
+
+    /// <summary>
     /// Declares the runtime hung: its turns fail with <paramref name="error"/> (what they received stays readable),
     /// its conversations are detached for recovery, and the process is killed (SIGKILL ends a stopped process too).
     /// </summary>
@@ -108,6 +118,7 @@ public sealed partial class CodexClient
             return;
         }
 
+        error = AsMemberError(error);
         ExitError = error;
         StopIdleWatch();
         StopWatchdog();

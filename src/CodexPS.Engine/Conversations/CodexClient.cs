@@ -67,6 +67,12 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
     /// <summary>Where the runtime binary was found, or the address of a remote runtime.</summary>
     public CodexLocation Location { get; }
 
+    /// <summary>The address of a remote runtime (Connect-Codex -Uri); null for a process started here.</summary>
+    public Uri? RemoteUri { get; private set; }
+
+    /// <summary>The pool this runtime is a member of; null for a runtime on its own.</summary>
+    public string? Pool => _options.Pool;
+
     /// <summary>The CODEX_HOME folder the runtime uses; for a remote runtime the one given or reported, else empty.</summary>
     public string CodexHome { get; private set; }
 
@@ -245,6 +251,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
 
         var stream = new WebSocketLineStream(socket);
         client._remote = stream;
+        client.RemoteUri = uri;
         client._rpc = new JsonRpcConnection(stream, stream, client,
             () => Task.FromResult<Exception>(new CodexRuntimeExitedException(null, string.Empty, $"the connection to {uri} closed")))
         {
@@ -515,6 +522,7 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
             return;
         }
 
+        error = AsMemberError(error);
         ExitError = error;
         StopIdleWatch();
         StopWatchdog();
@@ -527,6 +535,12 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
 
         Exited?.Invoke(this, error);
     }
+
+    /// <summary>A pool member's turns fail naming the member (CodexRuntimeUnavailable); a runtime on its own keeps the cause as it is.</summary>
+    private Exception AsMemberError(Exception error) =>
+        _options.Pool is { } pool && error is not CodexRuntimeUnavailableException
+            ? new CodexRuntimeUnavailableException(pool, Name, RemoteUri, error)
+            : error;
 
     private static IEnumerable<KeyValuePair<string, string>> ProviderOverrides(CodexModelProvider provider, System.Collections.IDictionary? config)
     {

@@ -95,6 +95,9 @@ public sealed class CodexConversation
     /// <summary>The runtime the conversation is loaded in; after a recovery, the new one.</summary>
     public CodexClient Client { get; private set; }
 
+    /// <summary>The name of the runtime the conversation lives on (for a pool, its member, such as farm/2).</summary>
+    public string Runtime => Client.Name;
+
     /// <summary>Active, Inactive (unloaded as idle), Detached (its runtime died) or Removed.</summary>
     public CodexConversationState State => (CodexConversationState)Volatile.Read(ref _state);
 

@@ -105,6 +105,13 @@ public sealed class CodexClientOptions
     /// <summary>The most conversations loaded at once; one more is refused with MaxConversationsExceeded. Null: no limit.</summary>
     public int? MaxConversations { get; set; }
 
+    /// <summary>
+    /// The pool this runtime is a member of (Connect-Codex -Size/-Uri with several); null for a runtime on its own. A
+    /// member that goes down fails its turns with CodexRuntimeUnavailable, naming the member, instead of
+    /// CodexRuntimeExited or CodexRuntimeUnresponsive (kept as the inner exception).
+    /// </summary>
+    public string? Pool { get; set; }
+
     /// <summary>Conversations without activity for this long are unloaded from the runtime (they stay resumable). Null: never.</summary>
     public TimeSpan? IdleTimeout { get; set; }
 

@@ -77,6 +77,9 @@ public sealed record CodexRuntimeSettings
     /// <summary>Whether the runtime is initialized with the experimental API (needed by ChatGPT access-token logins).</summary>
     public bool ExperimentalApi { get; init; }
 
+    /// <summary>The pool this runtime is a member of (its <see cref="Name"/> is then the member's, such as farm/2); null for a runtime on its own.</summary>
+    public string? Pool { get; init; }
+
     /// <summary>Whether a local runtime would be started in a folder the caller did not choose yet (no CODEX_HOME pinned).</summary>
     public bool NeedsCodexHome => Uri is null && string.IsNullOrEmpty(CodexHome);
 
@@ -128,6 +131,7 @@ public sealed record CodexRuntimeSettings
             && ReferenceEquals(Token, other.Token)
             && IdleTimeout == other.IdleTimeout
             && ExperimentalApi == other.ExperimentalApi
+            && string.Equals(Pool, other.Pool, StringComparison.OrdinalIgnoreCase)
             && EnvironmentEquals(Environment, other.Environment)
             && ConfigEquals(Config, other.Config);
     }
@@ -155,6 +159,7 @@ public sealed record CodexRuntimeSettings
             MaxConversations = MaxConversations,
             IdleTimeout = IdleTimeout,
             ExperimentalApi = ExperimentalApi,
+            Pool = Pool,
         };
         foreach (var (name, value) in Environment ?? new Dictionary<string, string?>())
         {

@@ -165,10 +165,35 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
         }
     }
 
+    /// <summary>A pool member that went down under this command's turn, when -Failover will send the turn again.</summary>
+    private CodexException? _memberWentDown;
+
     /// <summary>Runs a turn; onEvent sees every event in order (approvals already answered). Returns the final event, or null.</summary>
     protected TurnCompletedEvent? RunTurn(CodexConversation conversation, string prompt, CodexTurnOptions options, Action<CodexEvent> onEvent)
     {
-        return RunTurn(conversation, token => conversation.StartTurnAsync(prompt, options, token), options, onEvent);
+        _memberWentDown = null;
+        var last = RunTurn(conversation, token => conversation.StartTurnAsync(prompt, options, token), options, onEvent);
+        if (_memberWentDown is not null || (last is { Status: CodexTurnStatus.Failed, Error.ErrorId: "CodexRuntimeUnavailable" } && RuntimeRegistry.CanFailOver(conversation)))
+        {
+            _memberWentDown = null;
+            // Connect-Codex -Failover: the member went down under the turn; the conversation moves to a member that is up
+            // (it reaches the rollout through the shared CODEX_HOME) and the prompt goes again there, once.
+            var from = conversation.Runtime;
+            try
+            {
+                RuntimeRegistry.Recover(conversation, CancellationToken);
+            }
+            catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
+            {
+                WriteError(ToErrorRecord(ex, conversation));
+                return last;
+            }
+
+            WriteWarning($"{from} went down during the turn; conversation {conversation.Id} moved to {conversation.Runtime} (-Failover), and the prompt was sent again there.");
+            last = RunTurn(conversation, token => conversation.StartTurnAsync(prompt, options, token), options, onEvent);
+        }
+
+        return last;
     }
 
     /// <summary>Like the prompt overload, for anything that starts a turn-shaped run (a review, ...).</summary>
@@ -243,6 +268,12 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
         catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
         {
             // Ctrl+C: the turn is interrupted below, and the command ends quietly.
+        }
+        catch (CodexException ex) when (ex.ErrorId == "CodexRuntimeUnavailable" && RuntimeRegistry.CanFailOver(conversation))
+        {
+            // Not the command's failure: the prompt overload sends the turn again on another member.
+            _memberWentDown = ex;
+            WriteVerbose($"The turn failed on its pool member, which went down: {ex.Message}");
         }
         catch (Exception ex) when (ex is CodexException or ObjectDisposedException)
         {
@@ -430,6 +461,13 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
 
         var error = completed.Error;
         var id = error?.ErrorId ?? "CodexTurnFailed";
+        if (id == "CodexRuntimeUnavailable" && RuntimeRegistry.CanFailOver(conversation))
+        {
+            // Not the command's failure: the turn is sent again on another member (see RunTurn).
+            WriteVerbose($"The turn failed on its pool member, which went down: {error?.Message}");
+            return;
+        }
+
         WriteError(NewError(id, Category(id), conversation,
             $"The turn failed: {error?.Message ?? "the runtime gave no reason"}" + (error?.AdditionalDetails is { } details ? $" ({details})" : string.Empty)));
     }

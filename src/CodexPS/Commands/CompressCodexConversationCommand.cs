@@ -20,7 +20,7 @@ public sealed class CompressCodexConversationCommand : SavedConversationCmdlet
             return;
         }
 
-        var client = GetClient();
+        var client = ClientOf(Id);
         try
         {
             WriteObject(Await(client.CompactThreadAsync(Id!, Timeout, CancellationToken)));

@@ -109,13 +109,31 @@ public sealed class ConnectCodexCommand : CodexCmdlet
 
     /// <summary>
     /// Drives a runtime started elsewhere with `codex app-server --listen ws://IP:PORT --ws-auth capability-token
-    /// --ws-token-file F` instead of starting one here; every cmdlet works the same over it.
+    /// --ws-token-file F` instead of starting one here; every cmdlet works the same over it. Several addresses (or one
+    /// with -Size) make a pool: each is a member, and new conversations go to the member with the fewest active turns.
     /// </summary>
     [Parameter]
-    [ValidateNotNull]
-    public Uri? Uri { get; set; }
+    [ValidateNotNullOrEmpty]
+    public Uri[]? Uri { get; set; }
 
-    /// <summary>The capability token of the -Uri runtime (the content of its token file).</summary>
+    /// <summary>
+    /// Makes -Name a pool with this many runtimes started here (with -Uri, in addition to the remote members). Members
+    /// are named NAME/1, NAME/2...; they share this command's settings, CODEX_HOME included, so any of them can resume
+    /// another's conversations.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int Size { get; set; }
+
+    /// <summary>
+    /// For a pool: a conversation whose member went down is resumed on a member that is up (its next turn, and a turn the
+    /// member's failure cut short is sent again there). Needs every member to reach the conversation's rollout: one
+    /// CODEX_HOME, on shared storage for remote members.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Failover { get; set; }
+
+    /// <summary>The capability token of the -Uri runtime (the content of its token file); for a pool, of every remote member.</summary>
     [Parameter]
     public System.Security.SecureString? Token { get; set; }
 
@@ -154,15 +172,26 @@ public sealed class ConnectCodexCommand : CodexCmdlet
             ThrowTerminatingError(NewError("CodexBaseUrlInvalid", ErrorCategory.InvalidArgument, BaseUrl, $"'{BaseUrl}' is not an http or https URL."));
         }
 
-        if (Uri is not null && (!Uri.IsAbsoluteUri || Uri.Scheme is not ("ws" or "wss")))
+        foreach (var address in Uri ?? Array.Empty<Uri>())
         {
-            ThrowTerminatingError(NewError("CodexRemoteUriInvalid", ErrorCategory.InvalidArgument, Uri, $"'{Uri}' is not a ws:// or wss:// URL."));
+            if (address is null || !address.IsAbsoluteUri || address.Scheme is not ("ws" or "wss"))
+            {
+                ThrowTerminatingError(NewError("CodexRemoteUriInvalid", ErrorCategory.InvalidArgument, address, $"'{address}' is not a ws:// or wss:// URL."));
+            }
         }
 
-        if (Uri is not null && (MockProvider is not null || BaseUrl is not null || CodexPath is not null))
+        var isPool = Size > 0 || Uri is { Length: > 1 };
+        var remote = Uri is { Length: 1 } && !isPool ? Uri[0] : null;
+        if (Failover && !isPool)
+        {
+            ThrowTerminatingError(NewError("CodexProviderConflict", ErrorCategory.InvalidArgument, Name,
+                "-Failover applies to a pool: give -Size, or -Uri with several addresses."));
+        }
+
+        if (Uri is not null && Size == 0 && (MockProvider is not null || BaseUrl is not null || CodexPath is not null))
         {
             ThrowTerminatingError(NewError("CodexProviderConflict", ErrorCategory.InvalidArgument, Uri,
-                "-Uri drives a runtime that runs elsewhere with its own model provider and binary; -MockProvider, -BaseUrl and -CodexPath do not apply."));
+                "-Uri drives a runtime that runs elsewhere with its own model provider and binary; -MockProvider, -BaseUrl and -CodexPath do not apply (with -Size they set up the local members)."));
         }
 
         if (BaseUrl is not null && MockProvider is not null)
@@ -170,7 +199,7 @@ public sealed class ConnectCodexCommand : CodexCmdlet
             ThrowTerminatingError(NewError("CodexProviderConflict", ErrorCategory.InvalidArgument, BaseUrl, "Give either -MockProvider or -BaseUrl, not both."));
         }
 
-        if (Uri is not null && Environment is { Count: > 0 })
+        if (Uri is not null && Size == 0 && Environment is { Count: > 0 })
         {
             ThrowTerminatingError(NewError("CodexProviderConflict", ErrorCategory.InvalidArgument, Uri,
                 "-Environment applies to a runtime started here; the -Uri runtime runs elsewhere with its own environment."));
@@ -183,16 +212,16 @@ public sealed class ConnectCodexCommand : CodexCmdlet
         }
 
         var token = TokenPath is null ? Token : ReadToken(TokenPath);
-        if (Uri is { Scheme: "ws", IsLoopback: false })
+        foreach (var address in (Uri ?? Array.Empty<Uri>()).Where(u => u is { Scheme: "ws", IsLoopback: false }))
         {
             // The runtime (0.171.0) listens on plain ws:// only (--listen has no TLS), so a tunnel is the way to encrypt.
-            WriteWarning($"{Uri} is not on this machine and ws:// is unencrypted: the token and every prompt cross the network in clear. "
-                + $"Reach the runtime through an SSH tunnel instead (ssh -N -L {Uri.Port}:127.0.0.1:{Uri.Port} {Uri.Host}, then -Uri ws://127.0.0.1:{Uri.Port}); "
+            WriteWarning($"{address} is not on this machine and ws:// is unencrypted: the token and every prompt cross the network in clear. "
+                + $"Reach the runtime through an SSH tunnel instead (ssh -N -L {address.Port}:127.0.0.1:{address.Port} {address.Host}, then -Uri ws://127.0.0.1:{address.Port}); "
                 + "the runtime cannot listen with TLS (wss://).");
         }
 
         var environment = ReadEnvironment();
-        if (ApiKeyEnvironmentVariable is not null && Uri is null)
+        if (ApiKeyEnvironmentVariable is not null && (Uri is null || Size > 0))
         {
             CheckApiKeyVariable(ApiKeyEnvironmentVariable, environment);
         }
@@ -229,8 +258,8 @@ public sealed class ConnectCodexCommand : CodexCmdlet
             WorkingDirectory = SessionState.Path.GetUnresolvedProviderPathFromPSPath(WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath),
             LogPath = logPath,
             Name = Name,
-            Uri = Uri,
-            Token = token,
+            Uri = remote,
+            Token = remote is null ? null : token,
             MaxConversations = MaxConversations > 0 ? MaxConversations : null,
             IdleTimeout = IdleTimeoutSec > 0 ? TimeSpan.FromSeconds(IdleTimeoutSec) : null,
             Environment = environment,
@@ -242,7 +271,13 @@ public sealed class ConnectCodexCommand : CodexCmdlet
                 : null,
         };
 
-        var what = Uri is not null ? $"the codex runtime at {Uri}"
+        if (isPool)
+        {
+            ConnectPool(settings, token, pricing);
+            return;
+        }
+
+        var what = remote is not null ? $"the codex runtime at {remote}"
             : MockProvider is not null ? $"codex app-server with the mock model at {MockProvider.BaseUrl}"
             : BaseUrl is not null ? $"codex app-server with the model endpoint {BaseUrl}"
             : "codex app-server";
@@ -295,6 +330,76 @@ public sealed class ConnectCodexCommand : CodexCmdlet
             ThrowTerminatingError(ToErrorRecord(ex, CodexPath ?? MockProvider?.BaseUrl ?? (object)"codex"));
         }
     }
+
+    /// <summary>
+    /// A pool: one member per -Uri address (in order), then -Size local ones, each connected like a runtime of its own
+    /// named NAME/1, NAME/2..., with these settings. A member that cannot be reached ends the command, holding none.
+    /// </summary>
+    private void ConnectPool(CodexPS.Engine.Runtime.CodexRuntimeSettings settings, System.Security.SecureString? token, CodexPS.Engine.Pricing.CodexPricing? pricing)
+    {
+        var members = new List<CodexPS.Engine.Runtime.CodexRuntimeSettings>();
+        foreach (var address in Uri ?? Array.Empty<Uri>())
+        {
+            members.Add(settings with
+            {
+                Name = $"{Name}/{members.Count + 1}",
+                Pool = Name,
+                Uri = address,
+                Token = token,
+                CodexPath = null,
+                CodexHome = null,
+                MockProvider = null,
+                BaseUrl = null,
+                Environment = null,
+            });
+        }
+
+        for (var i = 0; i < Size; i++)
+        {
+            members.Add(settings with { Name = $"{Name}/{members.Count + 1}", Pool = Name });
+        }
+
+        var remoteCount = Uri?.Length ?? 0;
+        var what = $"a pool of {members.Count} codex runtimes named '{Name}'"
+            + (Size > 0 ? $", {Size} started here" : string.Empty)
+            + (remoteCount > 0 ? $", {remoteCount} at {string.Join(", ", Uri!.Select(u => u.ToString()))}" : string.Empty);
+        if (!ShouldProcess(what, "Start"))
+        {
+            return;
+        }
+
+        try
+        {
+            var pool = RuntimeRegistry.ConnectPool(Name, members, Failover, CancellationToken);
+            foreach (var member in pool.Members)
+            {
+                if (pricing is not null)
+                {
+                    member.Runtime.Pricing = pricing;
+                }
+
+                if (member.Runtime.Client is { } client)
+                {
+                    WriteClientWarnings(client);
+                    WriteVerbose($"{member.Name}: codex {client.RuntimeVersion} {(client.ProcessId is { } pid ? $"(pid {pid}) " : string.Empty)}at {client.Location.Path}, CODEX_HOME {client.CodexHome}.");
+                }
+            }
+
+            if (PassThru)
+            {
+                WriteObject(CodexStatus.CapturePool(pool, CancellationToken), enumerateCollection: true);
+            }
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex, ex is CodexPS.Engine.CodexException { ErrorId: "CodexRemoteAuthenticationFailed" or "CodexRemoteUnreachable" } && Uri is { Length: > 0 }
+                ? (object)FailedAddress(ex) : Name));
+        }
+    }
+
+    /// <summary>The -Uri address an error is about (its message names it), else all of them.</summary>
+    private object FailedAddress(Exception ex) =>
+        Uri!.FirstOrDefault(u => ex.Message.Contains(u.ToString(), StringComparison.Ordinal)) ?? (object)Uri!;
 
     /// <summary>-Pricing from a hashtable or a JSON file; a bad entry ends the command with CodexPricingInvalid naming it.</summary>
     /// <summary>The token file's content (one line; surrounding whitespace dropped) as a SecureString; a file that cannot be read ends the command.</summary>

@@ -66,7 +66,7 @@ public sealed class CopyCodexConversationCommand : SavedConversationCmdlet
             return;
         }
 
-        var client = GetClient();
+        var client = ClientOf(Id);
         try
         {
             var options = new CodexConversationOptions

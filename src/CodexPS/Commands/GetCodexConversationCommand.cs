@@ -40,14 +40,13 @@ public sealed class GetCodexConversationCommand : CodexCmdlet
     /// <inheritdoc/>
     protected override void ProcessRecord()
     {
-        var client = GetClient();
         if (ParameterSetName == IdSet)
         {
             foreach (var id in Id!)
             {
                 try
                 {
-                    WriteObject(Await(client.ReadThreadAsync(id, CancellationToken)));
+                    WriteObject(Await(ClientOf(id).ReadThreadAsync(id, CancellationToken)));
                 }
                 catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
                 {
@@ -58,6 +57,7 @@ public sealed class GetCodexConversationCommand : CodexCmdlet
             return;
         }
 
+        var client = GetClient();
         var query = new CodexThreadQuery
         {
             Search = Search,

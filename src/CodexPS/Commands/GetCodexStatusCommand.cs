@@ -7,8 +7,9 @@ namespace CodexPS.Commands;
 [OutputType(typeof(CodexStatus))]
 public sealed class GetCodexStatusCommand : CodexCmdlet
 {
-    /// <summary>Reports these named runtimes (Connect-Codex -Name); wildcards allowed. Default: the default runtime.</summary>
+    /// <summary>Reports these named runtimes (Connect-Codex -Name); wildcards allowed. A pool's name reports each of its members. Default: the default runtime.</summary>
     [Parameter(Position = 0)]
+    [Alias("Name")]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? Runtime { get; set; }
@@ -26,7 +27,10 @@ public sealed class GetCodexStatusCommand : CodexCmdlet
         foreach (var name in Runtime)
         {
             var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
-            var names = RuntimeRegistry.AllClients.Select(r => r.Name).Where(n => pattern.IsMatch(n)).ToArray();
+            var pools = RuntimeRegistry.AllPools.Where(p => pattern.IsMatch(p.Name)).ToArray();
+            var names = pools.SelectMany(p => p.Members.Select(m => m.Name))
+                .Concat(RuntimeRegistry.AllClients.Select(r => r.Name).Where(n => pattern.IsMatch(n)))
+                .Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
             if (names.Length == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
             {
                 WriteError(NewError("CodexRuntimeNotFound", ErrorCategory.ObjectNotFound, name, $"No runtime named '{name}' was connected in this session."));

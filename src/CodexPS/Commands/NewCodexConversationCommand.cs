@@ -8,10 +8,19 @@ namespace CodexPS.Commands;
 [OutputType(typeof(CodexConversation))]
 public sealed class NewCodexConversationCommand : CodexCmdlet
 {
-    /// <summary>The named runtime to use (Connect-Codex -Name); default: the default runtime.</summary>
+    /// <summary>The named runtime to use (Connect-Codex -Name); default: the default runtime. For a pool, the member with the fewest active turns takes the conversation.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.RuntimeNameCompleter))]
     public string? Runtime { get; set; }
+
+    /// <summary>
+    /// For a pool: conversations with the same key (a repository, a tenant) go to the same member while it is up, so they
+    /// share its caches and working copies. Ignored by a runtime on its own.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Affinity { get; set; }
 
     /// <inheritdoc/>
     protected override string? RuntimeName => Runtime;
@@ -114,7 +123,8 @@ public sealed class NewCodexConversationCommand : CodexCmdlet
         }
 
         // A runtime that cannot start ends the command with the runtime's name as the target.
-        var client = GetClient();
+        using var placement = PlaceConversation(Affinity);
+        var client = placement.Client;
         if (Hosting.ToolCallRunner.Check(client, Tool, out var tools) is { } refused)
         {
             ThrowTerminatingError(ToErrorRecord(refused.Error, refused.Target));

@@ -35,7 +35,7 @@ public sealed class RemoveCodexConversationCommand : SavedConversationCmdlet
             return;
         }
 
-        var client = GetClient();
+        var client = ClientOf(Id);
         try
         {
             Await(Delete ? client.DeleteThreadAsync(Id!, CancellationToken) : client.ArchiveThreadAsync(Id!, CancellationToken));

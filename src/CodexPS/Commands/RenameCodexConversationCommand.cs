@@ -25,7 +25,7 @@ public sealed class RenameCodexConversationCommand : SavedConversationCmdlet
             return;
         }
 
-        var client = GetClient();
+        var client = ClientOf(Id);
         try
         {
             Await(client.SetThreadNameAsync(Id!, NewName!, CancellationToken));

@@ -20,7 +20,7 @@ public sealed class RestoreCodexConversationCommand : SavedConversationCmdlet
             return;
         }
 
-        var client = GetClient();
+        var client = ClientOf(Id);
         try
         {
             var thread = Await(client.UnarchiveThreadAsync(Id!, CancellationToken));

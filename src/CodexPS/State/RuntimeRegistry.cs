@@ -22,6 +22,7 @@ internal static class RuntimeRegistry
     private static readonly Dictionary<Guid, Dictionary<string, SharedRuntime>> Bindings = new();
     private static readonly HashSet<Guid> WatchedRunspaces = new();
     private static readonly ConditionalWeakTable<CodexClient, SharedRuntime> Owners = new();
+    private static readonly Dictionary<string, RuntimePool> Pools = new(StringComparer.OrdinalIgnoreCase);
     private static string? _mockHome;
 
     static RuntimeRegistry() => ModuleCleanup.MarkUsed();
@@ -32,6 +33,91 @@ internal static class RuntimeRegistry
     public static CodexLifecycleEvents Events { get; } = new();
 
     private static Guid CurrentRunspace => Runspace.DefaultRunspace?.InstanceId ?? Guid.Empty;
+
+    /// <summary>How often a pool checks its members' health (readyz of remote members, repairs of members that are down).</summary>
+    internal static TimeSpan PoolHealthPeriod { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The pool of this name (Connect-Codex -Size, or -Uri with several), or null.</summary>
+    public static RuntimePool? FindPool(string? name)
+    {
+        lock (Gate)
+        {
+            return name is not null && Pools.TryGetValue(name, out var pool) ? pool : null;
+        }
+    }
+
+    /// <summary>Every pool of the session, by name.</summary>
+    public static IReadOnlyList<RuntimePool> AllPools
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return Pools.Values.OrderBy(p => p.Name, StringComparer.OrdinalIgnoreCase).ToArray();
+            }
+        }
+    }
+
+    /// <summary>The pool a runtime is a member of, or null.</summary>
+    private static RuntimePool? PoolOf(SharedRuntime runtime)
+    {
+        lock (Gate)
+        {
+            return Pools.Values.FirstOrDefault(p => p.Contains(runtime));
+        }
+    }
+
+    /// <summary>
+    /// Connects this runspace to a pool: each member is connected like a runtime of its own name (farm/1...), so a member
+    /// with settings equal to a live runtime's joins it. What the name meant before (a runtime, another pool) is let go.
+    /// A member that cannot be reached fails the whole connect, and none of this connect's members stay held.
+    /// </summary>
+    public static RuntimePool ConnectPool(string name, IReadOnlyList<CodexRuntimeSettings> members, bool failover, CancellationToken cancellationToken)
+    {
+        var runtimes = new List<SharedRuntime>();
+        try
+        {
+            foreach (var settings in members)
+            {
+                Connect(settings, cancellationToken);
+                runtimes.Add(Find(settings.Name) ?? throw new InvalidOperationException($"Member {settings.Name} was connected but is not bound."));
+            }
+        }
+        catch
+        {
+            foreach (var member in members.Take(runtimes.Count + 1))
+            {
+                Disconnect(member.Name);
+            }
+
+            throw;
+        }
+
+        var pool = new RuntimePool(name, runtimes, failover, PoolHealthPeriod);
+        RuntimePool? previous;
+        lock (Gate)
+        {
+            Pools.Remove(name, out previous);
+        }
+
+        previous?.Dispose();
+        foreach (var gone in previous?.Members.Where(m => !runtimes.Contains(m.Runtime)).Select(m => m.Name).Distinct(StringComparer.OrdinalIgnoreCase) ?? Enumerable.Empty<string>())
+        {
+            if (!members.Any(m => m.Name.Equals(gone, StringComparison.OrdinalIgnoreCase)))
+            {
+                Disconnect(gone);
+            }
+        }
+
+        // A runtime of its own under the pool's name is replaced by the pool.
+        DisconnectRuntime(name);
+        lock (Gate)
+        {
+            Pools[name] = pool;
+        }
+
+        return pool;
+    }
 
     /// <summary>The runtime this runspace means by a name: the one it holds, else the one last connected in the process.</summary>
     public static SharedRuntime? Find(string? name)
@@ -93,6 +179,13 @@ internal static class RuntimeRegistry
     public static CodexClient GetOrStart(string? name, bool experimentalApi, CancellationToken cancellationToken)
     {
         name ??= DefaultName;
+        if (FindPool(name) is { } pool)
+        {
+            // A command that needs any runtime of the pool gets the one placement would pick, and holds nothing.
+            using var placement = pool.Place(affinity: null, avoid: null, cancellationToken);
+            return placement.Client;
+        }
+
         var runspace = CurrentRunspace;
         SharedRuntime runtime;
         lock (Gate)
@@ -124,7 +217,11 @@ internal static class RuntimeRegistry
     /// </summary>
     public static RuntimePlacement Place(string? name, string? affinity, bool experimentalApi, CancellationToken cancellationToken)
     {
-        _ = affinity;
+        if (FindPool(name ?? DefaultName) is { } pool)
+        {
+            return pool.Place(affinity, avoid: null, cancellationToken);
+        }
+
         var client = GetOrStart(name, experimentalApi, cancellationToken);
         return new RuntimePlacement(client, client.Name, release: null);
     }
@@ -166,6 +263,12 @@ internal static class RuntimeRegistry
             Release(previous, runspace, bound: false);
         }
 
+        if (settings.Pool is null)
+        {
+            // A runtime of its own under a pool's name replaces that pool.
+            DisconnectPool(settings.Name);
+        }
+
         return client;
     }
 
@@ -177,6 +280,44 @@ internal static class RuntimeRegistry
     public static (IReadOnlyList<CodexException> FailedCleanups, bool HeldElsewhere) Disconnect(string? name)
     {
         name ??= DefaultName;
+        if (DisconnectPool(name) is { } members)
+        {
+            return members;
+        }
+
+        return DisconnectRuntime(name);
+    }
+
+    /// <summary>Lets go of a pool's members and forgets the pool; null when no pool has the name.</summary>
+    private static (IReadOnlyList<CodexException> FailedCleanups, bool HeldElsewhere)? DisconnectPool(string name)
+    {
+        RuntimePool? pool;
+        lock (Gate)
+        {
+            Pools.Remove(name, out pool);
+        }
+
+        if (pool is null)
+        {
+            return null;
+        }
+
+        pool.Dispose();
+        var failed = new List<CodexException>();
+        var heldElsewhere = false;
+        foreach (var member in pool.Members)
+        {
+            var (cleanups, elsewhere) = DisconnectRuntime(member.Name);
+            failed.AddRange(cleanups);
+            heldElsewhere |= elsewhere;
+        }
+
+        failed.AddRange(ClearPluginsIfUnused(name));
+        return (failed, heldElsewhere);
+    }
+
+    private static (IReadOnlyList<CodexException> FailedCleanups, bool HeldElsewhere) DisconnectRuntime(string name)
+    {
         var runspace = CurrentRunspace;
         SharedRuntime? own = null;
         var heldElsewhere = false;
@@ -211,6 +352,11 @@ internal static class RuntimeRegistry
         }
 
         var failed = new List<CodexException>();
+        foreach (var pool in AllPools)
+        {
+            failed.AddRange(Disconnect(pool.Name).FailedCleanups);
+        }
+
         foreach (var name in names.Union(PluginRegistry.All.Select(s => s.RuntimeName), StringComparer.OrdinalIgnoreCase).Append(DefaultName).Distinct(StringComparer.OrdinalIgnoreCase).ToArray())
         {
             failed.AddRange(Disconnect(name).FailedCleanups);
@@ -253,6 +399,11 @@ internal static class RuntimeRegistry
                 + conversation.Id + ".");
         }
 
+        if (PoolOf(owner) is { } pool)
+        {
+            return RecoverInPool(pool, owner, conversation, cancellationToken);
+        }
+
         CodexClient client;
         try
         {
@@ -268,16 +419,77 @@ internal static class RuntimeRegistry
         return conversation;
     }
 
+    /// <summary>Whether a conversation's pool moves it to another member when its own goes down (-Failover; not an ephemeral one, which has no rollout).</summary>
+    public static bool CanFailOver(CodexConversation conversation)
+    {
+        SharedRuntime? owner;
+        lock (Gate)
+        {
+            owner = Owners.TryGetValue(conversation.Client, out var found) ? found : null;
+        }
+
+        return !conversation.Ephemeral && owner is not null && PoolOf(owner) is { Failover: true };
+    }
+
+    /// <summary>
+    /// A conversation whose pool member went down: with -Failover it is resumed on another member (placement's choice,
+    /// which must reach its rollout: a shared CODEX_HOME); otherwise on its own member once that runs again (a local one
+    /// is restarted), and a member that cannot be reached is CodexRuntimeUnavailable with what to do.
+    /// </summary>
+    private static CodexConversation RecoverInPool(RuntimePool pool, SharedRuntime owner, CodexConversation conversation, CancellationToken cancellationToken)
+    {
+        var member = pool.MemberOf(owner);
+        if (pool.Failover && member is { IsUp: false } or { Down: true })
+        {
+            using var placement = pool.Place(affinity: null, avoid: owner, cancellationToken);
+            try
+            {
+                PipelineWait.Wait(placement.Client.AdoptAsync(conversation, cancellationToken), cancellationToken);
+            }
+            catch (CodexRpcException ex)
+            {
+                throw new CodexException("CodexRuntimeUnavailable",
+                    $"Conversation {conversation.Id} was on {owner.Name}, which is down, and {placement.RuntimeName} cannot resume it ({ex.Message}): -Failover needs every member "
+                    + "to reach the conversation's rollout (one CODEX_HOME on shared storage). Resume it once its member is back (Get-CodexStatus -Runtime " + pool.Name + ").", ex);
+            }
+
+            return conversation;
+        }
+
+        CodexClient client;
+        try
+        {
+            client = owner.GetOrStart(cancellationToken);
+        }
+        catch (CodexException ex) when (ex.ErrorId != "CodexRuntimeDisconnected")
+        {
+            throw new CodexException("CodexRuntimeUnavailable",
+                $"Conversation {conversation.Id} is on {owner.Name} of pool '{pool.Name}', which cannot be reached: {ex.Message} It stays there: send the turn again once the member is "
+                + $"back (Get-CodexStatus -Runtime {pool.Name}), or connect the pool with -Failover and one CODEX_HOME all members reach, so that conversations move to a member that is up.", ex);
+        }
+
+        PipelineWait.Wait(client.AdoptAsync(conversation, cancellationToken), cancellationToken);
+        return conversation;
+    }
+
     /// <summary>Every runtime of the process stops (module removal, host exit), whoever holds it.</summary>
     public static void StopAll()
     {
         SharedRuntime[] live;
+        RuntimePool[] pools;
         lock (Gate)
         {
+            pools = Pools.Values.ToArray();
+            Pools.Clear();
             live = Live.ToArray();
             Live.Clear();
             Latest.Clear();
             Bindings.Clear();
+        }
+
+        foreach (var pool in pools)
+        {
+            pool.Dispose();
         }
 
         foreach (var runtime in live)
