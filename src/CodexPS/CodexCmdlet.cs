@@ -301,7 +301,7 @@ public abstract class CodexCmdlet : PSCmdlet, IDisposable
     {
         "CodexRuntimeNotFound" or "CodexConversationNotFound" or "CodexPluginNotFound" or "CodexRecordingNotFound"
             or "CodexResumeFileNotFound" or "CodexWorkingDirectoryNotFound" => ErrorCategory.ObjectNotFound,
-        "CodexRuntimeExited" or "CodexRemoteUnreachable" or "CodexDeviceCodeLoginFailed" => ErrorCategory.ConnectionError,
+        "CodexRuntimeExited" or "CodexRuntimeUnavailable" or "CodexRemoteUnreachable" or "CodexDeviceCodeLoginFailed" => ErrorCategory.ConnectionError,
         "CodexRuntimeStopped" or "CodexRuntimeDisconnected" or "CodexConversationNotRecoverable" or "CodexMetricStoreUnavailable" => ErrorCategory.ResourceUnavailable,
         "CodexRuntimeUnresponsive" or "CodexLoginTimedOut" => ErrorCategory.OperationTimeout,
         "CodexRuntimeStartFailed" => ErrorCategory.OpenError,

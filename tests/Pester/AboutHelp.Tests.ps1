@@ -63,6 +63,18 @@ Describe 'about_CodexPS' {
         $run.Output | Should -Contain 'TOOLS-DONE'
     }
 
+    It 'its pool example runs as written: two members, two conversations each, every turn completed' {
+        $block = Get-CodeBlock '#### A pool of runtimes'
+        $run = Invoke-Fresh ("`$ErrorActionPreference = 'Stop'`n" + $block + "`n'POOL-DONE'")
+        $text = $run.Output -join "`n"
+        $run.ExitCode | Should -Be 0 -Because $text
+        $run.Output | Should -Contain 'farm/1: 2 conversations'
+        $run.Output | Should -Contain 'farm/2: 2 conversations'
+        @($run.Output | Where-Object { $_ -eq 'turn Completed' }).Count | Should -Be 4
+        $text | Should -Match 'farm/1\s+Up\s+Running\s+2'
+        $run.Output | Should -Contain 'POOL-DONE'
+    }
+
     It 'its runbook passes under Pester as written' {
         $block = Get-CodeBlock '### TESTING RUNBOOKS WITH PESTER'
         $runbook = Join-Path (New-TestDirectory 'codexps-runbook') 'Runbook.Tests.ps1'
