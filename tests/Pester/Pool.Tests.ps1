@@ -40,6 +40,20 @@ BeforeAll {
         }
     }
 
+    function Invoke-MemberKilled {
+        # A pool of three remote members with six conversations, a turn running on each; member 2 is killed while
+        # they run. -CodexHome: one folder all three share (shared storage). Returns each turn's outcome.
+        param($Mock, [string] $Pool, [string] $CodexHome, [switch] $Failover)
+        $remote = @(Start-Remotes -Mock $Mock -Count 3 -CodexHome $CodexHome)
+        Connect-Codex -Name $Pool -Uri $remote.Uri -TokenPath $tokenFile -Failover:$Failover -WarningAction SilentlyContinue
+        $dir = New-TestDirectory
+        $conversations = @(1..6 | ForEach-Object { New-CodexConversation -Runtime $Pool -WorkingDirectory $dir })
+        $runs = @(Start-Turns -Conversations $conversations -Prompt 'work')
+        Wait-Until { @($Mock.Requests).Count -ge 6 } -TimeoutMs 30000
+        (Get-MemberProcess "$Pool/2").Kill($true)
+        Receive-Turns -Runs $runs
+    }
+
     function Receive-Turns {
         param($Runs, [int] $TimeoutMs = 90000)
         Wait-Until { @($Runs | Where-Object { -not $_.Handle.IsCompleted }).Count -eq 0 } -TimeoutMs $TimeoutMs
@@ -194,14 +208,8 @@ Describe 'Connecting a pool' {
 Describe 'A member that goes down' {
     It 'fails the turns on it with CodexRuntimeUnavailable; the other members finish theirs' {
         $mock = Connect-TestMock -Response @(1..6 | ForEach-Object { @{ Text = "slow answer $_"; DelayMs = 3000 } })
-        $remote = @(Start-Remotes -Mock $mock -Count 3)
-        Connect-Codex -Name down -Uri $remote.Uri -TokenPath $tokenFile -WarningAction SilentlyContinue
+        $results = @(Invoke-MemberKilled -Mock $mock -Pool down)
         $work = New-TestDirectory
-        $conversations = @(1..6 | ForEach-Object { New-CodexConversation -Runtime down -WorkingDirectory $work })
-        $runs = @(Start-Turns -Conversations $conversations -Prompt 'work')
-        Wait-Until { @($mock.Requests).Count -ge 6 } -TimeoutMs 30000
-        (Get-MemberProcess 'down/2').Kill($true)
-        $results = @(Receive-Turns -Runs $runs)
         foreach ($r in $results) {
             if ($r.Member -eq 'down/2') {
                 @($r.Errors -like 'CodexRuntimeUnavailable,*').Count | Should -BeGreaterThan 0 -Because "$($r.Messages)"
@@ -228,15 +236,7 @@ Describe 'A member that goes down' {
 
     It 'with -Failover and shared storage, moves its conversations to another member, where their turns finish' {
         $mock = Connect-TestMock -Response @(1..6 | ForEach-Object { @{ Text = "slow answer $_"; DelayMs = 3000 } }) + @(1..4 | ForEach-Object { @{ Text = "after failover $_" } })
-        $shared = New-TestDirectory 'codexps-shared-home'
-        $remote = @(Start-Remotes -Mock $mock -Count 3 -CodexHome $shared)
-        Connect-Codex -Name moving -Uri $remote.Uri -TokenPath $tokenFile -Failover -WarningAction SilentlyContinue
-        $work = New-TestDirectory
-        $conversations = @(1..6 | ForEach-Object { New-CodexConversation -Runtime moving -WorkingDirectory $work })
-        $runs = @(Start-Turns -Conversations $conversations -Prompt 'work')
-        Wait-Until { @($mock.Requests).Count -ge 6 } -TimeoutMs 30000
-        (Get-MemberProcess 'moving/2').Kill($true)
-        $results = @(Receive-Turns -Runs $runs)
+        $results = @(Invoke-MemberKilled -Mock $mock -Pool moving -CodexHome (New-TestDirectory 'codexps-shared-home') -Failover)
         foreach ($r in $results) {
             $r.Last.Status | Should -Be 'Completed' -Because "$($r.Messages)"
             $r.Errors | Should -BeNullOrEmpty
