@@ -706,12 +706,26 @@ finally {
         }
         $ratio = [math]::Round($stats.pool.ms / $stats.single.ms, 3)
         $floorMs = $PoolLatencyMs
-        # What limits it, read from the figures: the one-at-a-time sends, busy cores (ours or anyone's: the machine is
-        # shared), the runtime's own time per turn, or one runtime holding few model requests at once.
+        # What limits it, read from the figures: the one-at-a-time sends (spaced wider than the model latency, they
+        # leave little to overlap), busy cores (ours or anyone's: the machine is shared, and on busy cores N processes
+        # draw about N times the scheduler's share of one), the runtime's own time per turn, or one runtime holding
+        # few model requests at once.
         $limitedBy = [Collections.Generic.List[string]]::new()
         foreach ($side in 'pool', 'single') {
-            if ($stats[$side].sendsShare -ge 0.6) { $limitedBy.Add(('{0}: the sends, one turn/start round trip after another ({1:N0} of {2:N0} ms)' -f $side, $stats[$side].sendsMs, $stats[$side].ms)) }
-            if ($stats[$side].machineBusyShare -ge 0.85) { $limitedBy.Add(('{0}: busy cores ({1:P0} of the machine busy, {2:P0} of it ours)' -f $side, $stats[$side].machineBusyShare, $stats[$side].machineCpuShare)) }
+            $spacing = $stats[$side].sendsMs / $PoolPrompts
+            if ($stats[$side].sendsShare -ge 0.6 -or $spacing -ge 0.75 * $PoolLatencyMs) {
+                $limitedBy.Add(('{0}: the sends, one turn/start round trip after another, {1:N0} ms apart against {2} ms of model latency ({3:N0} of {4:N0} ms)' -f $side, $spacing, $PoolLatencyMs, $stats[$side].sendsMs, $stats[$side].ms))
+            }
+        }
+        $rate = @{}
+        foreach ($side in 'pool', 'single') { $rate[$side] = ($stats[$side].runtimeCpuMs + $stats[$side].clientCpuMs) / ($stats[$side].ms / 1000) }
+        if ($stats.pool.machineBusyShare -ge 0.85 -and $stats.single.machineBusyShare -ge 0.85) {
+            $limitedBy.Add(('busy cores: the machine was {0:P0} busy (pool) and {1:P0} (single), ours {2:P0} and {3:P0} of it; the pool''s processes drew {4:N0} ms of CPU per second, the single runtime and its client {5:N0}, for {6:N0} against {7:N0} ms of CPU work in all' -f $stats.pool.machineBusyShare, $stats.single.machineBusyShare, $stats.pool.machineCpuShare, $stats.single.machineCpuShare, $rate.pool, $rate.single, ($stats.pool.runtimeCpuMs + $stats.pool.clientCpuMs), ($stats.single.runtimeCpuMs + $stats.single.clientCpuMs)))
+        }
+        else {
+            foreach ($side in 'pool', 'single') {
+                if ($stats[$side].machineBusyShare -ge 0.85) { $limitedBy.Add(('{0}: busy cores ({1:P0} of the machine busy, {2:P0} of it ours)' -f $side, $stats[$side].machineBusyShare, $stats[$side].machineCpuShare)) }
+            }
         }
         if ($stats.single.medianTurnDurationMs -gt 2 * $stats.pool.medianTurnDurationMs) {
             $limitedBy.Add(('single: each turn took {0:N0} ms inside the one runtime (turn/completed duration) against {1:N0} ms in a pool member; the model latency is {2} ms' -f $stats.single.medianTurnDurationMs, $stats.pool.medianTurnDurationMs, $PoolLatencyMs))
@@ -728,13 +742,13 @@ finally {
             ''
             "  B7 pool: $PoolPrompts prompts at once, $PoolLatencyMs ms model latency each, medians of $PoolRounds rounds (a fresh pwsh per case)"
             '  case                                   wall ms   of which sends ms   max in flight   runtime turn ms   CPU over the measured part'
-            ('  pool of {0} local runtimes ({1,-9})  {2,8:N0}  {3,18:N0}  {4,14}  {5,16:N0}   {6}' -f $PoolSize, 'pool/1..', $stats.pool.ms, $stats.pool.sendsMs, $stats.pool.maxInFlight, $stats.pool.medianTurnDurationMs, (& $cpuLine pool))
+            ('  pool of {0} local runtimes {1,21:N0}  {2,18:N0}  {3,14}  {4,16:N0}   {5}' -f $PoolSize, $stats.pool.ms, $stats.pool.sendsMs, $stats.pool.maxInFlight, $stats.pool.medianTurnDurationMs, (& $cpuLine pool))
             ('  one runtime                           {0,8:N0}  {1,18:N0}  {2,14}  {3,16:N0}   {4}' -f $stats.single.ms, $stats.single.sendsMs, $stats.single.maxInFlight, $stats.single.medianTurnDurationMs, (& $cpuLine single))
             ('  all: pool {0}; single {1}' -f (($poolRows | Where-Object side -EQ pool | ForEach-Object ms) -join ', '), (($poolRows | Where-Object side -EQ single | ForEach-Object ms) -join ', '))
             ('  placement (pool, last round): {0}' -f ((@($poolRows | Where-Object side -EQ pool)[-1].placement.PSObject.Properties | ForEach-Object { "$($_.Name)=$($_.Value)" }) -join ', '))
             ('  (max in flight: model requests the mock received within {0} ms of each other, a lower bound; floor for all {1} at once: {0} ms + the sends)' -f $floorMs, $PoolPrompts)
             ('  pool / single = {0:N3} (information, no limit){1}' -f $ratio, $(if ($valid) { '' } else { '   INVALID: not every turn completed (see the failures above)' }))
-            "  $explanation"
+            "  $explanation."
             ('  ({0:N0} s; load average now {1})' -f $clock.Elapsed.TotalSeconds, (Get-LoadAverage))
             ''
         ) | ForEach-Object { Write-Host $_ }
