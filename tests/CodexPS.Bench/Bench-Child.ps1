@@ -199,9 +199,13 @@ try {
             $completed = 0
             $turnMs = [Collections.Generic.List[double]]::new()
             foreach ($c in $all) {
-                $result = if ($c.LastTurn -and $c.LastTurn.Completion) { $c.LastTurn.Completion.Result } else { $null }
+                # A failed turn's Completion is faulted (its Result would throw): read it only once it succeeded.
+                $completion = if ($c.LastTurn) { $c.LastTurn.Completion } else { $null }
+                $result = if ($completion -and $completion.IsCompletedSuccessfully) { $completion.Result } else { $null }
                 if ($result -and $result.Status -eq 'Completed') { $completed++; $turnMs.Add([math]::Round($result.Duration.TotalMilliseconds, 1)) }
-                else { $failures.Add("$($c.Id): $(if ($result) { $result.Summary } else { 'no turn' })") }
+                elseif ($result) { $failures.Add("$($c.Id): $($result.Summary)") }
+                elseif ($completion -and $completion.IsFaulted) { $failures.Add("$($c.Id): $($completion.Exception.GetBaseException().Message)") }
+                else { $failures.Add("$($c.Id): no completed turn") }
             }
             foreach ($job in $jobs) {
                 if ($job.State -ne 'Completed') { $failures.Add("job $($job.Name) ended $($job.State)") }
