@@ -10,7 +10,7 @@
     Build  - compile and lay out the importable module at out/CodexPS/CodexPS.psd1
     Test   - Build, then run the xunit engine tests and the Pester cmdlet tests
     Demo   - Build, then run a real conversation (the mock model without OPENAI_API_KEY)
-    Bench  - Build, then run the benchmarks B1-B6 (tests/CodexPS.Bench) and print their figures (bench/results.json)
+    Bench  - Build, then run the benchmarks B1-B7 (tests/CodexPS.Bench) and print their figures (bench/results.json)
     Package - Build, then pack the module into out/packages/CodexPS.<version>.nupkg (Install-PSResource installs it)
     Native - install the pinned codex runtime into native/node_modules
     UpdateRuntime - move the pin to -Version: bump native/, regenerate native/schema and native/schema-experimental,

@@ -15,11 +15,16 @@
                   concurrency: one job per turn, all in this runspace), timed from the first send to the last job done.
       Memory      (B5) one turn through Send-CodexTurn -IncludeDelta | Measure-Object; this process's peak resident set
                   (VmHWM) during the turn minus its resident set (VmRSS) before it, the peak reset right before.
+      Pool        (B7) Connect-Codex -Size -PoolSize -Name pool (a pool of local runtimes), or one runtime when -PoolSize
+                  is 1; -Conversations conversations on it through New-CodexConversation -Runtime, then one turn in each
+                  at once (Send-CodexTurn -AsJob each, then Wait-Job), timed from the first send to the last job done;
+                  the CPU time (utime+stime from /proc/PID/stat) of every runtime and of this process over that part.
+                  A failed turn does not stop the case: it is counted, and the parent marks the figure invalid.
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)]
-    [ValidateSet('MultiTurn', 'FirstAnswer', 'Concurrent', 'Memory')]
+    [ValidateSet('MultiTurn', 'FirstAnswer', 'Concurrent', 'Memory', 'Pool')]
     [string] $Case,
 
     [Parameter(Mandatory)]
@@ -32,7 +37,8 @@ param(
     [int] $Conversations = 16,
     [int] $Deltas = 2000,
     [int] $Rounds = 3,
-    [int] $WarmupDeltas = 20000
+    [int] $WarmupDeltas = 20000,
+    [int] $PoolSize = 4
 )
 
 $ErrorActionPreference = 'Stop'
@@ -66,6 +72,22 @@ function Get-ProcStatusKb {
     param([string] $Field)
     $line = Select-String -Path /proc/self/status -Pattern "^${Field}:\s+(\d+) kB" | Select-Object -First 1
     if ($line) { [long]$line.Matches[0].Groups[1].Value } else { $null }
+}
+
+function Get-ProcCpuMs {
+    # utime + stime of a process (its own threads, not its reaped children), in ms; fields 14 and 15 of
+    # /proc/PID/stat counted after the command name, which is in parentheses and may hold spaces.
+    param([int] $ProcessId, [double] $TickMs)
+    $stat = [IO.File]::ReadAllText("/proc/$ProcessId/stat")
+    $fields = $stat.Substring($stat.LastIndexOf(')') + 2).Split(' ')
+    ([long]$fields[11] + [long]$fields[12]) * $TickMs
+}
+
+function Get-MachineCpuTicks {
+    # The first line of /proc/stat: every core's time by kind in ticks (the first 8; guest time is already in user); idle and iowait are the cores doing nothing.
+    $f = @(([IO.File]::ReadAllLines('/proc/stat')[0] -split '\s+') | Select-Object -Skip 1 -First 8 | ForEach-Object { [long]$_ })
+    $total = ($f | Measure-Object -Sum).Sum
+    [pscustomobject]@{ Total = $total; Busy = $total - $f[3] - $f[4] }
 }
 
 try {
@@ -144,6 +166,66 @@ try {
                 case = $Case; conversations = $Conversations; deltas = $Deltas; aloneMs = $alone; atOnceMs = $atOnce
                 atOnceClientCpuMs = $atOnceClientCpu; atOnceRuntimeCpuMs = $atOnceRuntimeCpu
             } | ConvertTo-Json -Compress
+        }
+        'Pool' {
+            $name = if ($PoolSize -gt 1) { 'pool' } else { 'single' }
+            $size = if ($PoolSize -gt 1) { @{ Size = $PoolSize } } else { @{} }
+            Connect-Codex -Name $name @size -BaseUrl $BaseUrl -ProviderName 'CodexPS mock' -Model 'gpt-5.5' -CodexHome $codexHome -WorkingDirectory $ws
+            $all = @(1..$Conversations | ForEach-Object { New-CodexConversation -Runtime $name -WorkingDirectory $ws })
+            $members = @(Get-CodexStatus -Name $name)
+            if (@($members | Where-Object { -not $_.ProcessId }).Count) { throw "pool: a member of $name has no process id: $(($members | ForEach-Object { "$($_.Name)=$($_.ProcessId)" }) -join ', ')." }
+            $tickMs = 1000.0 / [double]"$(& getconf CLK_TCK)".Trim()
+            [GC]::Collect()
+
+            $failures = [Collections.Generic.List[string]]::new()
+            $cpu0 = @($members | ForEach-Object { Get-ProcCpuMs $_.ProcessId $tickMs })
+            $client0 = Get-ProcCpuMs $PID $tickMs
+            $machine0 = Get-MachineCpuTicks
+            $startedAt = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            $jobs = @(foreach ($c in $all) {
+                    try { Send-CodexTurn 'go' -Conversation $c -AsJob }
+                    catch { $failures.Add("send to $($c.Id): $($_.FullyQualifiedErrorId): $($_.Exception.Message)") }
+                })
+            $sendsMs = $sw.Elapsed.TotalMilliseconds
+            $null = $jobs | Wait-Job
+            $sw.Stop()
+            $endedAt = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
+            $client1 = Get-ProcCpuMs $PID $tickMs
+            $machine1 = Get-MachineCpuTicks
+            $cpu1 = @($members | ForEach-Object { Get-ProcCpuMs $_.ProcessId $tickMs })
+
+            # Every turn must have completed; a send that failed has no job and no completed turn, so it counts too.
+            $completed = 0
+            $turnMs = [Collections.Generic.List[double]]::new()
+            foreach ($c in $all) {
+                # A failed turn's Completion is faulted (its Result would throw): read it only once it succeeded.
+                $completion = if ($c.LastTurn) { $c.LastTurn.Completion } else { $null }
+                $result = if ($completion -and $completion.IsCompletedSuccessfully) { $completion.Result } else { $null }
+                if ($result -and $result.Status -eq 'Completed') { $completed++; $turnMs.Add([math]::Round($result.Duration.TotalMilliseconds, 1)) }
+                elseif ($result) { $failures.Add("$($c.Id): $($result.Summary)") }
+                elseif ($completion -and $completion.IsFaulted) { $failures.Add("$($c.Id): $($completion.Exception.GetBaseException().Message)") }
+                else { $failures.Add("$($c.Id): no completed turn") }
+            }
+            foreach ($job in $jobs) {
+                if ($job.State -ne 'Completed') { $failures.Add("job $($job.Name) ended $($job.State)") }
+                $null = Receive-Job $job -ErrorAction SilentlyContinue
+                Remove-Job $job
+            }
+            $placement = [ordered]@{}
+            foreach ($group in ($all | Group-Object Runtime | Sort-Object Name)) { $placement[$group.Name] = $group.Count }
+            $runtimes = @(for ($i = 0; $i -lt $members.Count; $i++) {
+                    [ordered]@{ name = $members[$i].Name; processId = $members[$i].ProcessId; cpuMs = [math]::Round($cpu1[$i] - $cpu0[$i]) }
+                })
+            Disconnect-Codex -Name $name
+            [ordered]@{
+                case = $Case; runtime = $name; size = $members.Count; conversations = $Conversations; jobs = $jobs.Count
+                completed = $completed; failures = $failures; placement = $placement
+                ms = [math]::Round($sw.Elapsed.TotalMilliseconds, 1); sendsMs = [math]::Round($sendsMs, 1)
+                startedAtMs = $startedAt; endedAtMs = $endedAt; turnDurationMs = $turnMs
+                clientCpuMs = [math]::Round($client1 - $client0); runtimes = $runtimes
+                machineBusyShare = [math]::Round(($machine1.Busy - $machine0.Busy) / [math]::Max(1, $machine1.Total - $machine0.Total), 3)
+            } | ConvertTo-Json -Compress -Depth 5
         }
         'Memory' {
             Connect-BenchMock

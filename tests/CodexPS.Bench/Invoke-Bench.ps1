@@ -1,7 +1,7 @@
 #!/usr/bin/env pwsh
 <#
 .SYNOPSIS
-    The CodexPS benchmarks (B1-B6), side by side in one run against one runtime binary and one mock.
+    The CodexPS benchmarks (B1-B7), side by side in one run against one runtime binary and one mock.
 .DESCRIPTION
     Every figure is printed with the ratio it is judged by and its limit (met when value <= limit); none is a
     pass/fail test. Everything, raw measurements included, is written to bench/results.json.
@@ -26,6 +26,12 @@
       B6 first answer a fresh process's first answer against the mock, timed inside the process: CodexPS from just
                      before Import-Module to Invoke-Codex's answer, the TS SDK from just before its import to thread.run's
                      answer; at least 7 interleaved runs; value = median CodexPS / median TS, limit 1.0.
+      B7 pool        32 prompts, 400 ms of model latency each, on a pool of 4 local runtimes (Connect-Codex -Size 4) and on
+                     one runtime, each case a fresh pwsh: 32 conversations through New-CodexConversation -Runtime, then
+                     one turn in each at once (Send-CodexTurn -AsJob, Wait-Job), timed from the first send to the last
+                     completion; interleaved rounds, medians. value = pool ms / single ms, information (no limit). Also
+                     printed: every runtime's CPU time and the client's over that part (/proc/PID/stat), the time the
+                     sends alone took, and how many model requests the mock held at once. A failed turn makes it invalid.
     All share one mock endpoint hosted in this process (CodexPS.Engine's MockModelServer, the one behind
     Start-CodexMockProvider), so the mock's work never lands in a measured process; B1 queues each case's script
     (its warm-up turns, then the measured turn) on it before starting the case.
@@ -42,8 +48,8 @@ param(
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
 
-    [ValidateSet('B1', 'B2', 'B3', 'B4', 'B5', 'B6')]
-    [string[]] $Only = @('B1', 'B2', 'B3', 'B4', 'B5', 'B6'),
+    [ValidateSet('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7')]
+    [string[]] $Only = @('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7'),
 
     # B1
     [ValidateRange(1, 1000000)]
@@ -94,7 +100,20 @@ param(
 
     # B5
     [ValidateRange(1000, 10000000)]
-    [int] $MemoryDeltas = 1000000
+    [int] $MemoryDeltas = 1000000,
+
+    # B7
+    [ValidateRange(2, 64)]
+    [int] $PoolSize = 4,
+
+    [ValidateRange(1, 256)]
+    [int] $PoolPrompts = 32,
+
+    [ValidateRange(1, 10000)]
+    [int] $PoolLatencyMs = 400,
+
+    [ValidateRange(1, 20)]
+    [int] $PoolRounds = 3
 )
 
 $ErrorActionPreference = 'Stop'
@@ -202,7 +221,8 @@ try {
     Import-Module $ModulePath
     $ModuleDirectory = Split-Path $ModulePath
     $CodexPath = [CodexPS.Engine.Runtime.CodexRuntimeLocator]::Locate($null, [string[]]@($ModuleDirectory)).Path
-    $mock = [CodexPS.Engine.Mock.MockModelServer]::Start($null)
+    # The typed empty script picks Start(IEnumerable<MockResponse>) over Start(IMockResponder), which $null cannot.
+    $mock = [CodexPS.Engine.Mock.MockModelServer]::Start([CodexPS.Engine.Mock.MockResponse[]]@())
     $results.runtime = [ordered]@{ path = $CodexPath; version = "$(& $CodexPath --version 2>&1)".Trim() }
     $sdkPackage = Join-Path $TsDir 'node_modules/@openai/codex-sdk/package.json'
     $sdkVersion = if (Test-Path $sdkPackage) { (Get-Content -Raw $sdkPackage | ConvertFrom-Json).version } else { $null }
@@ -618,6 +638,136 @@ finally {
             met         = $growthMb -le $Limits.B5
         }
         Add-Summary B5 "peak memory growth, $MemoryDeltas deltas (MB)" ('before {0:N0} MB, peak {1:N0} MB' -f ($r.rssBeforeKb / 1024), ($r.hwmAfterKb / 1024)) $growthMb 'MB'
+    }
+
+    # ---------------------------------------------------------------- B7 pool
+    if ('B7' -in $Only) {
+        Write-Host "==> B7 pool: $PoolPrompts prompts with $PoolLatencyMs ms model latency each, at once, on a pool of $PoolSize local runtimes against one runtime ($PoolRounds rounds interleaved, a fresh pwsh per case)" -ForegroundColor Cyan
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        Use-Mock ([CodexPS.Engine.Mock.MockResponse]::FromDictionary(@{ Text = 'Done.'; Deltas = 2; DelayMs = $PoolLatencyMs }))
+
+        function Get-MaxInFlight {
+            # The mock keeps when each request arrived, not when its answer ended; every answer waits the latency
+            # before its first byte, so requests that arrived within the latency of each other were in flight together.
+            # The most such at once is a lower bound of the mock's concurrency (the answers themselves are a few bytes).
+            param([double[]] $ArrivalsMs, [double] $HoldMs)
+            $sorted = @($ArrivalsMs | Sort-Object)
+            $max = 0; $first = 0
+            for ($i = 0; $i -lt $sorted.Count; $i++) {
+                while ($sorted[$i] - $sorted[$first] -ge $HoldMs) { $first++ }
+                $max = [math]::Max($max, $i - $first + 1)
+            }
+            $max
+        }
+
+        $poolRows = [Collections.Generic.List[object]]::new()
+        for ($round = 1; $round -le $PoolRounds; $round++) {
+            $order = if ($round % 2) { 'pool', 'single' } else { 'single', 'pool' }
+            foreach ($side in $order) {
+                $mock.ClearRequests()
+                $r = Invoke-Child Pool @{ Conversations = $PoolPrompts; PoolSize = $(if ($side -eq 'pool') { $PoolSize } else { 1 }) }
+                $arrivals = @($mock.Requests | Where-Object { $_.Method -eq 'POST' -and $_.Path.TrimEnd('/').EndsWith('/responses') } |
+                        ForEach-Object { [double]$_.ReceivedAt.ToUnixTimeMilliseconds() } |
+                        Where-Object { $_ -ge $r.startedAtMs -and $_ -le $r.endedAtMs })
+                $runtimeCpu = @($r.runtimes | ForEach-Object { [double]$_.cpuMs })
+                $row = [pscustomobject][ordered]@{
+                    round = $round; side = $side; ms = [double]$r.ms; sendsMs = [double]$r.sendsMs
+                    completed = [int]$r.completed; failures = @($r.failures); valid = ([int]$r.completed -eq $PoolPrompts -and @($r.failures).Count -eq 0)
+                    modelRequests = $arrivals.Count; maxInFlight = (Get-MaxInFlight $arrivals $PoolLatencyMs)
+                    firstToLastRequestMs = $(if ($arrivals.Count) { ($arrivals | Measure-Object -Maximum).Maximum - ($arrivals | Measure-Object -Minimum).Minimum } else { $null })
+                    machineBusyShare = [double]$r.machineBusyShare; clientCpuMs = [double]$r.clientCpuMs; runtimeCpuMs = ($runtimeCpu | Measure-Object -Sum).Sum; runtimes = $r.runtimes
+                    placement = $r.placement; medianTurnDurationMs = $(if (@($r.turnDurationMs).Count) { Get-Median @($r.turnDurationMs) } else { $null })
+                }
+                $poolRows.Add($row)
+                Write-Host ("    round {0}  {1,-6} {2,8:N0} ms (sends {3:N0} ms)  {4}/{5} turns completed  {6} model requests, at most {7} in flight  CPU ms: client {8:N0}, runtimes {9}; machine busy {10:P0}" -f $round, $side, $row.ms, $row.sendsMs, $row.completed, $PoolPrompts, $row.modelRequests, $row.maxInFlight, $row.clientCpuMs, (($r.runtimes | ForEach-Object { "$($_.name) $($_.cpuMs)" }) -join ', '), $row.machineBusyShare)
+                foreach ($failure in $row.failures) { Write-Host "      failed: $failure" -ForegroundColor Red }
+            }
+        }
+
+        $sideMedian = {
+            param([string] $Side, [string] $Property)
+            $values = @($poolRows | Where-Object side -EQ $Side | ForEach-Object { $_.$Property } | Where-Object { $null -ne $_ })
+            if ($values.Count) { [math]::Round((Get-Median $values), 1) } else { $null }
+        }
+        $valid = @($poolRows | Where-Object { -not $_.valid }).Count -eq 0
+        $stats = [ordered]@{}
+        foreach ($side in 'pool', 'single') {
+            $rows = @($poolRows | Where-Object side -EQ $side)
+            $stats[$side] = [ordered]@{
+                ms = & $sideMedian $side ms; sendsMs = & $sideMedian $side sendsMs; clientCpuMs = & $sideMedian $side clientCpuMs
+                runtimeCpuMs = & $sideMedian $side runtimeCpuMs; machineBusyShare = & $sideMedian $side machineBusyShare; maxInFlight = & $sideMedian $side maxInFlight
+                medianTurnDurationMs = & $sideMedian $side medianTurnDurationMs
+                # Each member's CPU, median over rounds by position (members are named NAME/1.. in every round).
+                memberCpuMs = @(for ($i = 0; $i -lt @($rows[0].runtimes).Count; $i++) { [math]::Round((Get-Median @($rows | ForEach-Object { [double]@($_.runtimes)[$i].cpuMs }))) })
+            }
+            # The share of the machine's cores the runtimes and the client used over the measured part.
+            $stats[$side].machineCpuShare = [math]::Round(($stats[$side].runtimeCpuMs + $stats[$side].clientCpuMs) / ($stats[$side].ms * [Environment]::ProcessorCount), 2)
+            $stats[$side].sendsShare = [math]::Round($stats[$side].sendsMs / $stats[$side].ms, 2)
+        }
+        $ratio = [math]::Round($stats.pool.ms / $stats.single.ms, 3)
+        $floorMs = $PoolLatencyMs
+        # What limits it, read from the figures: the one-at-a-time sends (spaced wider than the model latency, they
+        # leave little to overlap), busy cores (ours or anyone's: the machine is shared, and on busy cores N processes
+        # draw about N times the scheduler's share of one), the runtime's own time per turn, or one runtime holding
+        # few model requests at once.
+        $limitedBy = [Collections.Generic.List[string]]::new()
+        foreach ($side in 'pool', 'single') {
+            $spacing = $stats[$side].sendsMs / $PoolPrompts
+            if ($stats[$side].sendsShare -ge 0.6 -or $spacing -ge 0.75 * $PoolLatencyMs) {
+                $limitedBy.Add(('{0}: the sends, one turn/start round trip after another, {1:N0} ms apart against {2} ms of model latency ({3:N0} of {4:N0} ms)' -f $side, $spacing, $PoolLatencyMs, $stats[$side].sendsMs, $stats[$side].ms))
+            }
+        }
+        $rate = @{}
+        foreach ($side in 'pool', 'single') { $rate[$side] = ($stats[$side].runtimeCpuMs + $stats[$side].clientCpuMs) / ($stats[$side].ms / 1000) }
+        if ($stats.pool.machineBusyShare -ge 0.85 -and $stats.single.machineBusyShare -ge 0.85) {
+            $limitedBy.Add(('busy cores: the machine was {0:P0} busy (pool) and {1:P0} (single), ours {2:P0} and {3:P0} of it; the pool''s processes drew {4:N0} ms of CPU per second, the single runtime and its client {5:N0}, for {6:N0} against {7:N0} ms of CPU work in all' -f $stats.pool.machineBusyShare, $stats.single.machineBusyShare, $stats.pool.machineCpuShare, $stats.single.machineCpuShare, $rate.pool, $rate.single, ($stats.pool.runtimeCpuMs + $stats.pool.clientCpuMs), ($stats.single.runtimeCpuMs + $stats.single.clientCpuMs)))
+        }
+        else {
+            foreach ($side in 'pool', 'single') {
+                if ($stats[$side].machineBusyShare -ge 0.85) { $limitedBy.Add(('{0}: busy cores ({1:P0} of the machine busy, {2:P0} of it ours)' -f $side, $stats[$side].machineBusyShare, $stats[$side].machineCpuShare)) }
+            }
+        }
+        if ($stats.single.medianTurnDurationMs -gt 2 * $stats.pool.medianTurnDurationMs) {
+            $limitedBy.Add(('single: each turn took {0:N0} ms inside the one runtime (turn/completed duration) against {1:N0} ms in a pool member; the model latency is {2} ms' -f $stats.single.medianTurnDurationMs, $stats.pool.medianTurnDurationMs, $PoolLatencyMs))
+        }
+        if ($stats.single.maxInFlight -lt [math]::Min($PoolPrompts, $stats.pool.maxInFlight) / 2) { $limitedBy.Add(('single: it held at most {0} model requests at once against the pool''s {1}' -f $stats.single.maxInFlight, $stats.pool.maxInFlight)) }
+        if (-not $limitedBy.Count) { $limitedBy.Add('neither the sends, the CPU nor the overlap of model requests stands out') }
+        $explanation = 'limited by ' + ($limitedBy -join '; ')
+        if ($stats.single.maxInFlight -ge $PoolPrompts * 0.75) { $explanation += ('. One runtime already overlaps the model requests ({0} of {1} in flight at once), so the pool adds little overlap of its own' -f $stats.single.maxInFlight, $PoolPrompts) }
+        $cpuLine = {
+            param([string] $Side)
+            '{0:N0} ms client, runtimes {1} (sum {2:N0} ms); ours {3:P0} of {4} cores, machine busy {5:P0}' -f $stats[$Side].clientCpuMs, ($stats[$Side].memberCpuMs -join ' + '), $stats[$Side].runtimeCpuMs, $stats[$Side].machineCpuShare, [Environment]::ProcessorCount, $stats[$Side].machineBusyShare
+        }
+        @(
+            ''
+            "  B7 pool: $PoolPrompts prompts at once, $PoolLatencyMs ms model latency each, medians of $PoolRounds rounds (a fresh pwsh per case)"
+            '  case                                   wall ms   of which sends ms   max in flight   runtime turn ms   CPU over the measured part'
+            ('  pool of {0} local runtimes {1,21:N0}  {2,18:N0}  {3,14}  {4,16:N0}   {5}' -f $PoolSize, $stats.pool.ms, $stats.pool.sendsMs, $stats.pool.maxInFlight, $stats.pool.medianTurnDurationMs, (& $cpuLine pool))
+            ('  one runtime                           {0,8:N0}  {1,18:N0}  {2,14}  {3,16:N0}   {4}' -f $stats.single.ms, $stats.single.sendsMs, $stats.single.maxInFlight, $stats.single.medianTurnDurationMs, (& $cpuLine single))
+            ('  all: pool {0}; single {1}' -f (($poolRows | Where-Object side -EQ pool | ForEach-Object ms) -join ', '), (($poolRows | Where-Object side -EQ single | ForEach-Object ms) -join ', '))
+            ('  placement (pool, last round): {0}' -f ((@($poolRows | Where-Object side -EQ pool)[-1].placement.PSObject.Properties | ForEach-Object { "$($_.Name)=$($_.Value)" }) -join ', '))
+            ('  (max in flight: model requests the mock received within {0} ms of each other, a lower bound; floor for all {1} at once: {0} ms + the sends)' -f $floorMs, $PoolPrompts)
+            ('  pool / single = {0:N3} (information, no limit){1}' -f $ratio, $(if ($valid) { '' } else { '   INVALID: not every turn completed (see the failures above)' }))
+            "  $explanation."
+            ('  ({0:N0} s; load average now {1})' -f $clock.Elapsed.TotalSeconds, (Get-LoadAverage))
+            ''
+        ) | ForEach-Object { Write-Host $_ }
+        $results.B7 = [ordered]@{
+            description  = "$PoolPrompts prompts with $PoolLatencyMs ms model latency each, at once (Send-CodexTurn -AsJob per conversation, then Wait-Job) on a pool of $PoolSize local runtimes and on one runtime, each case a fresh pwsh; timed from the first send to the last completion; value = median pool ms / median single ms (information, no limit)"
+            method       = 'Connect-Codex -Name pool -Size N (or one runtime), New-CodexConversation -Runtime, Send-CodexTurn -AsJob, Wait-Job'
+            prompts      = $PoolPrompts
+            poolSize     = $PoolSize
+            latencyMs    = $PoolLatencyMs
+            rounds       = $PoolRounds
+            measurements = $poolRows
+            medians      = $stats
+            explanation  = $explanation
+            valid        = $valid
+            value        = $ratio
+            limit        = $null
+            met          = $null
+        }
+        Add-Summary B7 "$PoolPrompts at once: pool of $PoolSize / one runtime (info)" ('pool {0:N0} ms, single {1:N0} ms{2}' -f $stats.pool.ms, $stats.single.ms, $(if ($valid) { '' } else { ', INVALID: turns failed' })) $ratio 'ratio'
     }
 
     # ---------------------------------------------------------------- summary
