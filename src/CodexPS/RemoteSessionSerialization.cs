@@ -17,7 +17,7 @@ public sealed class RemoteSessionSerialization : IModuleAssemblyInitializer
     /// <summary>Switches the module's enums to string serialization when the importing session is a remoting one.</summary>
     public void OnImport()
     {
-        if (Runspace.DefaultRunspace is null)
+        if (Runspace.DefaultRunspace is not { RunspaceStateInfo.State: RunspaceState.Opened })
         {
             return;
         }
@@ -40,9 +40,10 @@ public sealed class RemoteSessionSerialization : IModuleAssemblyInitializer
             shell.AddCommand("Update-TypeData").AddParameter("TypeData", enums).AddParameter("Force").AddParameter("ErrorAction", ActionPreference.Ignore);
             shell.Invoke();
         }
-        catch (RuntimeException)
+        catch (Exception exception) when (exception is RuntimeException or InvalidOperationException or InvalidRunspaceStateException)
         {
-            // A restricted endpoint may not offer these commands; its enums then travel as numbers, as without this.
+            // Best effort, never a failed import: a restricted endpoint may not offer these commands, and a host that
+            // imports while it opens a runspace cannot run them yet. Enums then travel as numbers, as without this.
         }
     }
 }

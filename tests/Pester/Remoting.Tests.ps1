@@ -156,23 +156,18 @@ LogLevel VERBOSE
     $repository = Join-Path $work 'repository'
     $package = & (Join-Path $root 'build/New-ModulePackage.ps1') -ModulePath $moduleFolder -DestinationPath $repository 6>$null
 
-    # Installed on the remote side the way a user installs it there: register the repository, Install-PSResource.
-    $install = Invoke-Command @remote -ArgumentList $repository -ErrorAction Stop -ScriptBlock {
-        param([string] $Repository)
+    # One remote session (a pwsh start over SSH is the slow part): first the module is installed there the way a user
+    # installs it (register the repository, Install-PSResource), then the runbook runs: the mock model and the runtime
+    # start on the remote side, and everything the remote commands write comes back here.
+    $workspace = New-Item -ItemType Directory (Join-Path $work 'workspace') | ForEach-Object FullName
+    $received = @(Invoke-Command @remote -ArgumentList $repository, $codex, $workspace -ErrorAction Stop -ScriptBlock {
+        param([string] $Repository, [string] $CodexPath, [string] $Workspace)
         $ErrorActionPreference = 'Stop'
         Register-PSResourceRepository -Name CodexPSRemotingTest -Uri $Repository -Trusted
         try { Install-PSResource -Name CodexPS -Repository CodexPSRemotingTest -Scope CurrentUser -TrustRepository }
         finally { Unregister-PSResourceRepository -Name CodexPSRemotingTest }
         $installed = Get-InstalledPSResource -Name CodexPS -Scope CurrentUser
-        [pscustomobject]@{ Version = "$($installed.Version)"; InstalledLocation = $installed.InstalledLocation; Home = $HOME }
-    }
 
-    # The runbook, run remotely: the mock model and the runtime start on the remote side, and everything the
-    # remote commands write comes back here.
-    $workspace = New-Item -ItemType Directory (Join-Path $work 'workspace') | ForEach-Object FullName
-    $received = @(Invoke-Command @remote -ArgumentList $codex, $workspace -ErrorAction Stop -ScriptBlock {
-        param([string] $CodexPath, [string] $Workspace)
-        $ErrorActionPreference = 'Stop'
         Import-Module CodexPS
         $mock = Start-CodexMockProvider -Response @(
             @{ Text = 'Hello from the other side of SSH.'; Deltas = 3 },
@@ -185,11 +180,14 @@ LogLevel VERBOSE
             Send-CodexTurn 'Run echo remoting' -WarningAction SilentlyContinue
         $status = Get-CodexStatus
         [pscustomobject]@{
-            PSTypeName = 'CodexPS.Tests.RemoteFacts'
-            ProcessId  = $PID
-            RuntimeId  = $status.ProcessId
-            ModuleBase = (Get-Module CodexPS).ModuleBase
-            Requests   = @($mock.Requests | ForEach-Object Body)
+            PSTypeName        = 'CodexPS.Tests.RemoteFacts'
+            InstalledVersion  = "$($installed.Version)"
+            InstalledLocation = $installed.InstalledLocation
+            Home              = $HOME
+            ProcessId         = $PID
+            RuntimeId         = $status.ProcessId
+            ModuleBase        = (Get-Module CodexPS).ModuleBase
+            Requests          = @($mock.Requests | ForEach-Object Body)
         }
         Disconnect-Codex
         Stop-CodexMockProvider
@@ -212,10 +210,11 @@ AfterAll {
 Describe 'Invoke-Codex over SSH remoting' {
     It 'runs on the remote side with the module installed there from the package' {
         if ($script:SkipReason) { Set-ItResult -Skipped -Because $script:SkipReason; return }
-        $install.Version | Should -Be $version
-        $install.Home | Should -Be $remoteHome
-        $install.InstalledLocation | Should -BeLike "$remoteHome*"
+        $package.Name | Should -Be "CodexPS.$version.nupkg"
         $facts | Should -Not -BeNullOrEmpty
+        $facts.InstalledVersion | Should -Be $version
+        $facts.Home | Should -Be $remoteHome
+        $facts.InstalledLocation | Should -BeLike "$remoteHome*"
         $facts.PSComputerName | Should -Be '127.0.0.1'
         $facts.ProcessId | Should -Not -Be $PID
         $facts.ModuleBase | Should -BeLike "$remoteHome*"
