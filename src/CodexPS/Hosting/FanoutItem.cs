@@ -99,8 +99,11 @@ internal sealed class FanoutItem
         Exception? failure = null;
         try
         {
-            var conversation = await _placement.Client.StartConversationAsync(_conversationOptions, _stop.Token).ConfigureAwait(false);
+            // thread/start is not abandoned when the command stops: its answer would arrive for nobody (a warning), and it
+            // is quick; the turn is what a stop must reach, and it is never started for a stopped item.
+            var conversation = await _placement.Client.StartConversationAsync(_conversationOptions, CancellationToken.None).ConfigureAwait(false);
             Volatile.Write(ref _conversation, conversation);
+            _stop.Token.ThrowIfCancellationRequested();
             var turn = await conversation.StartTurnAsync(Prompt, _turnOptions, _stop.Token).ConfigureAwait(false);
             Volatile.Write(ref _turn, turn);
 
