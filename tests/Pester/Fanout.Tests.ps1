@@ -171,6 +171,28 @@ Describe 'Fan-out' {
             foreach ($folder in $folders) { Join-Path $folder 'asked.txt' | Should -Exist }
         }
 
+        It 'runs -Tool commands on the pipeline thread, for every input' {
+            function Get-FanoutTicket {
+                param([Parameter(Mandatory)][string] $Repository)
+                $script:toolThreads.Add([Environment]::CurrentManagedThreadId)
+                "ticket for $Repository"
+            }
+            $script:toolThreads = [System.Collections.Generic.List[int]]::new()
+            $mock = Start-CodexMockProvider -Response @(
+                @{ Tool = 'Get-FanoutTicket'; Arguments = '{"Repository":"api"}'; DelayMs = 1500 },
+                @{ Tool = 'Get-FanoutTicket'; Arguments = '{"Repository":"web"}'; DelayMs = 1500 })
+            Connect-Codex -MockProvider $mock -CodexHome (New-TestDirectory 'codexps-home') -ExperimentalApi -WarningAction SilentlyContinue
+            $tool = New-CodexTool -Command (Get-Command Get-FanoutTicket) -Trusted
+            $results = @('tool task 1', 'tool task 2' | Invoke-Codex -ThrottleLimit 2 -Tool $tool -WorkingDirectory (New-TestDirectory) -WarningAction SilentlyContinue)
+            $results.Status | Should -Be @('Completed', 'Completed')
+            @($results.Items | Where-Object Type -EQ 'DynamicToolCall').Count | Should -Be 2
+            ($results.Items | Where-Object Type -EQ 'DynamicToolCall').Success | Should -Be @($true, $true)
+            $script:toolThreads.Count | Should -Be 2
+            $script:toolThreads | Sort-Object -Unique | Should -Be ([Environment]::CurrentManagedThreadId)
+            # The tools' answers went back to the model.
+            @($mock.Requests | Where-Object Body -Match 'ticket for (api|web)').Count | Should -Be 2
+        }
+
         It 'writes a progress bar of done, running and failed, completed at the end' {
             $mock = Connect-TestMock -Response @(@{ Text = 'a'; DelayMs = 200 }, @{ Status = 500 }, @{ Text = 'c'; DelayMs = 200 })
             $ps = [powershell]::Create()
