@@ -40,7 +40,7 @@ public sealed partial class InvokeCodexCommand
     {
         // At most ThrottleLimit turns at once: the next input waits here, and results that ended meanwhile are written.
         Pump(() => _running.Count < ThrottleLimit!.Value);
-        var options = Prepare(prompt);
+        var options = Prepare(input, prompt);
         if (options is null)
         {
             Finished(index, null, failed: true);

@@ -163,11 +163,11 @@ public sealed partial class InvokeCodexCommand : CodexTurnCmdlet, IDisposable
     }
 
     /// <summary>The prompt's checks and turn options for one input; null after writing the input's error.</summary>
-    private CodexTurnOptions? Prepare(string prompt)
+    private CodexTurnOptions? Prepare(object? input, string prompt)
     {
         if (string.IsNullOrWhiteSpace(prompt))
         {
-            WriteError(NewError("CodexPromptEmpty", ErrorCategory.InvalidArgument, prompt, "The prompt is empty; nothing was sent."));
+            WriteError(NewError("CodexPromptEmpty", ErrorCategory.InvalidArgument, input ?? prompt, "The prompt is empty; nothing was sent."));
             return null;
         }
 
@@ -183,7 +183,7 @@ public sealed partial class InvokeCodexCommand : CodexTurnCmdlet, IDisposable
     /// <summary>One input at a time, on the pipeline thread (no -ThrottleLimit).</summary>
     private void RunOne(int index, object? input, string prompt)
     {
-        var options = Prepare(prompt);
+        var options = Prepare(input, prompt);
         if (options is null)
         {
             return;
