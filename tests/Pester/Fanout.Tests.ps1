@@ -55,7 +55,8 @@ Describe 'Fan-out' {
         It 'writes the results in input order, each with its input, index and runtime' {
             $mock = Connect-TestMock -Response @(@{ Text = 'slow'; DelayMs = 1500 }, @{ Text = 'fast'; DelayMs = 10 }, @{ Text = 'fast'; DelayMs = 10 })
             $inputs = 0..2 | ForEach-Object { [pscustomobject]@{ Name = "repo-$_"; Folder = (New-TestDirectory) } }
-            $results = @($inputs | Invoke-Codex -ThrottleLimit 3 -Prompt { "Bump the dependencies of $($_.Name)" } -WorkingDirectory { $_.Folder })
+            # -Affinity is evaluated per input like -Prompt; on a plain runtime every input runs there whatever the key.
+            $results = @($inputs | Invoke-Codex -ThrottleLimit 3 -Prompt { "Bump the dependencies of $($_.Name)" } -WorkingDirectory { $_.Folder } -Affinity { $_.Name })
             $results.Count | Should -Be 3
             $results.InputIndex | Should -Be @(0, 1, 2)
             $results.InputObject.Name | Should -Be @('repo-0', 'repo-1', 'repo-2')

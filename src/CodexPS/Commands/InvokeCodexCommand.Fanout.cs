@@ -17,6 +17,7 @@ public sealed partial class InvokeCodexCommand
     private const int FanoutActivityId = 0x0C0D;
     private readonly Channel<Action> _posted = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<FanoutItem> _running = new();
+    private readonly HashSet<CodexClient> _clients = new();
 
     // Input index → its result (null: the input ended without one); written out in index order from _nextToWrite.
     private readonly SortedDictionary<int, CodexTurnResult?> _finished = new();
@@ -83,6 +84,8 @@ public sealed partial class InvokeCodexCommand
             _running.Add(item);
         }
 
+        _clients.Add(placement.Client);
+
         item.Start();
         WriteFanoutProgress();
         Pump(() => true);
@@ -93,6 +96,13 @@ public sealed partial class InvokeCodexCommand
         _inputEnded = true;
         Pump(() => _running.Count == 0);
         WriteReady();
+
+        // What the runtimes raised meanwhile outside any turn (metrics, stray lines), as a turn read here would end with.
+        foreach (var client in _clients)
+        {
+            WriteClientWarnings(client);
+        }
+
         if (_progressShown)
         {
             WriteProgress(new ProgressRecord(FanoutActivityId, "Invoke-Codex", ProgressText()) { RecordType = ProgressRecordType.Completed, PercentComplete = 100 });
