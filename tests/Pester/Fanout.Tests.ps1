@@ -142,34 +142,46 @@ Describe 'Fan-out' {
         }
 
         It 'asks -ApprovalHandler on the pipeline thread, per input' {
-            $mock = Connect-TestMock -Response @(@{ Command = 'echo fan > fan.txt'; DelayMs = 1500 }, @{ Command = 'echo fan > fan.txt'; DelayMs = 1500 })
+            $mock = Connect-TestMock -Response @(@{ Command = 'echo fan > fan.txt'; DelayMs = 3000 }, @{ Command = 'echo fan > fan.txt'; DelayMs = 3000 })
             $folders = @((New-TestDirectory), (New-TestDirectory))
             $threads = [System.Collections.Generic.List[int]]::new()
-            $results = @($folders | Invoke-Codex -ThrottleLimit 2 -Prompt { 'write fan.txt' } -WorkingDirectory { $_ } -Sandbox WorkspaceWrite -ApprovalPolicy Untrusted -ApprovalHandler {
+            $results = @($folders | Invoke-Codex -ThrottleLimit 2 -Prompt { "write fan.txt in $_" } -WorkingDirectory { $_ } -Sandbox WorkspaceWrite -ApprovalPolicy Untrusted -ApprovalHandler {
                 $threads.Add([Environment]::CurrentManagedThreadId)
                 'Accept'
             } -WarningAction SilentlyContinue)
             $results.Status | Should -Be @('Completed', 'Completed')
-            foreach ($folder in $folders) { Join-Path $folder 'fan.txt' | Should -Exist }
-            $threads.Count | Should -BeGreaterOrEqual 2
+            # The mock answers in arrival order: the inputs whose requests got the two commands ran them in their own folders.
+            $prompts = $folders | ForEach-Object { "write fan.txt in $_" }
+            foreach ($request in (Get-ModelRequests $mock)[0..1]) {
+                $folder = $folders[[array]::IndexOf($prompts, (Get-PromptOf $request $prompts))]
+                Join-Path $folder 'fan.txt' | Should -Exist
+            }
+            $threads.Count | Should -Be 2
             $threads | Sort-Object -Unique | Should -Be ([Environment]::CurrentManagedThreadId)
         }
 
         It 'prompts the person at the host on the pipeline thread' {
             $scenario = {
-                $mock = Start-CodexMockProvider -Response @(@{ Command = 'echo asked > asked.txt'; DelayMs = 1500 }, @{ Command = 'echo asked > asked.txt'; DelayMs = 1500 })
+                $mock = Start-CodexMockProvider -Response @(@{ Command = 'echo asked > asked.txt'; DelayMs = 3000 }, @{ Command = 'echo asked > asked.txt'; DelayMs = 3000 })
                 Connect-Codex -MockProvider $mock -CodexHome $CodexHome -WarningAction SilentlyContinue
-                $results = $Folders | Invoke-Codex -ThrottleLimit 2 -Prompt { 'write asked.txt' } -WorkingDirectory { $_ } -Sandbox WorkspaceWrite -ApprovalPolicy Untrusted
+                $results = $Folders | Invoke-Codex -ThrottleLimit 2 -Prompt { "write asked.txt in $_" } -WorkingDirectory { $_ } -Sandbox WorkspaceWrite -ApprovalPolicy Untrusted
                 $results | ForEach-Object { "status=$($_.Status)" }
+                # The folders whose requests got the two commands (the mock answers in arrival order).
+                @($mock.Requests | Where-Object Path -Like '*/responses')[0..1] | ForEach-Object {
+                    $body = $_.Body
+                    $Folders | Where-Object { $body -match [regex]::Escape("write asked.txt in $_") } | ForEach-Object { "commanded=$_" }
+                }
                 Disconnect-Codex; Stop-CodexMockProvider
             }.ToString()
             $folders = @((New-TestDirectory), (New-TestDirectory))
             # Choice 0 is Yes, for each of the two questions.
             $run = Invoke-ScriptedHost -Scenario $scenario -Arguments @{ CodexHome = (New-TestDirectory 'codexps-home'); Folders = $folders } -Choices 0, 0
             $run.Errors | Should -BeNullOrEmpty
-            @($run.Output) | Should -Be @('status=Completed', 'status=Completed')
+            @($run.Output | Where-Object { $_ -like 'status=*' }) | Should -Be @('status=Completed', 'status=Completed')
             @($run.Log | Where-Object { $_ -like 'choice|*asked.txt*' }).Count | Should -Be 2
-            foreach ($folder in $folders) { Join-Path $folder 'asked.txt' | Should -Exist }
+            $commanded = @($run.Output | Where-Object { $_ -like 'commanded=*' } | ForEach-Object { $_.Substring(10) })
+            $commanded.Count | Should -Be 2
+            foreach ($folder in $commanded) { Join-Path $folder 'asked.txt' | Should -Exist }
         }
 
         It 'runs -Tool commands on the pipeline thread, for every input' {
