@@ -37,17 +37,17 @@ Describe 'Fan-out' {
         }
 
         It 'runs at most ThrottleLimit turns at once, and those really overlap' {
-            $mock = Connect-TestMock -Response @(1..6 | ForEach-Object { @{ Text = "answer"; DelayMs = 3000 } })
+            $mock = Connect-TestMock -Response @(1..6 | ForEach-Object { @{ Text = "answer"; DelayMs = 4000 } })
             $results = @(1..6 | ForEach-Object { "overlap task $_" } | Invoke-Codex -ThrottleLimit 3 -WorkingDirectory (New-TestDirectory))
             $results.Count | Should -Be 6
             $results.Status | Should -Be (@('Completed') * 6)
             $requests = Get-ModelRequests $mock
             $requests.Count | Should -Be 6
             $first = $requests[0].ReceivedAt
-            # Three requests reached the model while the first was still being answered (3 s): three turns ran at once.
-            ($requests[2].ReceivedAt - $first).TotalMilliseconds | Should -BeLessThan 3000
+            # Three requests reached the model while the first was still being answered (4 s): three turns ran at once.
+            ($requests[2].ReceivedAt - $first).TotalMilliseconds | Should -BeLessThan 4000
             # The fourth input could start only after a turn had ended, and every turn lasts at least its response's delay.
-            ($requests[3].ReceivedAt - $first).TotalMilliseconds | Should -BeGreaterOrEqual 2990
+            ($requests[3].ReceivedAt - $first).TotalMilliseconds | Should -BeGreaterOrEqual 3990
             # Every conversation was its own.
             ($results.ConversationId | Sort-Object -Unique).Count | Should -Be 6
         }
@@ -77,7 +77,7 @@ Describe 'Fan-out' {
         }
 
         It 'writes each result as it finishes with -AsCompleted' {
-            $mock = Connect-TestMock -Response @(@{ Text = 'slow'; DelayMs = 2000 }, @{ Text = 'fast'; DelayMs = 10 })
+            $mock = Connect-TestMock -Response @(@{ Text = 'slow'; DelayMs = 4000 }, @{ Text = 'fast'; DelayMs = 10 })
             $prompts = 'completed task A', 'completed task B'
             $results = @($prompts | Invoke-Codex -ThrottleLimit 2 -AsCompleted -WorkingDirectory (New-TestDirectory))
             $results.FinalResponse | Should -Be @('fast', 'slow')
