@@ -193,7 +193,7 @@ public sealed partial class InvokeCodexCommand
             return;
         }
 
-        if (failure is not null || item.Turn is not { } turn || !turn.IsCompleted)
+        if (failure is not null || item.Turn is not { } turn || !item.SawEnd)
         {
             WriteError(ToErrorRecord(failure ?? new InvalidOperationException("The turn ended without its end."), item.Input));
             Finished(item.Index, null, failed: true);

@@ -20,6 +20,7 @@ internal sealed class FanoutItem
     private CodexConversation? _conversation;
     private CodexTurn? _turn;
     private volatile bool _stopped;
+    private volatile bool _sawEnd;
 
     public FanoutItem(
         int index,
@@ -66,6 +67,12 @@ internal sealed class FanoutItem
 
     /// <summary>The item's work, started by <see cref="Start"/>.</summary>
     public Task Work { get; private set; } = Task.CompletedTask;
+
+    /// <summary>
+    /// Whether the reading reached TurnCompleted (the turn's result is then whole). The turn's Completion task may be
+    /// completed a moment after its queue, so this, not Completion, tells the end was read.
+    /// </summary>
+    public bool SawEnd => _sawEnd;
 
     /// <summary>Whether the turn was stopped by the command (Ctrl+C, Select-Object -First, an error), not by its own end.</summary>
     public bool IsStopped => _stopped;
@@ -117,6 +124,11 @@ internal sealed class FanoutItem
             using var notices = turn.ReceiveNotices(warnings: true, verbose: false, debug: false);
             await foreach (var evt in turn.ReadEventsAsync(_requests, answered: null, _stop.Token).ConfigureAwait(false))
             {
+                if (evt is TurnCompletedEvent)
+                {
+                    _sawEnd = true;
+                }
+
                 _onEvent(this, evt);
             }
         }
