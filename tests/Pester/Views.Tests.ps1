@@ -121,6 +121,8 @@ Describe 'Objects of a real turn, rendered at 80 columns' {
         $text | Should -Match "over$([char]0x240D)written back$([char]0x2408)spaced"
         $text | Should -Match 'second line'
         $text.Length | Should -BeLessThan 4000 -Because 'the 10,000-character line is cut for display'
+        $text | Should -Match 'RuntimeName\s+: \S+'
+        $text | Should -Match 'Input\s+: \[0\] Once more'
     }
 
     It 'shows <Name> safely' -ForEach @(

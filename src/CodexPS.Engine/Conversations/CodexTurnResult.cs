@@ -61,6 +61,18 @@ public sealed class CodexTurnResult
     /// </summary>
     public CodexException? OutputError { get; private set; }
 
+    /// <summary>
+    /// The input the turn answered, for a caller that ran many (Invoke-Codex: the piped object, or the prompt when the
+    /// prompt itself was the input); null when unknown.
+    /// </summary>
+    public object? InputObject { get; set; }
+
+    /// <summary>The input's position among the caller's inputs, from 0 (Invoke-Codex counts every piped item); null when unknown.</summary>
+    public int? InputIndex { get; set; }
+
+    /// <summary>The name of the runtime that ran the turn (for a pool, the member's own name); null when unknown.</summary>
+    public string? RuntimeName { get; set; }
+
     /// <summary>Takes one event of the turn into the result.</summary>
     public void Add(CodexEvent evt)
     {

@@ -294,7 +294,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
     }
 
     /// <summary>A warning or protocol line from the turn's queue, written where it arose among the events.</summary>
-    private void WriteNotice(CodexNoticeEvent notice)
+    private protected void WriteNotice(CodexNoticeEvent notice)
     {
         switch (notice.Level)
         {
@@ -311,7 +311,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
     }
 
     /// <summary>The person at the host, asked last; one per command, so Yes to All lasts as long as the command.</summary>
-    private Hosting.ApprovalPrompter Prompter => _prompter ??= new Hosting.ApprovalPrompter(this, HostIsInteractive());
+    private protected Hosting.ApprovalPrompter Prompter => _prompter ??= new Hosting.ApprovalPrompter(this, HostIsInteractive());
 
     /// <summary>Starts the turn; null after writing the error. A stop while it starts still ends the turn once it has.</summary>
     private CodexTurn? StartTurn(CodexConversation conversation, Func<CancellationToken, Task<CodexTurn>> start)
@@ -382,7 +382,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
     /// The model calls one of the conversation's own tools: it runs here, on the pipeline thread, after the turn's
     /// approval path has agreed when the tool changes the world (the consent request of Kind ToolCall).
     /// </summary>
-    private void CallTool(CodexConversation conversation, CodexTurn turn, CodexApprovalRequest call, ICodexServerRequestHandler? handler)
+    private protected void CallTool(CodexConversation conversation, CodexTurn turn, CodexApprovalRequest call, ICodexServerRequestHandler? handler)
     {
         var outcome = Hosting.ToolCallRunner.Run(
             conversation,
@@ -407,7 +407,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
     }
 
     /// <summary>Decides one request through the handler chain and says what was decided; the runtime never hears silence.</summary>
-    private void Answer(CodexApprovalRequest request, ICodexServerRequestHandler? handler)
+    private protected void Answer(CodexApprovalRequest request, ICodexServerRequestHandler? handler)
     {
         try
         {
@@ -473,7 +473,7 @@ public abstract class CodexTurnCmdlet : CodexCmdlet
     }
 
     /// <summary>-WhatIf given, or $WhatIfPreference set by the caller.</summary>
-    private bool IsWhatIf()
+    private protected bool IsWhatIf()
     {
         if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound))
         {

@@ -4,15 +4,61 @@ using CodexPS.Engine.Protocol;
 
 namespace CodexPS.Commands;
 
-/// <summary>Runs one prompt on a new ephemeral conversation and returns the whole result.</summary>
-[Cmdlet(VerbsLifecycle.Invoke, "Codex", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+/// <summary>
+/// Runs one prompt on a new ephemeral conversation and returns the whole result; with -ThrottleLimit, many piped
+/// inputs at once (see InvokeCodexCommand.Fanout.cs).
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "Codex", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = PromptSet)]
 [OutputType(typeof(CodexTurnResult))]
-public sealed class InvokeCodexCommand : CodexTurnCmdlet
+public sealed partial class InvokeCodexCommand : CodexTurnCmdlet, IDisposable
 {
-    /// <summary>What to ask the agent.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    private const string PromptSet = "Prompt";
+    private const string InputObjectSet = "InputObject";
+    private int _inputCount;
+
+    /// <summary>
+    /// What to ask the agent. Piped strings bind here; with piped objects (-InputObject) it is usually a script block
+    /// evaluated for each input with $_ (PowerShell's delay-bind), or taken from the input's Prompt property.
+    /// </summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PromptSet)]
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = InputObjectSet)]
     [AllowEmptyString]
     public string Prompt { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Any piped object that is not a string: the prompt is then -Prompt (a script block sees the object as $_),
+    /// else the object's text. The object comes back as the result's InputObject.
+    /// </summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
+    [AllowNull]
+    public PSObject? InputObject { get; set; }
+
+    /// <summary>The folder the agent works in; per input with a script block ($_), or the input's WorkingDirectory property.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public new string? WorkingDirectory
+    {
+        get => base.WorkingDirectory;
+        set => base.WorkingDirectory = value;
+    }
+
+    /// <summary>
+    /// A key that keeps inputs with the same key on the same member of a runtime pool (a script block is evaluated per
+    /// input with $_); on a plain runtime every input runs there anyway.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Affinity { get; set; }
+
+    /// <summary>
+    /// Runs the inputs concurrently: at most this many turns at once, each on its own ephemeral conversation. Results
+    /// come in input order (or as they finish with -AsCompleted), with a progress bar of done, running and failed.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int? ThrottleLimit { get; set; }
+
+    /// <summary>With -ThrottleLimit: writes each result as soon as its turn ends instead of in input order.</summary>
+    [Parameter]
+    public SwitchParameter AsCompleted { get; set; }
 
     /// <summary>The named runtime to use (Connect-Codex -Name); default: the default runtime.</summary>
     [Parameter]
@@ -67,42 +113,97 @@ public sealed class InvokeCodexCommand : CodexTurnCmdlet
     protected override bool NeedsExperimentalApi => Tool is { Length: > 0 };
 
     /// <inheritdoc/>
+    protected override void BeginProcessing()
+    {
+        if (ThrottleLimit is not null)
+        {
+            BeginFanout();
+        }
+    }
+
+    /// <inheritdoc/>
     protected override void ProcessRecord()
     {
-        if (string.IsNullOrWhiteSpace(Prompt))
+        var index = _inputCount++;
+        var fromInputObject = ParameterSetName == InputObjectSet;
+        var prompt = Prompt;
+        if (fromInputObject && !MyInvocation.BoundParameters.ContainsKey(nameof(Prompt)))
         {
-            WriteError(NewError("CodexPromptEmpty", ErrorCategory.InvalidArgument, Prompt, "The prompt is empty; nothing was sent."));
+            // No -Prompt and no Prompt property: the object's text is the prompt, as a string parameter would take it.
+            prompt = InputObject is null ? string.Empty : LanguagePrimitives.ConvertTo<string>(InputObject) ?? string.Empty;
+        }
+
+        object? input = fromInputObject ? InputObject : Prompt;
+        if (ThrottleLimit is not null)
+        {
+            ProcessFanout(index, input, prompt);
             return;
+        }
+
+        RunOne(index, input, prompt);
+    }
+
+    /// <inheritdoc/>
+    protected override void EndProcessing()
+    {
+        if (ThrottleLimit is not null)
+        {
+            EndFanout();
+        }
+    }
+
+    /// <summary>
+    /// Ends every turn still running, however the command ends: EndProcessing is skipped on Ctrl+C, Select-Object
+    /// -First and terminating errors, but PowerShell disposes the command in every case.
+    /// </summary>
+    void IDisposable.Dispose()
+    {
+        StopFanout(waitForTurns: true);
+        Dispose();
+    }
+
+    /// <summary>The prompt's checks and turn options for one input; null after writing the input's error.</summary>
+    private CodexTurnOptions? Prepare(object? input, string prompt)
+    {
+        if (string.IsNullOrWhiteSpace(prompt))
+        {
+            WriteError(NewError("CodexPromptEmpty", ErrorCategory.InvalidArgument, input ?? prompt, "The prompt is empty; nothing was sent."));
+            return null;
         }
 
         var options = BuildTurnOptions(Model, Effort);
         if (options is null || !ApplyBudgets(options, MaxTokens, MaxDuration, MaxToolCalls, MaxCostUsd))
+        {
+            return null;
+        }
+
+        return options;
+    }
+
+    /// <summary>One input at a time, on the pipeline thread (no -ThrottleLimit).</summary>
+    private void RunOne(int index, object? input, string prompt)
+    {
+        var options = Prepare(input, prompt);
+        if (options is null)
         {
             return;
         }
 
         var cwd = options.WorkingDirectory ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath;
         CodexConversation conversation;
+        string runtimeName;
         try
         {
-            var client = GetClient();
+            using var placement = PlaceConversation(Affinity);
+            var client = placement.Client;
+            runtimeName = placement.RuntimeName;
             if (Hosting.ToolCallRunner.Check(client, Tool, out var tools) is { } refused)
             {
                 WriteError(ToErrorRecord(refused.Error, refused.Target));
                 return;
             }
 
-            conversation = Await(client.StartConversationAsync(
-                new CodexConversationOptions
-                {
-                    Model = Model,
-                    WorkingDirectory = cwd,
-                    Sandbox = Sandbox,
-                    ApprovalPolicy = ApprovalPolicy,
-                    Ephemeral = true,
-                    Tools = tools,
-                },
-                CancellationToken));
+            conversation = Await(client.StartConversationAsync(ConversationOptions(cwd, tools), CancellationToken));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException && !CancellationToken.IsCancellationRequested)
         {
@@ -110,8 +211,8 @@ public sealed class InvokeCodexCommand : CodexTurnCmdlet
             return;
         }
 
-        var result = new CodexTurnResult();
-        var completed = RunTurn(conversation, Prompt, options, evt =>
+        var result = new CodexTurnResult { InputObject = input, InputIndex = index, RuntimeName = runtimeName };
+        var completed = RunTurn(conversation, prompt, options, evt =>
         {
             result.Add(evt);
             if (IncludeDelta && evt is DeltaEvent)
@@ -128,4 +229,14 @@ public sealed class InvokeCodexCommand : CodexTurnCmdlet
             WriteObject(result);
         }
     }
+
+    private CodexConversationOptions ConversationOptions(string cwd, IReadOnlyList<CodexDynamicTool> tools) => new()
+    {
+        Model = Model,
+        WorkingDirectory = cwd,
+        Sandbox = Sandbox,
+        ApprovalPolicy = ApprovalPolicy,
+        Ephemeral = true,
+        Tools = tools,
+    };
 }
