@@ -40,17 +40,44 @@ BeforeAll {
         }
     }
 
+    function Connect-RemotePool {
+        # A pool of three remote members; -CodexHome: one folder all three share (shared storage).
+        param($Mock, [string] $Pool, [string] $CodexHome, [switch] $Failover)
+        $remote = @(Start-Remotes -Mock $Mock -Count 3 -CodexHome $CodexHome)
+        Connect-Codex -Name $Pool -Uri $remote.Uri -TokenPath $tokenFile -Failover:$Failover -WarningAction SilentlyContinue
+        # Member N is the Nth address: its process is known before any turn runs, so killing it costs no time.
+        $remote
+    }
+
+    function Invoke-FanoutMemberKilled {
+        # Six inputs fanned out over a pool of three remote members, all at once; member 2 is killed while they run.
+        # Returns the results, the errors (id and target) and the warnings of the one Invoke-Codex.
+        param($Mock, [string] $Pool, [string] $CodexHome, [switch] $Failover)
+        $remote = @(Connect-RemotePool -Mock $Mock -Pool $Pool -CodexHome $CodexHome -Failover:$Failover)
+        $run = Start-InRunspace -Script {
+            param($pool, $dir)
+            $results = @(1..6 | ForEach-Object { [pscustomobject]@{ Repo = "repo-$_" } } |
+                Invoke-Codex -Runtime $pool -ThrottleLimit 6 -Prompt { "bump $($_.Repo)" } -WorkingDirectory $dir -ErrorVariable e -ErrorAction SilentlyContinue -WarningVariable w -WarningAction SilentlyContinue)
+            [pscustomobject]@{ Results = $results; Errors = @($e | ForEach-Object { [pscustomobject]@{ Id = $_.FullyQualifiedErrorId; Target = $_.TargetObject; Message = "$_" } }); Warnings = @($w | ForEach-Object { "$_" }) }
+        } -Arguments @{ pool = $Pool; dir = (New-TestDirectory) }
+        Wait-Until { @($Mock.Requests).Count -ge 6 } -TimeoutMs 30000
+        $remote[1].Process.Kill($true)
+        Wait-Until { $run.Handle.IsCompleted } -TimeoutMs 90000
+        $out = $run.PowerShell.EndInvoke($run.Handle) | Select-Object -Last 1
+        $run.PowerShell.Dispose()
+        $out
+    }
+
     function Invoke-MemberKilled {
         # A pool of three remote members with six conversations, a turn running on each; member 2 is killed while
         # they run. -CodexHome: one folder all three share (shared storage). Returns each turn's outcome.
         param($Mock, [string] $Pool, [string] $CodexHome, [switch] $Failover)
-        $remote = @(Start-Remotes -Mock $Mock -Count 3 -CodexHome $CodexHome)
-        Connect-Codex -Name $Pool -Uri $remote.Uri -TokenPath $tokenFile -Failover:$Failover -WarningAction SilentlyContinue
+        $remote = @(Connect-RemotePool -Mock $Mock -Pool $Pool -CodexHome $CodexHome -Failover:$Failover)
         $dir = New-TestDirectory
         $conversations = @(1..6 | ForEach-Object { New-CodexConversation -Runtime $Pool -WorkingDirectory $dir })
         $runs = @(Start-Turns -Conversations $conversations -Prompt 'work')
         Wait-Until { @($Mock.Requests).Count -ge 6 } -TimeoutMs 30000
-        (Get-MemberProcess "$Pool/2").Kill($true)
+        $remote[1].Process.Kill($true)
         Receive-Turns -Runs $runs
     }
 
@@ -78,7 +105,8 @@ AfterAll {
 
 Describe 'A pool of 3 remote runtimes and 1 local one' {
     BeforeAll {
-        $mock = Connect-TestMock -Response @(1..12 | ForEach-Object { @{ Text = "pool answer $_" } })
+        # No script: the one slow answer is queued by the test that needs it, so nothing before it can take it.
+        $mock = Connect-TestMock
         $remote = @(Start-Remotes -Mock $mock -Count 3)
         Disconnect-Codex
         Connect-Codex -Name farm -Uri $remote.Uri -TokenPath $tokenFile -Size 1 -MockProvider $mock -CodexHome (New-TestDirectory 'codexps-home') -WarningAction SilentlyContinue
@@ -207,7 +235,7 @@ Describe 'Connecting a pool' {
 
 Describe 'A member that goes down' {
     It 'fails the turns on it with CodexRuntimeUnavailable; the other members finish theirs' {
-        $mock = Connect-TestMock -Response @(1..6 | ForEach-Object { @{ Text = "slow answer $_"; DelayMs = 3000 } })
+        $mock = Connect-TestMock -Response @(1..6 | ForEach-Object { @{ Text = "slow answer $_"; DelayMs = 6000 } })
         $results = @(Invoke-MemberKilled -Mock $mock -Pool down)
         $work = New-TestDirectory
         foreach ($r in $results) {
@@ -235,7 +263,7 @@ Describe 'A member that goes down' {
     }
 
     It 'with -Failover and shared storage, moves its conversations to another member, where their turns finish' {
-        $mock = Connect-TestMock -Response @(1..6 | ForEach-Object { @{ Text = "slow answer $_"; DelayMs = 3000 } }) + @(1..4 | ForEach-Object { @{ Text = "after failover $_" } })
+        $mock = Connect-TestMock -Response @(1..6 | ForEach-Object { @{ Text = "slow answer $_"; DelayMs = 6000 } }) + @(1..4 | ForEach-Object { @{ Text = "after failover $_" } })
         $results = @(Invoke-MemberKilled -Mock $mock -Pool moving -CodexHome (New-TestDirectory 'codexps-shared-home') -Failover)
         foreach ($r in $results) {
             $r.Last.Status | Should -Be 'Completed' -Because "$($r.Messages)"
@@ -250,6 +278,31 @@ Describe 'A member that goes down' {
             @($mock.Requests | Where-Object { $_.Body -match [regex]::Escape($m.Conversation.Id) }).Count | Should -BeGreaterOrEqual 2
         }
         Disconnect-Codex -Name moving
+    }
+
+    It 'in a fan-out (Invoke-Codex -ThrottleLimit), fails the inputs on it with CodexRuntimeUnavailable and completes the rest' {
+        $mock = Connect-TestMock -Response @(1..6 | ForEach-Object { @{ Text = "slow answer $_"; DelayMs = 6000 } })
+        $out = Invoke-FanoutMemberKilled -Mock $mock -Pool fandown
+        $failed = @($out.Errors | Where-Object Id -Like 'CodexRuntimeUnavailable,*')
+        $failed.Count | Should -Be 2 -Because (($out.Errors | ForEach-Object Message) -join '; ')
+        $failed.Target.Repo | ForEach-Object { $_ | Should -BeLike 'repo-*' }
+        $out.Results.Count | Should -Be 4
+        $out.Results | ForEach-Object { $_.Status | Should -Be 'Completed'; $_.RuntimeName | Should -Not -Be 'fandown/2' }
+        # Nothing is lost: every input either has its result or its error.
+        @($out.Results.InputObject.Repo) + @($failed.Target.Repo) | Sort-Object | Should -Be @(1..6 | ForEach-Object { "repo-$_" })
+        Disconnect-Codex -Name fandown
+    }
+
+    It 'in a fan-out with -Failover, runs the inputs of the member that went down again on another member' {
+        $mock = Connect-TestMock -Response @(1..6 | ForEach-Object { @{ Text = "slow answer $_"; DelayMs = 6000 } })
+        $out = Invoke-FanoutMemberKilled -Mock $mock -Pool fanmove -CodexHome (New-TestDirectory 'codexps-shared-home') -Failover
+        $out.Errors | Should -BeNullOrEmpty -Because (($out.Errors | ForEach-Object Message) -join '; ')
+        $out.Results.Count | Should -Be 6
+        $out.Results.InputObject.Repo | Should -Be @(1..6 | ForEach-Object { "repo-$_" })
+        $where = (($out.Results | ForEach-Object { "$($_.InputObject.Repo)=$($_.RuntimeName)" }) -join ', ') + ' / ' + ($out.Warnings -join ' | ')
+        $out.Results | ForEach-Object { $_.Status | Should -Be 'Completed'; $_.RuntimeName | Should -Not -Be 'fanmove/2' -Because $where }
+        @($out.Warnings | Where-Object { $_ -match 'fanmove/2 went down .* runs again on another member' }).Count | Should -Be 2
+        Disconnect-Codex -Name fanmove
     }
 
     It 'gives up a remote member whose readyz stops answering, without waiting for the watchdog' {

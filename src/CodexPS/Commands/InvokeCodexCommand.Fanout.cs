@@ -41,12 +41,18 @@ public sealed partial class InvokeCodexCommand
     {
         // At most ThrottleLimit turns at once: the next input waits here, and results that ended meanwhile are written.
         Pump(() => _running.Count < ThrottleLimit!.Value);
+        StartItem(index, input, prompt, retry: false);
+        Pump(() => true);
+    }
+
+    /// <summary>Places one input and starts its item; false (after writing why and counting it) when it cannot start.</summary>
+    private bool StartItem(int index, object? input, string prompt, bool retry)
+    {
         var options = Prepare(input, prompt);
         if (options is null)
         {
             Finished(index, null, failed: true);
-            Pump(() => true);
-            return;
+            return false;
         }
 
         // One queue for every item: deltas are read only when they are asked for (no live text in a fan-out).
@@ -61,8 +67,7 @@ public sealed partial class InvokeCodexCommand
         {
             WriteError(ToErrorRecord(ex, input));
             Finished(index, null, failed: true);
-            Pump(() => true);
-            return;
+            return false;
         }
 
         if (ToolCallRunner.Check(placement.Client, Tool, out var tools) is { } refused)
@@ -70,15 +75,17 @@ public sealed partial class InvokeCodexCommand
             placement.Dispose();
             WriteError(ToErrorRecord(refused.Error, refused.Target));
             Finished(index, null, failed: true);
-            Pump(() => true);
-            return;
+            return false;
         }
 
         var item = new FanoutItem(index, input, prompt, placement, ConversationOptions(cwd, tools), options,
             onEvent: (item, evt) => Post(() => OnItemEvent(item, evt)),
             onRequest: (item, request, answered) => Post(() => OnItemRequest(item, request, answered)),
             onEnd: (item, failure) => Post(() => OnItemEnd(item, failure)),
-            _fanoutStop!.Token);
+            _fanoutStop!.Token)
+        {
+            IsRetry = retry,
+        };
         lock (_running)
         {
             _running.Add(item);
@@ -88,7 +95,7 @@ public sealed partial class InvokeCodexCommand
 
         item.Start();
         WriteFanoutProgress();
-        Pump(() => true);
+        return true;
     }
 
     private void EndFanout()
@@ -190,6 +197,18 @@ public sealed partial class InvokeCodexCommand
         {
             // The command is stopping (Ctrl+C, Select-Object -First, an error): nothing more is written for it.
             Finished(item.Index, null, failed: false);
+            return;
+        }
+
+        var (errorId, message) = failure is Engine.CodexException codexError ? (codexError.ErrorId, codexError.Message)
+            : failure is null && item.Turn?.Result.Error is { } turnError ? (turnError.ErrorId, turnError.Message) : (null, null);
+        if (!item.IsRetry && errorId == "CodexRuntimeUnavailable" && RuntimeRegistry.FindPool(Runtime ?? RuntimeRegistry.DefaultName) is { Failover: true })
+        {
+            // Connect-Codex -Failover: the member went down under this input's turn. Its conversation was ephemeral (no
+            // rollout to resume), so the input runs again, once, on a new conversation of a member that is up; when it
+            // cannot start, StartItem has written why and counted it.
+            WriteWarning($"{item.RuntimeName} went down during the turn for input {item.Index}; it runs again on another member (-Failover). {message}");
+            StartItem(item.Index, item.Input, item.Prompt, retry: true);
             return;
         }
 

@@ -55,6 +55,9 @@ internal sealed class FanoutItem
 
     public string Prompt { get; }
 
+    /// <summary>A second run of an input whose pool member went down (-Failover): it is not run a third time.</summary>
+    public bool IsRetry { get; init; }
+
     /// <summary>The runtime placement chose (a pool member's own name).</summary>
     public string RuntimeName { get; }
 
