@@ -217,8 +217,9 @@ internal sealed class RuntimePool : IDisposable
                     {
                         member.ReadyFailures++;
                         giveUp = member.ReadyFailures >= ReadyFailuresToGiveUp;
-                        if (giveUp)
+                        if (giveUp && !member.Down)
                         {
+                            // A member already down (its connection closed) keeps the reason it went down for.
                             MarkDownLocked(member, $"{remote} did not answer readyz {member.ReadyFailures} times in a row.");
                         }
                     }
