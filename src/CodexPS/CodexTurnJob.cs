@@ -180,6 +180,14 @@ public sealed class CodexTurnJob : Job
                 return;
             }
 
+            if (JobStateInfo.State == JobState.Stopping && state == JobState.Completed)
+            {
+                // Stop-Job asked first: the interrupted turn's end that the reader may still take from its batch does
+                // not make the job Completed.
+                state = JobState.Stopped;
+                status = "Stopped";
+            }
+
             _status = status;
             SetJobState(state);
         }
