@@ -51,7 +51,9 @@ BeforeDiscovery {
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1') -ModulePath $ModulePath
-    $script:modulePath = (Get-Module CodexPS).Path
+    # The manifest, not (Get-Module CodexPS).Path (the root module's DLL): imported by its DLL alone the module has
+    # no types and no views, and an example's output would be formatted without them.
+    $script:modulePath = Join-Path (Get-Module CodexPS).ModuleBase 'CodexPS.psd1'
     $script:savedKey = $env:OPENAI_API_KEY
     $script:savedHome = $env:CODEX_HOME
     $script:savedLocation = Get-Location
