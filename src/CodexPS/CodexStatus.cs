@@ -102,10 +102,10 @@ public sealed class CodexStatus
 
     internal static CodexStatus Capture(string? name, CancellationToken cancellationToken)
     {
-        // A pool member is named POOL/N: its pool adds health and placement to what its runtime reports.
-        var pool = name is null ? null : RuntimeRegistry.FindPool(name.Split('/')[0]);
-        var member = pool?.Members.FirstOrDefault(m => m.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
-        return CaptureRuntime(name, member is null ? null : pool, member, cancellationToken);
+        // A pool member's pool adds health and placement to what its runtime reports.
+        var owner = RuntimeRegistry.AllPools.SelectMany(p => p.Members.Select(m => (Pool: p, Member: m)))
+            .FirstOrDefault(x => x.Member.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+        return CaptureRuntime(name, owner.Pool, owner.Member, cancellationToken);
     }
 
     private static CodexStatus CaptureRuntime(string? name, RuntimePool? pool, RuntimePoolMember? member, CancellationToken cancellationToken)

@@ -439,7 +439,7 @@ internal static class RuntimeRegistry
     private static CodexConversation RecoverInPool(RuntimePool pool, SharedRuntime owner, CodexConversation conversation, CancellationToken cancellationToken)
     {
         var member = pool.MemberOf(owner);
-        if (pool.Failover && member is { IsUp: false } or { Down: true })
+        if (pool.Failover && member is { IsUp: false })
         {
             using var placement = pool.Place(affinity: null, avoid: owner, cancellationToken);
             try
