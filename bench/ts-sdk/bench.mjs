@@ -70,6 +70,7 @@ async function main() {
   writeConfig(options.home, options.baseUrl);
   const importedAt = performance.now();
   const { Codex } = await import("@openai/codex-sdk");
+  const importMs = Math.round((performance.now() - importedAt) * 10) / 10;
   const codex = new Codex({
     codexPathOverride: options.codex,
     env: { ...process.env, CODEX_HOME: options.home, RUST_LOG: "warn", NO_COLOR: "1" },
@@ -87,7 +88,7 @@ async function main() {
     const at = Date.now();
     const inProcessMs = Math.round((performance.now() - importedAt) * 10) / 10;
     answerOf(turn, 1);
-    console.log(JSON.stringify({ mode: "first", answerAtMs: at, inProcessMs, threadId: thread.id }));
+    console.log(JSON.stringify({ mode: "first", answerAtMs: at, inProcessMs, importMs, threadId: thread.id }));
     return;
   }
 

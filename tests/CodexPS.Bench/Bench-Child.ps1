@@ -42,16 +42,17 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
+# The folders are made before B6's stopwatch, as the TS side makes its own before its stopwatch, and with .NET
+# alone: New-Item and Join-Path would import Microsoft.PowerShell.Management (about 80 ms of the first answer).
+$root = [IO.Path]::Combine([IO.Path]::GetTempPath(), 'codexps-bench-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+$codexHome = [IO.Directory]::CreateDirectory([IO.Path]::Combine($root, 'home')).FullName
+$ws = [IO.Directory]::CreateDirectory([IO.Path]::Combine($root, 'ws')).FullName
+
 # B6 times the first answer from here: nothing of the module is loaded yet.
 $inProcess = [Diagnostics.Stopwatch]::StartNew()
 Import-Module $ModulePath
 $importMs = $inProcess.Elapsed.TotalMilliseconds
 $WarningPreference = 'SilentlyContinue'
-
-$root = Join-Path ([IO.Path]::GetTempPath()) ('codexps-bench-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
-$codexHome = Join-Path $root 'home'
-$ws = Join-Path $root 'ws'
-$null = New-Item -ItemType Directory -Path $codexHome, $ws
 
 function Connect-BenchMock {
     Connect-Codex -BaseUrl $BaseUrl -ProviderName 'CodexPS mock' -Model 'gpt-5.5' -CodexHome $codexHome -WorkingDirectory $ws
@@ -115,12 +116,20 @@ try {
             } | ConvertTo-Json -Compress
         }
         'FirstAnswer' {
+            $connectStartMs = $inProcess.Elapsed.TotalMilliseconds
             Connect-BenchMock
+            $connectedMs = $inProcess.Elapsed.TotalMilliseconds
             $r = Invoke-Codex 'hello' -WorkingDirectory $ws
             $at = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
             $inProcessMs = [math]::Round($inProcess.Elapsed.TotalMilliseconds, 1)
             if ($r.Status -ne 'Completed' -or -not $r.FinalResponse) { throw "first answer: the turn ended $($r.Status) with answer '$($r.FinalResponse)'." }
-            [ordered]@{ case = $Case; answerAtMs = $at; inProcessMs = $inProcessMs; importMs = [math]::Round($importMs, 1) } | ConvertTo-Json -Compress
+            # Where the time went: the import, the bench script between, Connect-Codex (runtime start and initialize) and the first turn
+            # (thread/start, turn/start to turn/completed); runtimeTurnMs is the runtime's own turn duration.
+            [ordered]@{
+                case = $Case; answerAtMs = $at; inProcessMs = $inProcessMs; importMs = [math]::Round($importMs, 1)
+                setupMs = [math]::Round($connectStartMs - $importMs, 1); connectMs = [math]::Round($connectedMs - $connectStartMs, 1); invokeMs = [math]::Round($inProcessMs - $connectedMs, 1)
+                runtimeTurnMs = if ($r.Duration) { [math]::Round($r.Duration.TotalMilliseconds, 1) } else { $null }
+            } | ConvertTo-Json -Compress
         }
         'Concurrent' {
             Connect-BenchMock

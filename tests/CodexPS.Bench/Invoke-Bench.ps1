@@ -534,7 +534,11 @@ finally {
                 $r = if ($side -eq 'pwsh') { Invoke-Child FirstAnswer } else { Invoke-TsSdk first }
                 $first.Add([pscustomobject][ordered]@{
                         run = $i; side = $side; inProcessMs = [double]$r.inProcessMs; fromLaunchMs = [double]($r.answerAtMs - $launched)
-                        importMs = if ($side -eq 'pwsh') { [double]$r.importMs } else { $null }
+                        importMs = [double]$r.importMs
+                        setupMs = if ($side -eq 'pwsh') { [double]$r.setupMs } else { $null }
+                        connectMs = if ($side -eq 'pwsh') { [double]$r.connectMs } else { $null }
+                        invokeMs = if ($side -eq 'pwsh') { [double]$r.invokeMs } else { $null }
+                        runtimeTurnMs = if ($side -eq 'pwsh' -and $null -ne $r.runtimeTurnMs) { [double]$r.runtimeTurnMs } else { $null }
                     })
             }
         }
@@ -547,7 +551,8 @@ finally {
             ''
             "  B6 first answer: fresh process to first answer against the mock, timed inside the process, medians of $FirstAnswerRuns"
             ('  CodexPS: Import-Module, Connect-Codex, Invoke-Codex   {0,8:N0} ms   (all: {1}; of which Import-Module {2:N0} ms)' -f $pwshMedian, (($pwshRows | ForEach-Object inProcessMs) -join ', '), (Get-Median ($pwshRows | ForEach-Object importMs)))
-            ('  TS SDK: import, new Codex, thread.run                 {0,8:N0} ms   (all: {1})' -f $nodeMedian, (($nodeRows | ForEach-Object inProcessMs) -join ', '))
+            ('    of which (medians): Import-Module {0:N0}, the bench''s own statements {1:N0}, Connect-Codex {2:N0}, Invoke-Codex {3:N0} (the runtime''s own turn {4:N0})' -f (Get-Median ($pwshRows | ForEach-Object importMs)), (Get-Median ($pwshRows | ForEach-Object setupMs)), (Get-Median ($pwshRows | ForEach-Object connectMs)), (Get-Median ($pwshRows | ForEach-Object invokeMs)), $(if ($turns = @($pwshRows | Where-Object { $null -ne $_.runtimeTurnMs } | ForEach-Object runtimeTurnMs)) { Get-Median $turns } else { 'unknown' }))
+            ('  TS SDK: import, new Codex, thread.run                 {0,8:N0} ms   (all: {1}; of which the SDK''s import {2:N0} ms)' -f $nodeMedian, (($nodeRows | ForEach-Object inProcessMs) -join ', '), (Get-Median ($nodeRows | ForEach-Object importMs)))
             ('  from the launch of the process (information, with the host''s own start-up): pwsh {0:N0} ms, node {1:N0} ms' -f (Get-Median ($pwshRows | ForEach-Object fromLaunchMs)), (Get-Median ($nodeRows | ForEach-Object fromLaunchMs)))
             ('  CodexPS / TS = {0:N3}   ({1:N0} s)' -f $ratio, $clock.Elapsed.TotalSeconds)
             ''
