@@ -40,16 +40,26 @@ public static class CodexProtocolSurface
     // Arrays whose order carries no meaning.
     private static readonly HashSet<string> Unordered = new(StringComparer.Ordinal) { "required", "enum", "type" };
 
-    private static readonly Lazy<(JsonDocument Bundle, IReadOnlySet<string> Names, string Fingerprint)> PinnedValue = new(LoadPinned);
+    private static readonly Lazy<(byte[] Compressed, IReadOnlySet<string> Names, string Fingerprint)> Embedded = new(LoadEmbedded);
+
+    // Parsed only when a runtime's schema is compared: a cached verdict needs the fingerprint alone.
+    private static readonly Lazy<JsonDocument> PinnedDocument = new(() =>
+    {
+        using var gzip = new GZipStream(new MemoryStream(Embedded.Value.Compressed), CompressionMode.Decompress);
+        return JsonDocument.Parse(gzip, BundleOptions);
+    });
+
+    /// <summary>How deep a schema bundle may nest (the protocol's unions nest deeper than the parser's default).</summary>
+    public static JsonDocumentOptions BundleOptions { get; } = new() { MaxDepth = 512 };
 
     /// <summary>The pinned schema bundle (native/schema, embedded by the build).</summary>
-    public static JsonElement PinnedBundle => PinnedValue.Value.Bundle.RootElement;
+    public static JsonElement PinnedBundle => PinnedDocument.Value.RootElement;
 
     /// <summary>Every string literal of the module's source shaped like a method name ("thread/start"), recorded by the build.</summary>
-    public static IReadOnlySet<string> UsedNames => PinnedValue.Value.Names;
+    public static IReadOnlySet<string> UsedNames => Embedded.Value.Names;
 
     /// <summary>A digest of what the build embedded: a verdict cached by another build of CodexPS is not this build's.</summary>
-    public static string Fingerprint => PinnedValue.Value.Fingerprint;
+    public static string Fingerprint => Embedded.Value.Fingerprint;
 
     /// <summary>How a runtime's schema bundle differs from the pinned one in what CodexPS uses.</summary>
     public static CodexProtocolDrift CompareWithPinned(JsonElement runningBundle) => Compare(PinnedBundle, runningBundle, UsedNames);
@@ -454,7 +464,7 @@ public static class CodexProtocolSurface
         }
     }
 
-    private static (JsonDocument, IReadOnlySet<string>, string) LoadPinned()
+    private static (byte[], IReadOnlySet<string>, string) LoadEmbedded()
     {
         var assembly = typeof(CodexProtocolSurface).Assembly;
         byte[] Read(string name)
@@ -468,12 +478,10 @@ public static class CodexProtocolSurface
 
         var compressed = Read(BundleResource);
         var names = Read(NamesResource);
-        using var gzip = new GZipStream(new MemoryStream(compressed), CompressionMode.Decompress);
-        var bundle = JsonDocument.Parse(gzip, new JsonDocumentOptions { MaxDepth = 512 });
         var used = Encoding.UTF8.GetString(names).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .ToHashSet(StringComparer.Ordinal);
         var form = Encoding.UTF8.GetBytes(CanonicalFormVersion);
         var fingerprint = Convert.ToHexString(SHA256.HashData(form.Concat(compressed).Concat(names).ToArray()))[..16];
-        return (bundle, used, fingerprint);
+        return (compressed, used, fingerprint);
     }
 }

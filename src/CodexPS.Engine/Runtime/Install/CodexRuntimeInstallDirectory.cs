@@ -36,6 +36,12 @@ public static class CodexRuntimeInstallDirectory
         }
     }
 
+    /// <summary>
+    /// The per-user file of runtime drift verdicts (Runtime/Drift/CodexRuntimeDriftCache), beside the installs; null when
+    /// the user has no data folder.
+    /// </summary>
+    public static string? DriftCachePath => Root is { } root ? System.IO.Path.Combine(root, "codexps-drift-cache.json") : null;
+
     /// <summary>The folder of one version in the per-user root; null when the user has no data folder.</summary>
     public static string? ForVersion(string version) => Root is { } root ? System.IO.Path.Combine(root, version) : null;
 
