@@ -24,7 +24,7 @@ public sealed record CodexRuntimeDriftVerdict
     private static string Range => $"CodexPS supports {CodexRuntimeLocator.SupportedRange} and is built and tested for {CodexRuntimeLocator.PinnedVersion}";
 
     private static string Remedy =>
-        $"Install the pinned version with 'Install-CodexRuntime' (it is found without further settings), or point -CodexPath at a runtime of {CodexRuntimeLocator.SupportedRange}.";
+        $"Install the pinned version with 'Install-CodexRuntime' and connect without -CodexPath (it is found first), or point -CodexPath at a runtime of {CodexRuntimeLocator.SupportedRange}.";
 
     /// <summary>One sentence (no final stop) on what was found, for a warning or a check's Found; no remedy.</summary>
     public string Finding => Status switch
