@@ -332,7 +332,7 @@ public static class CodexProtocolSurface
                 continue;
             }
 
-            shape[prefix.Length == 0 ? $"({keyword.Name})" : $"{prefix}({keyword.Name})"] = Canonical(keyword.Value);
+            shape[prefix.Length == 0 ? $"({keyword.Name})" : $"{prefix}({keyword.Name})"] = CanonicalKeyword(keyword.Name, keyword.Value);
         }
     }
 
@@ -379,6 +379,28 @@ public static class CodexProtocolSurface
         using (var writer = new Utf8JsonWriter(buffer))
         {
             WriteSchema(writer, schema);
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    // One keyword's value on its own, read as WriteSchema reads it inside a schema.
+    private static string CanonicalKeyword(string name, JsonElement value)
+    {
+        if (name == "$ref" && value.ValueKind == JsonValueKind.String)
+        {
+            return RefName(value.GetString())!;
+        }
+
+        if (name is not ("enum" or "const" or "default" or "type"))
+        {
+            return Canonical(value);
+        }
+
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            WriteData(writer, value, sort: Unordered.Contains(name));
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());
