@@ -15,12 +15,22 @@ public sealed record CodexProtocolDrift(
     /// <summary>True when something CodexPS uses differs.</summary>
     public bool HasDrift => MethodsRemoved.Count + MethodsAdded.Count + TypesChanged.Count > 0;
 
-    /// <summary>Every difference as one line each: methods first, then types.</summary>
+    /// <summary>
+    /// Every difference as one line each, what is likeliest to break CodexPS first: methods gone, methods new, types
+    /// with fields removed or changed, types gone (mostly the types of those fields), then types that only gained something.
+    /// </summary>
     public IReadOnlyList<string> Lines(int fieldCap = 4) =>
         MethodsRemoved.Select(m => $"method gone: {m}")
             .Concat(MethodsAdded.Select(m => $"method new: {m}"))
-            .Concat(TypesChanged.Select(t => t.Describe(fieldCap)))
+            .Concat(TypesChanged.OrderBy(Rank).ThenBy(t => t.Type, StringComparer.Ordinal).Select(t => t.Describe(fieldCap)))
             .ToArray();
+
+    private static int Rank(CodexProtocolTypeChange change) => change.Change switch
+    {
+        "changed" when change.Fields.Any(f => !f.StartsWith('+')) => 0,
+        "removed" => 1,
+        _ => 2,
+    };
 
     /// <summary>A short list for a warning: at most <paramref name="cap"/> differences, and how many more there are.</summary>
     public string Summary(int cap = 6)

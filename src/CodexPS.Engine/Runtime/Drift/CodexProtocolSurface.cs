@@ -101,9 +101,10 @@ public static class CodexProtocolSurface
                 continue;
             }
 
-            var fields = after.Keys.Where(k => !before.ContainsKey(k)).Select(k => "+ " + k)
-                .Concat(before.Keys.Where(k => !after.ContainsKey(k)).Select(k => "- " + k))
+            // Removed and changed fields first: they are what breaks a reader or a writer; added ones rarely do.
+            var fields = before.Keys.Where(k => !after.ContainsKey(k)).Select(k => "- " + k)
                 .Concat(after.Keys.Where(k => before.TryGetValue(k, out var old) && old != after[k]).Select(k => "~ " + k))
+                .Concat(after.Keys.Where(k => !before.ContainsKey(k)).Select(k => "+ " + k))
                 .ToArray();
             if (fields.Length > 0)
             {
