@@ -21,6 +21,12 @@ public sealed class CodexStatus
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "A property of the status object: PowerShell shows and serializes instance properties only.")]
     public string SupportedCodexVersions => CodexRuntimeLocator.SupportedRange;
 
+    /// <summary>
+    /// For a runtime outside SupportedCodexVersions, whether what CodexPS uses differs from the pinned protocol (NoDrift,
+    /// Drift with what differs, or NotChecked with why); null inside the range, where nothing is checked.
+    /// </summary>
+    public Engine.Runtime.Drift.CodexRuntimeDriftVerdict? RuntimeDrift { get; private init; }
+
     /// <summary>The version of the CodexPS module.</summary>
     public string? ModuleVersion { get; private init; }
 
@@ -161,6 +167,7 @@ public sealed class CodexStatus
             Name = client.Name,
             CodexPath = client.Location.Path,
             CodexVersion = client.RuntimeVersion,
+            RuntimeDrift = client.RuntimeDrift,
             ModuleVersion = moduleVersion,
             CodexHome = client.CodexHome,
             RuntimeState = client.State.ToString(),

@@ -52,6 +52,9 @@ public sealed class RuntimeProcessTests
         }
 
         var dir = TestRuntime.NewTempDirectory("codexps-fake");
+        // The drift verdict is cached per user: this fake binary's belongs in the test's folder.
+        var savedData = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+        Environment.SetEnvironmentVariable("XDG_DATA_HOME", Path.Combine(dir, "data"));
         try
         {
             // Answers initialize (request id 1) as a runtime of another version would, then serves until stdin closes.
@@ -64,9 +67,14 @@ public sealed class RuntimeProcessTests
             var warning = Assert.Single(client.DrainWarnings());
             Assert.Contains("0.1.2", warning, StringComparison.Ordinal);
             Assert.Contains(Runtime.CodexRuntimeLocator.PinnedVersion, warning, StringComparison.Ordinal);
+
+            // The fake has no generate-json-schema, so drift could not be checked: the warning falls back to the range alone.
+            Assert.Equal(Runtime.Drift.CodexRuntimeDriftStatus.NotChecked, client.RuntimeDrift?.Status);
+            Assert.Contains("could not be checked", warning, StringComparison.Ordinal);
         }
         finally
         {
+            Environment.SetEnvironmentVariable("XDG_DATA_HOME", savedData);
             Directory.Delete(dir, recursive: true);
         }
     }

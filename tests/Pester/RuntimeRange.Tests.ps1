@@ -131,3 +131,101 @@ Describe 'The <End> end of the supported runtime range (<Version>)' -ForEach $sc
         $c.LastTurn.Result.FinalResponse | Should -Be 'after the stop'
     }
 }
+
+# Outside the range: a real older runtime, installed from the npm registry with Install-CodexRuntime -Version into
+# build/cache (once per machine; skipped with the reason only when the registry cannot be reached). Connect-Codex warns
+# only when what CodexPS uses differs from the pinned protocol; the test asserts what the comparison itself finds in
+# that binary's own schema. 0.169.1 (checked by hand against the 0.171.0 pin): ThreadListParams lost includedThreadIds,
+# McpServerStatus and three other MCP types lost environmentId, several safety types are missing, and more.
+Describe 'A runtime outside the supported range (<Version>)' -ForEach @(@{ Version = '0.169.1' }) {
+    BeforeAll {
+        $script:OutsideSkip = $null
+        $script:OutsideBinary = $null
+        [CodexPS.Engine.Runtime.CodexRuntimeLocator]::IsSupported($Version) | Should -BeFalse -Because "$Version must lie outside the supported range for this test to mean anything"
+        $platform = [CodexPS.Engine.Runtime.Install.CodexRuntimePlatform]::Current
+        $folder = Join-Path $script:Root "build/cache/runtimes/installed-$Version-$($platform.Name)"
+        try {
+            $installed = Install-CodexRuntime -Version $Version -Path $folder -WarningAction SilentlyContinue -ErrorAction Stop
+            $script:OutsideBinary = $installed.Path
+        }
+        catch {
+            if ("$($_.FullyQualifiedErrorId)" -notmatch '^CodexRuntimeDownloadFailed') { throw }
+            $script:OutsideSkip = "Install-CodexRuntime -Version $Version could not reach the npm registry: $($_.Exception.Message)"
+        }
+
+        # The drift verdicts of this file go to a cache of its own, so the first Connect-Codex really generates the schema.
+        $script:DataVariable = if ($IsWindows) { 'LOCALAPPDATA' } else { 'XDG_DATA_HOME' }
+        $script:SavedData = [Environment]::GetEnvironmentVariable($script:DataVariable)
+        [Environment]::SetEnvironmentVariable($script:DataVariable, (New-TestDirectory 'codexps-drift-data'))
+
+        if ($script:OutsideBinary) {
+            # What the comparison finds, from the binary's own schema: the warning must say exactly this.
+            $schema = [CodexPS.Engine.Runtime.Drift.CodexRuntimeSchemaGenerator]::GenerateAsync($script:OutsideBinary, [TimeSpan]::FromSeconds(60), [Threading.CancellationToken]::None).GetAwaiter().GetResult()
+            $schema.Failure | Should -BeNullOrEmpty
+            $script:Drift = [CodexPS.Engine.Runtime.Drift.CodexProtocolSurface]::CompareWithPinned($schema.Bundle.RootElement)
+            $schema.Dispose()
+        }
+    }
+
+    AfterAll {
+        [Environment]::SetEnvironmentVariable($script:DataVariable, $script:SavedData)
+    }
+
+    BeforeEach {
+        if ($script:OutsideSkip) { Set-ItResult -Skipped -Because $script:OutsideSkip }
+    }
+
+    AfterEach {
+        Disconnect-Codex -All
+    }
+
+    It 'differs from the pinned protocol in what CodexPS uses (checked by hand: ThreadListParams lost includedThreadIds)' {
+        $script:Drift.HasDrift | Should -BeTrue
+        $script:Drift.Lines(10) | Should -Contain 'ThreadListParams (- includedThreadIds)'
+        $script:Drift.Lines(10) | Should -Contain 'McpServerStatus (- environmentId)'
+    }
+
+    It 'starts with one warning that names the version, the range, the drift and the way out; the verdict is then cached' {
+        $mock = Start-CodexMockProvider -Response @(@{ Text = 'hello from outside' })
+        Connect-Codex -MockProvider $mock -CodexHome (New-TestDirectory 'codexps-home') -CodexPath $script:OutsideBinary -WarningVariable warnings -WarningAction SilentlyContinue
+        $range = @($warnings | Where-Object { "$_" -match 'CodexPS supports' })
+        $range.Count | Should -Be 1
+        $text = "$($range[0])"
+        $text | Should -Match ([regex]::Escape("is version $Version"))
+        $text | Should -Match ([regex]::Escape("CodexPS supports $([CodexPS.Engine.Runtime.CodexRuntimeLocator]::SupportedRange)"))
+        $text | Should -Match ([regex]::Escape($script:Drift.Summary(6)))
+        $text | Should -Match 'Install-CodexRuntime'
+        $text | Should -Match '-CodexPath'
+        $status = Get-CodexStatus
+        $status.RuntimeDrift.Status | Should -Be 'Drift'
+        $status.RuntimeDrift.FromCache | Should -BeFalse
+        (Invoke-Codex 'still answers?').FinalResponse | Should -Be 'hello from outside'
+        Disconnect-Codex
+
+        # A second start of the same binary takes the verdict from the per-user cache instead of generating the schema again.
+        $cache = Join-Path ([Environment]::GetEnvironmentVariable($script:DataVariable)) 'CodexPS/runtime/codexps-drift-cache.json'
+        $cache | Should -Exist
+        Connect-Codex -MockProvider $mock -CodexHome (New-TestDirectory 'codexps-home') -CodexPath $script:OutsideBinary -WarningVariable again -WarningAction SilentlyContinue
+        @($again | Where-Object { "$_" -match 'CodexPS supports' }).Count | Should -Be 1
+        (Get-CodexStatus).RuntimeDrift.FromCache | Should -BeTrue
+    }
+
+    It 'fails the doctor''s Runtime check, naming the drift' {
+        $mock = Start-CodexMockProvider
+        $check = Test-CodexEnvironment -MockProvider $mock -CodexHome (New-TestDirectory 'codexps-home') -CodexPath $script:OutsideBinary -WarningAction SilentlyContinue |
+            Where-Object Name -EQ 'Runtime'
+        $check.Status | Should -Be 'Fail'
+        $check.Found | Should -Match ([regex]::Escape("codex $Version"))
+        $check.Found | Should -Match ([regex]::Escape($script:Drift.Summary(6)))
+        $check.Fix | Should -Match 'Install-CodexRuntime'
+    }
+
+    It 'the pinned runtime starts with no version warning and no drift verdict' {
+        $mock = Start-CodexMockProvider -Response @(@{ Text = 'pinned' })
+        Connect-Codex -MockProvider $mock -CodexHome (New-TestDirectory 'codexps-home') -WarningVariable pinnedWarnings -WarningAction SilentlyContinue
+        $status = Get-CodexStatus
+        $status.CodexVersion | Should -Be ([CodexPS.Engine.Runtime.CodexRuntimeLocator]::PinnedVersion)
+        @($pinnedWarnings | Where-Object { "$_" -match 'CodexPS supports' }) | Should -BeNullOrEmpty
+        $status.RuntimeDrift | Should -BeNullOrEmpty
+    }
+}

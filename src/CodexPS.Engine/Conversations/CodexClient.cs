@@ -79,6 +79,12 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
     /// <summary>The runtime's version from its initialize answer; null when it gave none.</summary>
     public string? RuntimeVersion { get; private set; }
 
+    /// <summary>
+    /// For a runtime outside the supported range, whether what CodexPS uses differs from the pinned protocol (a warning
+    /// at start when it does, or when that could not be checked); null inside the range, where nothing is checked.
+    /// </summary>
+    public Runtime.Drift.CodexRuntimeDriftVerdict? RuntimeDrift { get; private set; }
+
     /// <summary>The user agent string the runtime sent in its initialize answer.</summary>
     public string? UserAgent { get; private set; }
 
@@ -187,6 +193,14 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
             _options.Metrics?.Attach(this);
             StartIdleWatch();
             StartWatchdog();
+
+            // Only outside the supported range (CI tests both ends), and then only when what CodexPS uses has changed.
+            if (RuntimeVersion is { } version && !CodexRuntimeLocator.IsSupported(version))
+            {
+                RuntimeDrift = RemoteUri is not null
+                    ? Runtime.Drift.CodexRuntimeDriftCheck.Remote(version)
+                    : await Runtime.Drift.CodexRuntimeDriftCheck.Default.CheckAsync(Location.Path, version, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (TimeoutException)
         {
@@ -199,10 +213,9 @@ public sealed partial class CodexClient : IJsonRpcHandler, IAsyncDisposable
             throw;
         }
 
-        // Only outside the supported range: a version CI tests (or a patch of the pinned minor) is no news.
-        if (RuntimeVersion is { } version && !CodexRuntimeLocator.IsSupported(version))
+        if (RuntimeDrift?.WarningFor(where) is { } warning)
         {
-            AddWarning($"The codex runtime at '{where}' is version {version}; CodexPS supports {CodexRuntimeLocator.SupportedRange} and is built and tested for {CodexRuntimeLocator.PinnedVersion}.");
+            AddWarning(warning);
         }
     }
 

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using CodexPS.Engine.Conversations;
 using CodexPS.Engine.Protocol;
 using CodexPS.Engine.Runtime;
+using CodexPS.Engine.Runtime.Drift;
 
 namespace CodexPS.Engine.Diagnostics;
 
@@ -132,21 +133,30 @@ public static class CodexEnvironmentDoctor
     }
 
     internal static CodexEnvironmentCheck RuntimeCheck(CodexClient client, CodexLocation location) =>
-        VersionCheck(location.Path, location.Source, client.RuntimeVersion);
+        VersionCheck(location.Path, location.Source, client.RuntimeVersion, client.RuntimeDrift);
 
-    /// <summary>The verdict on a runtime that started: in the supported range, outside it, or of no known version.</summary>
-    internal static CodexEnvironmentCheck VersionCheck(string path, string source, string? version)
+    /// <summary>
+    /// The verdict on a runtime that started: in the supported range (Pass); outside it, by what the client's drift check
+    /// found: nothing CodexPS uses differs (Warn), something does (Fail), not checked (Warn); of no known version (Warn).
+    /// </summary>
+    internal static CodexEnvironmentCheck VersionCheck(string path, string source, string? version, CodexRuntimeDriftVerdict? drift = null)
     {
         var where = $"codex {version ?? "(version not reported)"} at {path} ({source})";
         // Pre-release and platform suffixes (0.171.0-alpha.1) do not make a version unreadable.
         bool? supported = Version.TryParse(version?.Split('-', '+')[0], out _) ? CodexRuntimeLocator.IsSupported(version) : null;
+        var outside = $"{where}; outside the supported range {CodexRuntimeLocator.SupportedRange} (pinned {CodexRuntimeLocator.PinnedVersion}).";
+        var install = $"Install the pinned version (Install-CodexRuntime -Version {CodexRuntimeLocator.PinnedVersion}, or npm install -g @openai/codex@{CodexRuntimeLocator.PinnedVersion}) and point -CodexPath at it.";
         return supported switch
         {
             true => new CodexEnvironmentCheck("Runtime", path, CodexCheckStatus.Pass,
                 $"{where}; supported ({CodexRuntimeLocator.SupportedRange}, pinned {CodexRuntimeLocator.PinnedVersion}).", null),
-            false => new CodexEnvironmentCheck("Runtime", path, CodexCheckStatus.Warn,
-                $"{where}; outside the supported range {CodexRuntimeLocator.SupportedRange} (pinned {CodexRuntimeLocator.PinnedVersion}).",
-                $"Install the pinned version (Install-CodexRuntime -Version {CodexRuntimeLocator.PinnedVersion}, or npm install -g @openai/codex@{CodexRuntimeLocator.PinnedVersion}) and point -CodexPath at it."),
+            false => drift?.Status switch
+            {
+                CodexRuntimeDriftStatus.NoDrift => new CodexEnvironmentCheck("Runtime", path, CodexCheckStatus.Warn, $"{outside} {drift.Finding}.", drift.Fix),
+                CodexRuntimeDriftStatus.Drift => new CodexEnvironmentCheck("Runtime", path, CodexCheckStatus.Fail, $"{outside} {drift.Finding}.", install),
+                CodexRuntimeDriftStatus.NotChecked => new CodexEnvironmentCheck("Runtime", path, CodexCheckStatus.Warn, $"{outside} {drift.Finding}.", install),
+                _ => new CodexEnvironmentCheck("Runtime", path, CodexCheckStatus.Warn, outside, install),
+            },
             null => new CodexEnvironmentCheck("Runtime", path, CodexCheckStatus.Warn,
                 $"{where}; its version could not be read from its initialize answer.",
                 $"Use the pinned version {CodexRuntimeLocator.PinnedVersion}."),

@@ -8,8 +8,9 @@ public sealed record CodexLocation(string Path, string Source);
 
 /// <summary>
 /// Finds the real codex binary: an explicit path, then $CODEXPS_CODEX_PATH, then native/node_modules beside
-/// the module or any folder above it, then the pinned version Install-CodexRuntime put in the per-user folder, then
-/// `codex` on PATH resolved through npm's shim to the platform binary.
+/// the module or any folder above it, then what Install-CodexRuntime put in the per-user folder (the pinned version,
+/// else the newest inside the supported range), then `codex` on PATH resolved through npm's shim to the platform
+/// binary, and last the newest version Install-CodexRuntime installed outside the range.
 /// </summary>
 public static class CodexRuntimeLocator
 {
@@ -119,13 +120,21 @@ public static class CodexRuntimeLocator
             }
         }
 
-        // Before PATH: what Install-CodexRuntime installed is the pinned version, a codex on PATH may be any version.
+        // Before PATH, what Install-CodexRuntime installed: the pinned version, else the newest inside the supported range.
+        // A codex on PATH may be any version; an install outside the range is most often one an older pin left behind.
+        var installs = CodexRuntimeInstallDirectory.FindAll();
         if (CodexRuntimeInstallDirectory.ForVersion(PinnedVersion) is { } installedFolder)
         {
             searched.Add($"Install-CodexRuntime: {installedFolder}");
             if (CodexRuntimeInstallDirectory.Find(PinnedVersion) is { } installed && IsUsableFile(installed.Path))
             {
                 return new CodexLocation(installed.Path, "Install-CodexRuntime");
+            }
+
+            searched.Add($"Install-CodexRuntime, the newest of {SupportedRange}: {CodexRuntimeInstallDirectory.Root}{Listed(installs.Where(i => IsSupported(i.Version)))}");
+            if (installs.FirstOrDefault(i => IsSupported(i.Version) && IsUsableFile(i.Path)) is { } inRange)
+            {
+                return new CodexLocation(inRange.Path, "Install-CodexRuntime");
             }
         }
 
@@ -135,7 +144,24 @@ public static class CodexRuntimeLocator
             return new CodexLocation(onPath, "PATH");
         }
 
+        // Last: an installed version outside the range still beats no runtime (it starts with the drift check's verdict).
+        if (CodexRuntimeInstallDirectory.Root is { } installRoot)
+        {
+            var outside = installs.Where(i => !IsSupported(i.Version)).ToArray();
+            searched.Add($"Install-CodexRuntime, the newest of any other version: {installRoot}{Listed(outside)}");
+            if (outside.FirstOrDefault(i => IsUsableFile(i.Path)) is { } other)
+            {
+                return new CodexLocation(other.Path, "Install-CodexRuntime");
+            }
+        }
+
         throw NotFound("The codex runtime was not found.", searched);
+    }
+
+    private static string Listed(IEnumerable<CodexRuntimeInstallation> installs)
+    {
+        var versions = installs.Select(i => i.Version).ToArray();
+        return versions.Length == 0 ? " (none installed)" : $" ({string.Join(", ", versions)})";
     }
 
     /// <summary>The platform package npm installs beside @openai/codex, e.g. @openai/codex-linux-x64.</summary>

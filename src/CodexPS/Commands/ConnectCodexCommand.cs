@@ -320,6 +320,11 @@ public sealed class ConnectCodexCommand : CodexCmdlet
             }
 
             WriteVerbose($"codex {client.RuntimeVersion} (pid {client.ProcessId}) from {client.Location.Path} [{client.Location.Source}], CODEX_HOME {client.CodexHome}.");
+            if (client.RuntimeDrift is { Status: CodexPS.Engine.Runtime.Drift.CodexRuntimeDriftStatus.NoDrift } drift)
+            {
+                WriteVerbose(drift.VerboseFor(client.Location.Path));
+            }
+
             if (PassThru)
             {
                 WriteObject(CodexStatus.Capture(Name, CancellationToken));

@@ -36,8 +36,46 @@ public static class CodexRuntimeInstallDirectory
         }
     }
 
+    /// <summary>
+    /// The per-user file of runtime drift verdicts (Runtime/Drift/CodexRuntimeDriftCache), beside the installs; null when
+    /// the user has no data folder.
+    /// </summary>
+    public static string? DriftCachePath => Root is { } root ? System.IO.Path.Combine(root, "codexps-drift-cache.json") : null;
+
     /// <summary>The folder of one version in the per-user root; null when the user has no data folder.</summary>
     public static string? ForVersion(string version) => Root is { } root ? System.IO.Path.Combine(root, version) : null;
+
+    /// <summary>
+    /// Every installation for this platform in the per-user root, newest version first (Install-CodexRuntime's work
+    /// folders and anything without a readable manifest and binary are left out).
+    /// </summary>
+    public static IReadOnlyList<CodexRuntimeInstallation> FindAll()
+    {
+        if (Root is not { } root || CodexRuntimePlatform.Current is not { } platform || !System.IO.Directory.Exists(root))
+        {
+            return Array.Empty<CodexRuntimeInstallation>();
+        }
+
+        try
+        {
+            return System.IO.Directory.EnumerateDirectories(root)
+                .Where(d => !System.IO.Path.GetFileName(d).StartsWith('.'))
+                .Select(CodexRuntimeInstallation.TryRead)
+                .OfType<CodexRuntimeInstallation>()
+                .Where(i => string.Equals(i.Platform, platform.Name, StringComparison.OrdinalIgnoreCase))
+                .OrderByDescending(i => SortKey(i.Version))
+                .ThenByDescending(i => i.Version, StringComparer.Ordinal)
+                .ToArray();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return Array.Empty<CodexRuntimeInstallation>();
+        }
+    }
+
+    // "0.171.0" and "0.171.0-alpha.2" sort by 0.171.0; a version that cannot be read sorts last.
+    private static Version SortKey(string version) =>
+        Version.TryParse(version.Split('-', 2)[0], out var parsed) ? parsed : new Version(0, 0);
 
     /// <summary>The installation of <paramref name="version"/> for this platform in the per-user root, or null.</summary>
     public static CodexRuntimeInstallation? Find(string version)
