@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using CodexPS.Engine.Conversations;
 using CodexPS.Engine.Protocol;
+using CodexPS.Engine.Runtime;
 
 namespace CodexPS.Engine.Diagnostics;
 
@@ -117,49 +117,18 @@ internal static class CodexSandboxInspector
         // `codex sandbox` runs a command under the same Linux sandbox the runtime gives commands (read-only by default):
         // it must run, and its write outside must fail.
         var escapeFile = Path.Combine(Path.GetTempPath(), "codexps-sandbox-probe-" + Guid.NewGuid().ToString("N"));
-        var start = new ProcessStartInfo(binary)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        foreach (var argument in new[] { "sandbox", "--", "sh", "-c", "echo sandboxed; if touch \"$1\" 2>/dev/null; then echo escaped; fi", "sh", escapeFile })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+        var environment = new Dictionary<string, string> { ["RUST_LOG"] = "error" };
         if (codexHome is not null && Directory.Exists(codexHome))
         {
-            start.Environment["CODEX_HOME"] = codexHome;
+            environment["CODEX_HOME"] = codexHome;
         }
 
-        start.Environment["RUST_LOG"] = "error";
-        using var process = new Process { StartInfo = start };
+        BoundedProcess.Outcome run;
         try
         {
-            process.Start();
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            return new SandboxProbe(-1, false, false, ex.Message);
-        }
-
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var error = process.StandardError.ReadToEndAsync(cancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(ProbeTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            cancellationToken.ThrowIfCancellationRequested();
-            return new SandboxProbe(null, false, false, $"no answer within {ProbeTimeout.TotalSeconds:0} s");
+            run = await BoundedProcess.RunAsync(
+                binary, new[] { "sandbox", "--", "sh", "-c", "echo sandboxed; if touch \"$1\" 2>/dev/null; then echo escaped; fi", "sh", escapeFile },
+                Path.GetTempPath(), environment, ProbeTimeout, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -169,10 +138,20 @@ internal static class CodexSandboxInspector
             }
         }
 
-        var text = await output.ConfigureAwait(false);
+        if (run.StartError is { } notStarted)
+        {
+            return new SandboxProbe(-1, false, false, notStarted);
+        }
+
+        if (run.TimedOut)
+        {
+            return new SandboxProbe(null, false, false, $"no answer within {ProbeTimeout.TotalSeconds:0} s");
+        }
+
+        var text = run.StandardOutput;
 
         // The runtime's own notes about helper aliases under a temporary CODEX_HOME are not sandbox failures.
-        var problems = string.Join(Environment.NewLine, (await error.ConfigureAwait(false)).Split('\n').Where(l => !l.StartsWith("WARNING:", StringComparison.Ordinal)));
-        return new SandboxProbe(process.ExitCode, text.Contains("sandboxed", StringComparison.Ordinal), text.Contains("escaped", StringComparison.Ordinal), problems);
+        var problems = string.Join(Environment.NewLine, run.StandardError.Split('\n').Where(l => !l.StartsWith("WARNING:", StringComparison.Ordinal)));
+        return new SandboxProbe(run.ExitCode, text.Contains("sandboxed", StringComparison.Ordinal), text.Contains("escaped", StringComparison.Ordinal), problems);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using CodexPS.Engine.Protocol;
@@ -20,58 +19,32 @@ public static class CodexRuntimeSchemaGenerator
         PrivateFiles.CreateDirectory(home);
         try
         {
-            var start = new ProcessStartInfo(binary)
+            var environment = new Dictionary<string, string>
             {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                RedirectStandardInput = true,
-                UseShellExecute = false,
-                CreateNoWindow = true,
-                WorkingDirectory = work,
+                ["CODEX_HOME"] = home,
+                ["CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG"] = "1",
+                ["RUST_LOG"] = "error",
             };
-            foreach (var argument in new[] { "app-server", "generate-json-schema", "--out", output })
+            var run = await BoundedProcess.RunAsync(binary, new[] { "app-server", "generate-json-schema", "--out", output }, work, environment, timeout, cancellationToken)
+                .ConfigureAwait(false);
+            if (run.StartError is { } notStarted)
             {
-                start.ArgumentList.Add(argument);
+                return CodexRuntimeSchema.Failed($"it could not be run: {notStarted}");
             }
 
-            start.Environment["CODEX_HOME"] = home;
-            start.Environment["CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG"] = "1";
-            start.Environment["RUST_LOG"] = "error";
-            using var process = new Process { StartInfo = start };
-            try
+            if (run.TimedOut)
             {
-                process.Start();
-            }
-            catch (System.ComponentModel.Win32Exception ex)
-            {
-                return CodexRuntimeSchema.Failed($"it could not be run: {ex.Message}");
-            }
-
-            process.StandardInput.Close();
-            var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-            var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            limit.CancelAfter(timeout);
-            try
-            {
-                await process.WaitForExitAsync(limit.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                cancellationToken.ThrowIfCancellationRequested();
                 return CodexRuntimeSchema.Failed(
                     $"'codex app-server generate-json-schema' gave no schema within {timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s", transient: true);
             }
 
-            await stdout.ConfigureAwait(false);
-            var errors = (await stderr.ConfigureAwait(false)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var errors = run.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var bundle = Path.Combine(output, CodexProtocolSurface.BundleFileName);
-            if (process.ExitCode != 0 || !File.Exists(bundle))
+            if (run.ExitCode != 0 || !File.Exists(bundle))
             {
                 var said = errors.FirstOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)) ?? errors.FirstOrDefault();
                 return CodexRuntimeSchema.Failed(
-                    $"'codex app-server generate-json-schema' {(process.ExitCode != 0 ? $"failed with exit code {process.ExitCode.ToString(CultureInfo.InvariantCulture)}" : "wrote no schema bundle")}"
+                    $"'codex app-server generate-json-schema' {(run.ExitCode != 0 ? $"failed with exit code {run.ExitCode.ToString(CultureInfo.InvariantCulture)}" : "wrote no schema bundle")}"
                     + (said is null ? string.Empty : ": " + DisplayText.Sanitize(said, 200)));
             }
 
