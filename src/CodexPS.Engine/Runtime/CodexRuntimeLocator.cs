@@ -122,7 +122,8 @@ public static class CodexRuntimeLocator
 
         // Before PATH, what Install-CodexRuntime installed: the pinned version, else the newest inside the supported range.
         // A codex on PATH may be any version; an install outside the range is most often one an older pin left behind.
-        var installs = CodexRuntimeInstallDirectory.FindAll();
+        // Read only once the pinned install is not there: each install's metadata is a file to parse.
+        IReadOnlyList<CodexRuntimeInstallation>? installs = null;
         if (CodexRuntimeInstallDirectory.ForVersion(PinnedVersion) is { } installedFolder)
         {
             searched.Add($"Install-CodexRuntime: {installedFolder}");
@@ -131,6 +132,7 @@ public static class CodexRuntimeLocator
                 return new CodexLocation(installed.Path, "Install-CodexRuntime");
             }
 
+            installs = CodexRuntimeInstallDirectory.FindAll();
             searched.Add($"Install-CodexRuntime, the newest of {SupportedRange}: {CodexRuntimeInstallDirectory.Root}{Listed(installs.Where(i => IsSupported(i.Version)))}");
             if (installs.FirstOrDefault(i => IsSupported(i.Version) && IsUsableFile(i.Path)) is { } inRange)
             {
@@ -147,6 +149,7 @@ public static class CodexRuntimeLocator
         // Last: an installed version outside the range still beats no runtime (it starts with the drift check's verdict).
         if (CodexRuntimeInstallDirectory.Root is { } installRoot)
         {
+            installs ??= CodexRuntimeInstallDirectory.FindAll();
             var outside = installs.Where(i => !IsSupported(i.Version)).ToArray();
             searched.Add($"Install-CodexRuntime, the newest of any other version: {installRoot}{Listed(outside)}");
             if (outside.FirstOrDefault(i => IsUsableFile(i.Path)) is { } other)
